@@ -1,0 +1,89 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Strict concurrency everywhere; the whole package builds in the Swift 6 language mode.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "botmaster",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "botmaster", targets: ["botmaster"]),
+        .executable(name: "botworker", targets: ["botworker"]),
+        .executable(name: "botmaster-bench", targets: ["botmaster-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // The wire protocol between master and worker. Deliberately free of Foundation and NIO so
+        // that the worker, of which 1000 run at once, stays small.
+        .target(name: "BotmasterIPC", swiftSettings: strictSettings),
+        // Every raw system call (spawn, signals, waitpid, /proc, locks) in one place.
+        .target(name: "BotmasterSystem", dependencies: ["CBotmasterShims"], swiftSettings: strictSettings),
+        // glibc's GNU extensions to posix_spawn, which Swift's Glibc module does not import.
+        .target(name: "CBotmasterShims"),
+        // Fleet definitions (`workers/*.toml`) and master settings, with precise errors.
+        .target(
+            name: "BotmasterConfig",
+            dependencies: ["BotmasterSystem", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strictSettings
+        ),
+        // The supervision core: restart policy, worker lifecycle, the supervisor service.
+        .target(
+            name: "BotmasterSupervisor",
+            dependencies: [
+                "BotmasterIPC", "BotmasterSystem", "BotmasterConfig", "BotmasterControl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The CLI ↔ master control protocol over the run directory's Unix socket.
+        .target(name: "BotmasterControl", swiftSettings: strictSettings),
+        // The worker side of the protocol, shared by `botworker` and anyone embedding it.
+        .target(name: "BotworkerKit", dependencies: ["BotmasterIPC", "BotmasterSystem"], swiftSettings: strictSettings),
+        // The `botmaster` commands: argument parsing, daemonizing, talking to the master.
+        .target(
+            name: "BotmasterCLI",
+            dependencies: [
+                "BotmasterSupervisor", "BotmasterConfig", "BotmasterControl", "BotmasterSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(name: "botmaster", dependencies: ["BotmasterCLI"], swiftSettings: strictSettings),
+        .executableTarget(name: "botworker", dependencies: ["BotworkerKit"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "botmaster-bench",
+            dependencies: [
+                "BotmasterControl", "BotmasterSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "BotmasterIPCTests", dependencies: ["BotmasterIPC"], swiftSettings: strictSettings),
+        .testTarget(name: "BotmasterConfigTests", dependencies: ["BotmasterConfig"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "BotmasterSupervisorTests",
+            dependencies: ["BotmasterSupervisor", "BotmasterSystem", "BotmasterCLI"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["BotmasterControl", "BotmasterSystem"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

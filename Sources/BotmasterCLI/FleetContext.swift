@@ -1,0 +1,64 @@
+import BotmasterConfig
+import BotmasterControl
+import BotmasterSystem
+import Glibc
+
+/// The home, settings and fleet a command works on.
+struct FleetContext {
+    let layout: HomeLayout
+    let environment: [String: String]
+
+    init(options: HomeOptions) {
+        environment = Environment.current()
+        let home = options.home ?? environment["BOTMASTER_HOME"] ?? "."
+        layout = HomeLayout(home: FileSystem.absolutePath(home))
+    }
+
+    /// Settings and fleet, or every problem with them.
+    func load() -> Result<(MasterSettings, FleetDefinition), ConfigProblems> {
+        let (settings, settingProblems) = MasterSettings.from(environment: environment)
+        guard FileSystem.exists(layout.workersDirectory) else {
+            return .failure(
+                ConfigProblems(
+                    settingProblems + [
+                        ConfigProblem(file: layout.workersDirectory, key: "", message: "no fleet directory here (create it, or pass --home)")
+                    ]))
+        }
+        let fleet = FleetLoader.load(
+            directory: layout.workersDirectory,
+            displayDirectory: "workers",
+            maximumWorkers: settings.workerLimit(cores: Environment.coreCount))
+        let problems = settingProblems + fleet.problems
+        return problems.isEmpty ? .success((settings, fleet)) : .failure(ConfigProblems(problems))
+    }
+
+    /// Loads, or prints every problem as `file: key: problem` and fails.
+    func loadOrFail() throws(CLIFailure) -> (MasterSettings, FleetDefinition) {
+        switch load() {
+        case .success(let loaded): return loaded
+        case .failure(let problems):
+            for problem in problems.problems { Terminal.printError(problem.description) }
+            throw CLIFailure("the fleet in \(layout.home) is not valid (\(problems.problems.count) problem\(problems.problems.count == 1 ? "" : "s"))")
+        }
+    }
+
+    var client: ControlClient { ControlClient(socketPath: layout.controlSocket) }
+
+    /// Whether a master holds this home's lock, and its pid.
+    var runningMaster: pid_t? {
+        guard InstanceLock.isHeld(path: layout.lockFile) else { return nil }
+        return InstanceLock.readPID(layout.masterPIDFile) ?? -1
+    }
+
+    /// The status from the running master.
+    func fetchStatus() throws(CLIFailure) -> FleetStatus {
+        let response: ControlResponse
+        do {
+            response = try client.send(.status)
+        } catch {
+            throw CLIFailure(runningMaster == nil ? "no master is running in \(layout.home)" : "\(error)")
+        }
+        guard response.ok, let status = response.status else { throw CLIFailure(response.error ?? "the master gave no status") }
+        return status
+    }
+}

@@ -1,0 +1,90 @@
+import BotmasterConfig
+import BotmasterSupervisor
+import BotmasterSystem
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+/// Runs the master in this process until SIGTERM, SIGINT or `botmaster stop`.
+struct MasterRunner {
+    let context: FleetContext
+    let settings: MasterSettings
+    let fleet: FleetDefinition
+    let echoLogs: Bool
+
+    func run() async throws(CLIFailure) {
+        let layout = context.layout
+        do {
+            try FileSystem.createDirectory(layout.logsDirectory)
+            try FileSystem.createDirectory(layout.runDirectory, mode: 0o700)
+        } catch {
+            throw CLIFailure("cannot prepare \(layout.home): \(error)")
+        }
+        let lock: InstanceLock
+        do throws(InstanceLock.Failure) {
+            lock = try InstanceLock(path: layout.lockFile, pidPath: layout.masterPIDFile)
+        } catch {
+            switch error {
+            case .heldByAnotherMaster(let pid):
+                throw CLIFailure("a master is already running in \(layout.home) (pid \(pid.map { "\($0)" } ?? "unknown"))")
+            case .system(let error):
+                throw CLIFailure("cannot lock \(layout.lockFile): \(error)")
+            }
+        }
+        let openFiles = Processes.raiseOpenFileLimit()
+
+        let masterLog = RotatingLogFile(path: layout.masterLog, maximumBytes: settings.logMaxBytes, filesKept: settings.logFilesKept)
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let echo = echoLogs
+        LoggingSystem.bootstrap { label in
+            MasterLogHandler(label: label, file: masterLog, echoToStandardError: echo, level: level)
+        }
+        let logger = Logger(label: "botmaster")
+        logger.info(
+            "master starting",
+            metadata: [
+                "pid": "\(Processes.currentID)", "home": "\(layout.home)", "version": "\(Supervisor.version)",
+                "open_files_limit": "\(openFiles)",
+            ])
+        if openFiles < UInt64(fleet.enabledWorkers.count * 4 + 64) {
+            logger.warning("the open-file limit is low for this fleet; raise LimitNOFILE", metadata: ["limit": "\(openFiles)"])
+        }
+
+        let configuration = SupervisorConfiguration(
+            layout: layout,
+            settings: settings,
+            fleet: fleet.workers,
+            defaultWorkerCommand: [defaultWorkerBinary()],
+            environment: context.environment)
+        let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        let supervisor = Supervisor(configuration: configuration, logger: logger, eventLoopGroup: eventLoopGroup)
+        let control = ControlServer(socketPath: layout.controlSocket, supervisor: supervisor, eventLoopGroup: eventLoopGroup, logger: logger)
+        // Services shut down in reverse order: the fleet drains first while `status` still answers.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: control),
+                    .init(service: SupervisorService(supervisor: supervisor), successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("master stopped with an error", metadata: ["error": "\(error)"])
+        }
+        FileSystem.removeFile(layout.controlSocket)
+        FileSystem.removeFile(layout.masterPIDFile)
+        logger.info("master stopped")
+        masterLog.close()
+        withExtendedLifetime(lock) {}
+    }
+
+    /// `BOTMASTER_WORKER_BINARY`, else the `botworker` installed next to this executable.
+    private func defaultWorkerBinary() -> String {
+        if let configured = settings.workerBinary { return configured }
+        let executable = FileSystem.currentExecutablePath() ?? "botmaster"
+        guard let slash = executable.lastIndex(of: "/") else { return "botworker" }
+        return executable[..<slash] + "/botworker"
+    }
+}

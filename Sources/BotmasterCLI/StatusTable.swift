@@ -1,0 +1,47 @@
+import BotmasterConfig
+import BotmasterControl
+
+/// The human form of the status document: a summary line and an aligned table.
+public enum StatusTable {
+    public static func render(_ status: FleetStatus) -> String {
+        let master = status.master
+        var output = "master pid \(master.pid), up \(duration(master.uptimeMs)), version \(master.version), "
+            + "\(master.workersRunning)/\(master.workersTotal) running\n"
+        let header = ["ID", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "MESSAGES", "ERRORS", "HEARTBEAT", "LAST EXIT"]
+        var rows = [header]
+        for worker in status.workers {
+            rows.append([
+                worker.id,
+                worker.pid.map { "\($0)" } ?? "-",
+                worker.state,
+                worker.uptimeMs.map(duration) ?? "-",
+                "\(worker.restarts)",
+                worker.rssBytes.map(ByteSizeText.format) ?? "-",
+                "\(worker.messages)",
+                "\(worker.errors)",
+                worker.lastHeartbeatMsAgo.map { duration($0) + " ago" } ?? "-",
+                worker.lastExit ?? "-",
+            ])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            let cells = row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
+            }
+            output += cells.joined(separator: "  ") + "\n"
+        }
+        return output
+    }
+
+    /// `950ms`, `12s`, `5m03s`, `2h05m`, `3d04h`.
+    static func duration(_ milliseconds: Int64) -> String {
+        if milliseconds < 1000 { return "\(max(milliseconds, 0))ms" }
+        let seconds = milliseconds / 1000
+        if seconds < 60 { return "\(seconds)s" }
+        if seconds < 3600 { return "\(seconds / 60)m" + two(seconds % 60) + "s" }
+        if seconds < 86400 { return "\(seconds / 3600)h" + two(seconds % 3600 / 60) + "m" }
+        return "\(seconds / 86400)d" + two(seconds % 86400 / 3600) + "h"
+    }
+
+    private static func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+}

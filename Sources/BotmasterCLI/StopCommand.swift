@@ -1,0 +1,54 @@
+import ArgumentParser
+import BotmasterSystem
+import Glibc
+
+/// `botmaster stop`: graceful shutdown of the master and its fleet.
+struct StopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop",
+        abstract: "Stop the master: drain every worker, then exit.")
+
+    @OptionGroup var homeOptions: HomeOptions
+
+    @Option(name: .long, help: "Seconds to wait for the master to exit (default: the longest stop timeout plus 15).")
+    var wait: Int?
+
+    func run() throws {
+        let context = FleetContext(options: homeOptions)
+        do throws(CLIFailure) {
+            try MasterStopper(context: context, waitSeconds: wait).stop()
+        } catch {
+            error.exit()
+        }
+    }
+}
+
+/// Sends SIGTERM to the home's master and waits until it has released the home's lock.
+struct MasterStopper {
+    let context: FleetContext
+    let waitSeconds: Int?
+
+    func stop() throws(CLIFailure) {
+        guard let pid = context.runningMaster, pid > 0 else {
+            throw CLIFailure("no master is running in \(context.layout.home)")
+        }
+        do {
+            try Processes.send(SIGTERM, to: pid)
+        } catch {
+            throw CLIFailure("cannot signal the master (pid \(pid)): \(error)")
+        }
+        let longestStop = (try? context.load().get())?.1.enabledWorkers.map(\.limits.stopTimeout).max() ?? .seconds(90)
+        let deadline = MonotonicTime.now() + (waitSeconds.map { .seconds($0) } ?? longestStop + .seconds(15))
+        let interactive = Terminal.standardOutputIsTerminal
+        if interactive { Terminal.write("stopping master (pid \(pid))…") }
+        while InstanceLock.isHeld(path: context.layout.lockFile) {
+            if MonotonicTime.now() >= deadline {
+                if interactive { Terminal.write("\n") }
+                throw CLIFailure("the master (pid \(pid)) did not stop in time; see `botmaster logs`")
+            }
+            usleep(50_000)
+        }
+        if interactive { Terminal.write("\n") }
+        Terminal.write("master stopped (pid \(pid))\n")
+    }
+}

@@ -1,0 +1,66 @@
+import BotmasterSystem
+
+/// The fleet as read from `workers/`: every definition that parsed, and every problem found.
+public struct FleetDefinition: Sendable {
+    /// Definitions in id order, including disabled ones.
+    public var workers: [WorkerDefinition]
+    /// Every problem found; the fleet is usable only when this is empty.
+    public var problems: [ConfigProblem]
+
+    public init(workers: [WorkerDefinition], problems: [ConfigProblem]) {
+        self.workers = workers
+        self.problems = problems
+    }
+
+    /// The definitions the master should run.
+    public var enabledWorkers: [WorkerDefinition] { workers.filter(\.enabled) }
+}
+
+/// Reads every `*.toml` file of a fleet directory.
+public enum FleetLoader {
+    /// Loads the fleet.
+    /// - Parameters:
+    ///   - directory: the `workers/` directory.
+    ///   - displayDirectory: how to name the directory in messages (e.g. `workers`).
+    ///   - maximumWorkers: the most enabled bots the master will run; more is a problem.
+    public static func load(directory: String, displayDirectory: String, maximumWorkers: Int) -> FleetDefinition {
+        guard let names = FileSystem.directoryEntries(directory) else {
+            return FleetDefinition(
+                workers: [],
+                problems: [ConfigProblem(file: displayDirectory, key: "", message: "cannot read the fleet directory")]
+            )
+        }
+        var workers: [WorkerDefinition] = []
+        var problems: [ConfigProblem] = []
+        var filesByID: [String: String] = [:]
+        for name in names where name.hasSuffix(".toml") && !name.hasPrefix(".") {
+            let displayPath = "\(displayDirectory)/\(name)"
+            guard let bytes = FileSystem.readFile("\(directory)/\(name)") else {
+                problems.append(ConfigProblem(file: displayPath, key: "", message: "cannot read the file"))
+                continue
+            }
+            switch WorkerDefinitionParser.parse(String(decoding: bytes, as: UTF8.self), file: displayPath, defaultID: String(name.dropLast(5))) {
+            case .success(let definition):
+                if let other = filesByID[definition.id] {
+                    problems.append(
+                        ConfigProblem(file: displayPath, key: "id", message: "bot id \"\(definition.id)\" is already used by \(other)"))
+                    continue
+                }
+                filesByID[definition.id] = displayPath
+                workers.append(definition)
+            case .failure(let failure):
+                problems.append(contentsOf: failure.problems)
+            }
+        }
+        let enabled = workers.filter(\.enabled).count
+        if enabled > maximumWorkers {
+            problems.append(
+                ConfigProblem(
+                    file: displayDirectory, key: "",
+                    message: "\(enabled) enabled bots exceed the limit of \(maximumWorkers) (BOTMASTER_MAX_WORKERS, BOTMASTER_MAX_WORKERS_PER_CORE)"
+                ))
+        }
+        workers.sort { $0.id < $1.id }
+        return FleetDefinition(workers: workers, problems: problems)
+    }
+}

@@ -1,0 +1,71 @@
+/// Master-wide settings, from environment variables (flags override some of them). Each has a
+/// default that suits a single host.
+public struct MasterSettings: Sendable, Equatable {
+    /// Most enabled bots in total (`BOTMASTER_MAX_WORKERS`, default 1000).
+    public var maxWorkers = 1000
+    /// Most enabled bots per CPU core (`BOTMASTER_MAX_WORKERS_PER_CORE`, default 20). With the
+    /// total, the lower of the two applies.
+    public var maxWorkersPerCore = 20
+    /// Size at which a log file is rotated (`BOTMASTER_LOG_MAX_SIZE`, default 10MB).
+    public var logMaxBytes: UInt64 = 10 * 1024 * 1024
+    /// Rotated files kept per log (`BOTMASTER_LOG_FILES`, default 5): `x.log.1` … `x.log.5`.
+    public var logFilesKept = 5
+    /// The master's log level (`BOTMASTER_LOG_LEVEL`, default `info`), also sent to workers.
+    public var logLevel = "info"
+    /// How often each worker's resident memory is read (`BOTMASTER_MEMORY_CHECK_INTERVAL`,
+    /// default 3s).
+    public var memoryCheckInterval: Duration = .seconds(3)
+    /// The program run for bots without a `command` (`BOTMASTER_WORKER_BINARY`; default: the
+    /// `botworker` next to `botmaster`).
+    public var workerBinary: String?
+
+    public init() {}
+
+    /// The effective limit on enabled bots for a machine with `cores` cores.
+    public func workerLimit(cores: Int) -> Int {
+        min(maxWorkers, maxWorkersPerCore * max(cores, 1))
+    }
+
+    static let logLevels: Set<String> = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// Reads the settings from an environment, collecting a problem for each bad value.
+    public static func from(environment: [String: String]) -> (MasterSettings, [ConfigProblem]) {
+        var settings = MasterSettings()
+        var problems: [ConfigProblem] = []
+        func problem(_ key: String, _ message: String) {
+            problems.append(ConfigProblem(file: "environment", key: key, message: message))
+        }
+        func positiveInt(_ key: String, into target: inout Int) {
+            guard let text = environment[key] else { return }
+            if let value = Int(text), value > 0 { target = value } else { problem(key, "\"\(text)\" is not a whole number above 0") }
+        }
+        positiveInt("BOTMASTER_MAX_WORKERS", into: &settings.maxWorkers)
+        positiveInt("BOTMASTER_MAX_WORKERS_PER_CORE", into: &settings.maxWorkersPerCore)
+        positiveInt("BOTMASTER_LOG_FILES", into: &settings.logFilesKept)
+        if let text = environment["BOTMASTER_LOG_MAX_SIZE"] {
+            if let bytes = ByteSizeText.parse(text), bytes >= 4096 {
+                settings.logMaxBytes = bytes
+            } else {
+                problem("BOTMASTER_LOG_MAX_SIZE", "\"\(text)\" is not a size of at least 4KB (use e.g. \"10MB\")")
+            }
+        }
+        if let text = environment["BOTMASTER_LOG_LEVEL"] {
+            if logLevels.contains(text) {
+                settings.logLevel = text
+            } else {
+                problem("BOTMASTER_LOG_LEVEL", "\"\(text)\" is not a level (\(logLevels.sorted().joined(separator: ", ")))")
+            }
+        }
+        if let text = environment["BOTMASTER_MEMORY_CHECK_INTERVAL"] {
+            if let interval = DurationText.parse(text), interval >= .milliseconds(100) {
+                settings.memoryCheckInterval = interval
+            } else {
+                problem("BOTMASTER_MEMORY_CHECK_INTERVAL", "\"\(text)\" is not a duration of at least 100ms")
+            }
+        }
+        if let path = environment["BOTMASTER_WORKER_BINARY"], !path.isEmpty {
+            settings.workerBinary = path
+        }
+        return (settings, problems)
+    }
+}

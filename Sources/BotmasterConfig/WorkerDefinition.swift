@@ -1,0 +1,53 @@
+/// How the master talks to a worker.
+public enum WorkerProtocol: String, Sendable, Equatable {
+    /// Speaks the pipe protocol: hello, heartbeats, drain, config updates.
+    case botmaster
+    /// A plain process: supervised by exit status, memory and logs only, as supervisord would.
+    case none
+}
+
+/// One bot, as defined by `workers/<id>.toml`.
+public struct WorkerDefinition: Sendable, Equatable {
+    /// The bot id: the file name without `.toml` unless the file sets `id`.
+    public var id: String
+    /// The file it came from.
+    public var file: String
+    /// argv of the worker; `nil` means the bundled `botworker`.
+    public var command: [String]?
+    /// How the master talks to it.
+    public var workerProtocol: WorkerProtocol
+    /// Extra environment for the worker, on top of the master's own.
+    public var environment: [String: String]
+    /// Whether the master runs it at all.
+    public var enabled: Bool
+    /// Supervision limits.
+    public var limits: WorkerLimits
+
+    public init(
+        id: String,
+        file: String,
+        command: [String]? = nil,
+        workerProtocol: WorkerProtocol = .botmaster,
+        environment: [String: String] = [:],
+        enabled: Bool = true,
+        limits: WorkerLimits = WorkerLimits()
+    ) {
+        self.id = id
+        self.file = file
+        self.command = command
+        self.workerProtocol = workerProtocol
+        self.environment = environment
+        self.enabled = enabled
+        self.limits = limits
+    }
+
+    /// Whether a bot id is acceptable: 1 to 64 of `A-Z a-z 0-9 _ -`, so that it is safe in file
+    /// names, URLs and metric labels.
+    public static func isValidID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 64
+            && id.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+                    || byte == 0x5f || byte == 0x2d
+            }
+    }
+}

@@ -1,0 +1,37 @@
+/// A request from the CLI to the master: one JSON object on one line.
+public struct ControlRequest: Codable, Sendable, Equatable {
+    /// `status` (with `id`: only that worker), `restart` (with `id`), `stop`.
+    public var command: String
+    /// The bot id, for commands about one worker.
+    public var id: String?
+
+    public init(command: String, id: String? = nil) {
+        self.command = command
+        self.id = id
+    }
+
+    public static let status = ControlRequest(command: "status")
+    public static let stop = ControlRequest(command: "stop")
+    public static func restart(_ id: String) -> ControlRequest { ControlRequest(command: "restart", id: id) }
+}
+
+/// The master's answer: one JSON object on one line.
+public struct ControlResponse: Codable, Sendable, Equatable {
+    /// Whether the request was carried out.
+    public var ok: Bool
+    /// A one-line reason when `ok` is false.
+    public var error: String?
+    /// A one-line confirmation for people.
+    public var message: String?
+    /// The fleet, for `status`.
+    public var status: FleetStatus?
+
+    public init(ok: Bool, error: String? = nil, message: String? = nil, status: FleetStatus? = nil) {
+        self.ok = ok
+        self.error = error
+        self.message = message
+        self.status = status
+    }
+
+    public static func failure(_ error: String) -> ControlResponse { ControlResponse(ok: false, error: error) }
+}

@@ -1,0 +1,101 @@
+/// The document `botmaster status --json` prints (and, later, `GET /api/workers/status` serves).
+/// Field names are the product's contract; add fields, never rename them.
+public struct FleetStatus: Codable, Sendable, Equatable {
+    public var master: MasterStatus
+    public var workers: [WorkerStatus]
+
+    public init(master: MasterStatus, workers: [WorkerStatus]) {
+        self.master = master
+        self.workers = workers
+    }
+}
+
+/// The master's own line of the status document.
+public struct MasterStatus: Codable, Sendable, Equatable {
+    public var pid: Int32
+    public var uptimeMs: Int64
+    public var version: String
+    /// Enabled bots the master supervises.
+    public var workersTotal: Int
+    /// Of those, how many are `running`.
+    public var workersRunning: Int
+
+    public init(pid: Int32, uptimeMs: Int64, version: String, workersTotal: Int, workersRunning: Int) {
+        self.pid = pid
+        self.uptimeMs = uptimeMs
+        self.version = version
+        self.workersTotal = workersTotal
+        self.workersRunning = workersRunning
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pid
+        case uptimeMs = "uptime_ms"
+        case version
+        case workersTotal = "workers_total"
+        case workersRunning = "workers_running"
+    }
+}
+
+/// One worker's line of the status document.
+public struct WorkerStatus: Codable, Sendable, Equatable {
+    public var id: String
+    /// The process id, or `null` when no process runs.
+    public var pid: Int32?
+    /// `starting`, `running`, `stopping`, `stopped`, `backoff` or `errored`.
+    public var state: String
+    /// Restarts since the master started.
+    public var restarts: Int
+    /// Why the worker last ended (`exit 1`, `signal 9 (SIGKILL)`, `hung …`, `memory …`), or `null`.
+    public var lastExit: String?
+    /// Time since the current process started, or `null` when none runs.
+    public var uptimeMs: Int64?
+    /// Resident memory at the last sample, or `null` before the first.
+    public var rssBytes: UInt64?
+    /// Counters from the last heartbeat.
+    public var messages: UInt64
+    public var errors: UInt64
+    /// Time since the last hello or heartbeat, or `null` when none came from this process.
+    public var lastHeartbeatMsAgo: Int64?
+
+    public init(
+        id: String, pid: Int32?, state: String, restarts: Int, lastExit: String?, uptimeMs: Int64?,
+        rssBytes: UInt64?, messages: UInt64, errors: UInt64, lastHeartbeatMsAgo: Int64?
+    ) {
+        self.id = id
+        self.pid = pid
+        self.state = state
+        self.restarts = restarts
+        self.lastExit = lastExit
+        self.uptimeMs = uptimeMs
+        self.rssBytes = rssBytes
+        self.messages = messages
+        self.errors = errors
+        self.lastHeartbeatMsAgo = lastHeartbeatMsAgo
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, pid, state, restarts
+        case lastExit = "last_exit"
+        case uptimeMs = "uptime_ms"
+        case rssBytes = "rss_bytes"
+        case messages, errors
+        case lastHeartbeatMsAgo = "last_heartbeat_ms_ago"
+    }
+
+    /// Encodes `null` for absent values rather than leaving keys out, so every consumer sees
+    /// the same set of keys.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(pid, forKey: .pid)
+        try container.encode(state, forKey: .state)
+        try container.encode(restarts, forKey: .restarts)
+        try container.encode(lastExit, forKey: .lastExit)
+        try container.encode(uptimeMs, forKey: .uptimeMs)
+        try container.encode(rssBytes, forKey: .rssBytes)
+        try container.encode(messages, forKey: .messages)
+        try container.encode(errors, forKey: .errors)
+        try container.encode(lastHeartbeatMsAgo, forKey: .lastHeartbeatMsAgo)
+    }
+}

@@ -1,0 +1,24 @@
+/// The type byte of a frame. The direction of each type is fixed; a frame sent the wrong way is a
+/// protocol error. See `README.md` beside this file for the payload of each.
+public enum FrameType: UInt8, Sendable, CaseIterable {
+    /// Worker → master, first frame. JSON ``Hello``.
+    case hello = 0x01
+    /// Master → worker, answer to hello. JSON ``Welcome``.
+    case welcome = 0x02
+    /// Worker → master, periodic. Binary ``Heartbeat`` (big-endian `UInt64` counters).
+    case heartbeat = 0x03
+    /// Master → worker, a new live configuration. JSON ``ConfigUpdate``.
+    case config = 0x04
+    /// Master → worker, change the log level. JSON ``LogLevelChange``.
+    case logLevel = 0x05
+    /// Master → worker, finish the work in hand and exit 0. JSON ``Drain``.
+    case drain = 0x06
+
+    /// Whether a worker is allowed to send this type.
+    public var isSentByWorker: Bool {
+        switch self {
+        case .hello, .heartbeat: true
+        case .welcome, .config, .logLevel, .drain: false
+        }
+    }
+}

@@ -1,0 +1,77 @@
+/// A frame from a worker, decoded and checked against the handshake order.
+public enum WorkerMessage: Sendable, Equatable {
+    case hello(Hello)
+    case heartbeat(Heartbeat)
+}
+
+/// A frame from the master, decoded.
+public enum MasterMessage: Sendable, Equatable {
+    case welcome(Welcome)
+    case config(ConfigUpdate)
+    case logLevel(LogLevelChange)
+    case drain(Drain)
+
+    /// The frame that carries this message.
+    public func frame() -> Frame {
+        switch self {
+        case .welcome(let message): Frame(type: .welcome, payload: JSONPayload.encode(message))
+        case .config(let message): Frame(type: .config, payload: JSONPayload.encode(message))
+        case .logLevel(let message): Frame(type: .logLevel, payload: JSONPayload.encode(message))
+        case .drain(let message): Frame(type: .drain, payload: JSONPayload.encode(message))
+        }
+    }
+
+    /// Decodes a frame received by a worker.
+    public init(frame: Frame) throws(ProtocolError) {
+        switch frame.type {
+        case .welcome:
+            let welcome = try JSONPayload.decode(Welcome.self, from: frame)
+            guard welcome.protocolVersion == ProtocolVersion.current else {
+                throw .unsupportedVersion(welcome.protocolVersion)
+            }
+            self = .welcome(welcome)
+        case .config: self = .config(try JSONPayload.decode(ConfigUpdate.self, from: frame))
+        case .logLevel: self = .logLevel(try JSONPayload.decode(LogLevelChange.self, from: frame))
+        case .drain: self = .drain(try JSONPayload.decode(Drain.self, from: frame))
+        case .hello, .heartbeat:
+            throw .unexpectedFrame(frame.type, reason: "only a worker sends it")
+        }
+    }
+}
+
+extension Hello {
+    /// The frame that carries this hello.
+    public func frame() -> Frame { Frame(type: .hello, payload: JSONPayload.encode(self)) }
+}
+
+/// The master's view of one worker's stream: decodes frames and enforces the handshake order
+/// (hello first and only once, then heartbeats).
+public struct WorkerStreamValidator: Sendable {
+    /// Whether the hello has arrived.
+    public private(set) var greeted = false
+
+    public init() {}
+
+    /// Decodes one frame from the worker.
+    /// - Throws: ``ProtocolError`` for a frame of the wrong direction, out of order, or malformed.
+    public mutating func accept(_ frame: Frame) throws(ProtocolError) -> WorkerMessage {
+        guard frame.type.isSentByWorker else {
+            throw .unexpectedFrame(frame.type, reason: "only the master sends it")
+        }
+        switch frame.type {
+        case .hello:
+            guard !greeted else { throw .unexpectedFrame(.hello, reason: "hello was already received") }
+            let hello = try JSONPayload.decode(Hello.self, from: frame)
+            guard hello.protocolVersion == ProtocolVersion.current else {
+                throw .unsupportedVersion(hello.protocolVersion)
+            }
+            greeted = true
+            return .hello(hello)
+        case .heartbeat:
+            guard greeted else { throw .unexpectedFrame(.heartbeat, reason: "heartbeat before hello") }
+            return .heartbeat(try Heartbeat(payload: frame.payload))
+        case .welcome, .config, .logLevel, .drain:
+            throw .unexpectedFrame(frame.type, reason: "only the master sends it")
+        }
+    }
+}

@@ -1,0 +1,120 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import BotmasterControl
+import BotmasterSystem
+import Glibc
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Serves the CLI on `run/control.sock`: one JSON request per line, one JSON response per line.
+/// The run directory is owner-only and the socket is made owner-only, so only the fleet's
+/// owner (and root) can drive the master.
+public struct ControlServer: Service {
+    private let socketPath: String
+    private let supervisor: Supervisor
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+
+    public init(socketPath: String, supervisor: Supervisor, eventLoopGroup: any EventLoopGroup, logger: Logger) {
+        self.socketPath = socketPath
+        self.supervisor = supervisor
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+    }
+
+    /// Longest request line accepted; a request is a few dozen bytes.
+    static let maximumRequestBytes = 64 * 1024
+
+    public func run() async throws {
+        FileSystem.removeFile(socketPath)
+        let supervisor = self.supervisor
+        let logger = self.logger
+        let channel = try await ServerBootstrap(group: eventLoopGroup)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ControlConnectionHandler(supervisor: supervisor, logger: logger))
+                }
+            }
+            .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true)
+            .get()
+        chmod(socketPath, 0o600)
+        await withGracefulShutdownHandler {
+            try? await channel.closeFuture.get()
+        } onGracefulShutdown: {
+            channel.close(promise: nil)
+        }
+        FileSystem.removeFile(socketPath)
+    }
+}
+
+/// One CLI connection: reads request lines, answers each.
+private final class ControlConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let supervisor: Supervisor
+    private let logger: Logger
+    private var pending: [UInt8] = []
+
+    init(supervisor: Supervisor, logger: Logger) {
+        self.supervisor = supervisor
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        pending.append(contentsOf: unwrapInboundIn(data).readableBytesView)
+        if pending.count > ControlServer.maximumRequestBytes && !pending.contains(0x0A) {
+            Self.reply(.failure("request too long"), on: context.channel, close: true)
+            return
+        }
+        while let newline = pending.firstIndex(of: 0x0A) {
+            let line = Array(pending[..<newline])
+            pending.removeSubrange(...newline)
+            guard let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line)) else {
+                Self.reply(.failure("not a control request (expected one JSON object per line)"), on: context.channel, close: false)
+                continue
+            }
+            Self.answerLater(request, supervisor: supervisor, on: context.channel)
+        }
+    }
+
+    /// Answers off the event loop: the supervisor is an actor, and the loop must not wait on it.
+    private static func answerLater(_ request: ControlRequest, supervisor: Supervisor, on channel: any Channel) {
+        Task {
+            reply(await answer(request, supervisor: supervisor), on: channel, close: false)
+        }
+    }
+
+    private static func answer(_ request: ControlRequest, supervisor: Supervisor) async -> ControlResponse {
+        switch request.command {
+        case "status":
+            return ControlResponse(ok: true, status: await supervisor.status(only: request.id))
+        case "restart":
+            guard let id = request.id else { return .failure("restart needs a bot id") }
+            if let problem = await supervisor.restart(id) { return .failure(problem) }
+            return ControlResponse(ok: true, message: "restarting \(id)")
+        case "stop":
+            supervisor.shutdown()
+            return ControlResponse(ok: true, message: "stopping")
+        default:
+            return .failure("unknown command \"\(request.command)\"")
+        }
+    }
+
+    private static func reply(_ response: ControlResponse, on channel: any Channel, close: Bool) {
+        var bytes = (try? JSONEncoder().encode(response)).map { Array($0) } ?? Array("{\"ok\":false}".utf8)
+        bytes.append(0x0A)
+        let write = channel.writeAndFlush(ByteBuffer(bytes: bytes))
+        if close { write.whenComplete { _ in channel.close(promise: nil) } }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,42 @@
+import BotmasterConfig
+import BotmasterSystem
+import Glibc
+import NIOCore
+
+/// One restart, as `status` and the API show it.
+public struct RestartRecord: Sendable, Equatable {
+    /// Wall-clock time of the exit, in milliseconds since the epoch.
+    public var wallClockMs: Int64
+    /// Why the worker ended.
+    public var reason: ExitReason
+}
+
+/// The supervisor's record of one bot: its definition, its lifecycle, and the process that
+/// currently runs it, if any.
+struct ManagedWorker {
+    var definition: WorkerDefinition
+    var lifecycle: WorkerLifecycle
+    let log: RotatingLogFile
+
+    /// The running process, while there is one.
+    var pid: pid_t?
+    /// The master's end of the IPC channel, while it is open.
+    var channel: (any Channel)?
+    /// The newest heartbeat, written by the I/O thread.
+    var stats = WorkerLiveStats()
+    /// When the channel reached EOF while the process was still alive.
+    var channelClosedAt: MonotonicTime?
+    /// Resident memory at the last sample.
+    var lastRSS: UInt64?
+    /// When the next memory sample is due.
+    var nextMemoryCheck: MonotonicTime
+    /// Recent restarts, newest last, at most ``restartRecordLimit``.
+    var restartRecords: [RestartRecord] = []
+
+    static let restartRecordLimit = 20
+
+    mutating func remember(_ reason: ExitReason) {
+        restartRecords.append(RestartRecord(wallClockMs: WallClock.nowMilliseconds(), reason: reason))
+        if restartRecords.count > Self.restartRecordLimit { restartRecords.removeFirst() }
+    }
+}

@@ -1,0 +1,395 @@
+import BotmasterConfig
+import BotmasterControl
+import BotmasterIPC
+import BotmasterSystem
+import Dispatch
+import Glibc
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Runs the fleet: spawns a process per enabled bot, watches each (hello, heartbeats, exits,
+/// memory), restarts by the restart policy, and stops them all on shutdown.
+///
+/// One task — ``run()`` — owns all fleet state and handles ``SupervisorEvent``s in order. The
+/// I/O threads only decode frames and post events; the control socket calls the actor's
+/// methods, which run between events.
+public actor Supervisor {
+    private let configuration: SupervisorConfiguration
+    private let logger: Logger
+    private let eventLoopGroup: any EventLoopGroup
+    private let events: AsyncStream<SupervisorEvent>
+    private let eventSink: AsyncStream<SupervisorEvent>.Continuation
+    private let startedAt = MonotonicTime.now()
+
+    private var workers: [String: ManagedWorker] = [:]
+    private var workerIDByPID: [pid_t: String] = [:]
+    private var shuttingDown = false
+
+    public init(configuration: SupervisorConfiguration, logger: Logger, eventLoopGroup: any EventLoopGroup) {
+        self.configuration = configuration
+        self.logger = logger
+        self.eventLoopGroup = eventLoopGroup
+        (events, eventSink) = AsyncStream.makeStream(of: SupervisorEvent.self)
+    }
+
+    /// The build's version, for status.
+    public static let version = "0.1.0"
+
+    // MARK: Running
+
+    /// Cleans up after a previous master, starts the fleet, supervises it until ``shutdown()``
+    /// and returns once every worker has stopped.
+    public func run() async {
+        Processes.ignoreBrokenPipeSignal()
+        // An inherited SIG_IGN for SIGCHLD would make the kernel reap children itself, and the
+        // master would never learn why a worker ended.
+        _ = signal(SIGCHLD, SIG_DFL)
+        try? FileSystem.createDirectory(configuration.layout.workerPIDDirectory, mode: 0o700)
+        try? FileSystem.createDirectory(configuration.layout.logsDirectory)
+        await StaleWorkerCleaner.clean(layout: configuration.layout, logger: logger)
+
+        let sink = eventSink
+        let childSignals = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: .global())
+        childSignals.setEventHandler { sink.yield(.childrenExited) }
+        childSignals.resume()
+        let interval = configuration.tickInterval
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                sink.yield(.tick)
+            }
+        }
+        defer {
+            ticker.cancel()
+            childSignals.cancel()
+        }
+
+        let now = MonotonicTime.now()
+        let memoryInterval = configuration.settings.memoryCheckInterval
+        for (index, definition) in configuration.fleet.enumerated() where definition.enabled {
+            // Spread memory samples evenly over the interval rather than reading every /proc
+            // file in the same tick.
+            let offset = memoryInterval * (Double(index % 64) / 64.0)
+            workers[definition.id] = ManagedWorker(
+                definition: definition,
+                lifecycle: WorkerLifecycle(speaksProtocol: definition.workerProtocol == .botmaster, limits: definition.limits, now: now),
+                log: RotatingLogFile(
+                    path: configuration.layout.workerLog(definition.id),
+                    maximumBytes: configuration.settings.logMaxBytes,
+                    filesKept: configuration.settings.logFilesKept),
+                nextMemoryCheck: now + offset)
+        }
+        logger.info("starting fleet", metadata: ["workers": "\(workers.count)"])
+        for id in workers.keys.sorted() {
+            await spawn(id)
+        }
+
+        for await event in events {
+            await handle(event)
+            if shuttingDown && !workers.values.contains(where: { $0.lifecycle.hasProcess }) { break }
+        }
+        for worker in workers.values { worker.log.close() }
+        logger.info("fleet stopped")
+    }
+
+    /// Starts a graceful shutdown: every worker is drained (or sent SIGTERM), then killed at
+    /// its stop timeout; ``run()`` returns when all are gone.
+    public nonisolated func shutdown() {
+        eventSink.yield(.shutdown)
+    }
+
+    // MARK: Control
+
+    /// The fleet as `status` shows it; with `only`, the master line and that one worker.
+    public func status(only: String? = nil) -> FleetStatus {
+        let now = MonotonicTime.now()
+        let ids = only.map { [$0] } ?? workers.keys.sorted()
+        let rows = ids.compactMap { id -> WorkerStatus? in
+            guard let worker = workers[id] else { return nil }
+            let snapshot = worker.stats.snapshot
+            let lastProof = [worker.lifecycle.lastHeartbeat, snapshot.receivedAt].compactMap { $0 }.max()
+            return WorkerStatus(
+                id: id,
+                pid: worker.pid,
+                state: worker.lifecycle.state.rawValue,
+                restarts: worker.lifecycle.restartCount,
+                lastExit: worker.lifecycle.lastExit?.description,
+                uptimeMs: worker.pid == nil ? nil : worker.lifecycle.startedAt.map { (now - $0).millisecondsClamped },
+                rssBytes: worker.pid == nil ? nil : worker.lastRSS,
+                messages: snapshot.heartbeat?.messages ?? 0,
+                errors: snapshot.heartbeat?.errors ?? 0,
+                lastHeartbeatMsAgo: worker.pid == nil ? nil : lastProof.map { (now - $0).millisecondsClamped })
+        }
+        return FleetStatus(
+            master: MasterStatus(
+                pid: Processes.currentID,
+                uptimeMs: (now - startedAt).millisecondsClamped,
+                version: Self.version,
+                workersTotal: workers.count,
+                workersRunning: workers.values.filter { $0.lifecycle.state == .running }.count),
+            workers: rows)
+    }
+
+    /// The recent restarts of one worker, oldest first, or `nil` for an unknown id.
+    public func restartHistory(of id: String) -> [RestartRecord]? {
+        workers[id]?.restartRecords
+    }
+
+    /// An operator's `restart <id>`: drains and restarts a live worker, or starts an `errored`,
+    /// `stopped` or `backoff` one now, with a fresh restart allowance.
+    /// - Returns: `nil` on success, or why it could not be done.
+    public func restart(_ id: String) async -> String? {
+        guard workers[id] != nil else { return "unknown bot id \"\(id)\"" }
+        guard !shuttingDown else { return "the master is shutting down" }
+        logger.notice("restart requested by operator", metadata: ["bot": "\(id)"])
+        let actions = workers[id]!.lifecycle.operatorRestart(at: .now())
+        await perform(actions, for: id)
+        return nil
+    }
+
+    // MARK: Events
+
+    private func handle(_ event: SupervisorEvent) async {
+        switch event {
+        case .hello(let id, let pid, let hello):
+            guard var worker = workers[id], worker.pid == pid else { return }
+            worker.lifecycle.helloReceived(at: .now())
+            workers[id] = worker
+            logger.info("worker running", metadata: ["bot": "\(id)", "pid": "\(pid)", "runtime": "\(hello.runtime)"])
+            let welcome = Welcome(
+                heartbeatIntervalMs: Int(worker.definition.limits.heartbeatInterval.millisecondsClamped),
+                logLevel: configuration.settings.logLevel)
+            send(MasterMessage.welcome(welcome).frame(), to: worker.channel)
+        case .protocolViolation(let id, let pid, let reason):
+            guard workers[id]?.pid == pid else { return }
+            logger.error("worker broke the protocol; restarting it", metadata: ["bot": "\(id)", "pid": "\(pid)", "reason": "\(reason)"])
+            workers[id]!.channel = nil
+            await perform(workers[id]!.lifecycle.protocolViolated(reason, at: .now()), for: id)
+        case .channelClosed(let id, let pid):
+            guard workers[id]?.pid == pid else { return }
+            workers[id]!.channel = nil
+            // Usually the process has just exited and SIGCHLD is on its way; reap first so the
+            // exit is recorded as what it was.
+            await reap()
+            if workers[id]?.pid == pid, workers[id]!.definition.workerProtocol == .botmaster {
+                workers[id]!.channelClosedAt = .now()
+            }
+        case .childrenExited:
+            await reap()
+        case .tick:
+            await reap()
+            await checkDeadlines()
+        case .shutdown:
+            await beginShutdown()
+        }
+    }
+
+    private func reap() async {
+        for (pid, status) in Processes.reapExitedChildren() {
+            guard let id = workerIDByPID.removeValue(forKey: pid), var worker = workers[id] else { continue }
+            // The worker's own children go with it: its process group is ours to clean.
+            try? Processes.send(SIGKILL, toGroup: pid)
+            FileSystem.removeFile(configuration.layout.workerPIDFile(id))
+            worker.channel?.close(promise: nil)
+            worker.channel = nil
+            worker.pid = nil
+            worker.channelClosedAt = nil
+            worker.lastRSS = nil
+            let wasStopping = worker.lifecycle.state == .stopping
+            let actions = worker.lifecycle.exited(status, at: .now())
+            let state = worker.lifecycle.state
+            if state == .backoff || state == .errored, let reason = worker.lifecycle.lastExit {
+                worker.remember(reason)
+            }
+            workers[id] = worker
+            logExit(id: id, pid: pid, status: status, worker: worker, wasStopping: wasStopping)
+            await perform(actions, for: id)
+        }
+    }
+
+    private func logExit(id: String, pid: pid_t, status: ExitStatus, worker: ManagedWorker, wasStopping: Bool) {
+        var metadata: Logger.Metadata = ["bot": "\(id)", "pid": "\(pid)", "status": "\(status)"]
+        switch worker.lifecycle.state {
+        case .stopped:
+            logger.info("worker stopped", metadata: metadata)
+        case .errored:
+            metadata["restarts_in_window"] = "\(worker.lifecycle.recentRestarts)"
+            logger.error(
+                "worker restarted too often; giving up until `botmaster restart \(id)`", metadata: metadata)
+        case .backoff, .starting:
+            metadata["reason"] = "\(worker.lifecycle.lastExit?.description ?? "exit")"
+            if let at = worker.lifecycle.restartAt {
+                metadata["restart_in_ms"] = "\(max((at - .now()).millisecondsClamped, 0))"
+            }
+            if wasStopping {
+                logger.info("worker ended; restarting", metadata: metadata)
+            } else {
+                logger.warning("worker exited unexpectedly; restarting", metadata: metadata)
+            }
+        case .running, .stopping:
+            break
+        }
+    }
+
+    private func checkDeadlines() async {
+        let now = MonotonicTime.now()
+        for id in workers.keys {
+            guard var worker = workers[id] else { continue }
+            if let heard = worker.stats.snapshot.receivedAt, heard > (worker.lifecycle.lastHeartbeat ?? MonotonicTime(nanoseconds: 0)) {
+                worker.lifecycle.heartbeatReceived(at: heard)
+            }
+            var actions = worker.lifecycle.tick(now: now)
+            if let closedAt = worker.channelClosedAt, now - closedAt > .seconds(2), worker.lifecycle.state != .stopping {
+                worker.channelClosedAt = nil
+                actions += worker.lifecycle.protocolViolated("closed its IPC channel but kept running", at: now)
+            }
+            if let pid = worker.pid, now >= worker.nextMemoryCheck {
+                worker.nextMemoryCheck = now + configuration.settings.memoryCheckInterval
+                if let rss = ProcFS.residentBytes(of: pid) {
+                    worker.lastRSS = rss
+                    let memoryActions = worker.lifecycle.memorySampled(rss: rss, at: now)
+                    if !memoryActions.isEmpty {
+                        logger.warning(
+                            "worker over its memory cap; restarting it gracefully",
+                            metadata: [
+                                "bot": "\(id)", "pid": "\(pid)", "rss": "\(ByteSizeText.format(rss))",
+                                "cap": "\(ByteSizeText.format(worker.definition.limits.memoryBytes))",
+                            ])
+                    }
+                    actions += memoryActions
+                }
+            }
+            workers[id] = worker
+            if !actions.isEmpty {
+                logDeadline(actions, id: id, worker: worker)
+                await perform(actions, for: id)
+            }
+        }
+    }
+
+    private func logDeadline(_ actions: [WorkerLifecycle.Action], id: String, worker: ManagedWorker) {
+        let metadata: Logger.Metadata = ["bot": "\(id)", "pid": "\(worker.pid.map { "\($0)" } ?? "-")"]
+        for action in actions {
+            switch action {
+            case .terminate where worker.lifecycle.state == .stopping:
+                logger.warning("worker unresponsive; sending SIGTERM", metadata: metadata)
+            case .kill:
+                logger.warning("worker did not stop within its stop timeout; sending SIGKILL", metadata: metadata)
+            default:
+                break
+            }
+        }
+    }
+
+    private func beginShutdown() async {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        logger.notice("shutting down the fleet", metadata: ["workers": "\(workers.values.filter { $0.lifecycle.hasProcess }.count)"])
+        let now = MonotonicTime.now()
+        for id in workers.keys.sorted() {
+            await perform(workers[id]!.lifecycle.stop(at: now), for: id)
+        }
+    }
+
+    // MARK: Actions
+
+    private func perform(_ actions: [WorkerLifecycle.Action], for id: String) async {
+        for action in actions {
+            switch action {
+            case .spawn:
+                if shuttingDown {
+                    _ = workers[id]?.lifecycle.stop(at: .now())
+                } else {
+                    await spawn(id)
+                }
+            case .drain(let reason):
+                guard let worker = workers[id] else { continue }
+                if let channel = worker.channel {
+                    let drain = Drain(deadlineMs: Int(worker.definition.limits.stopTimeout.millisecondsClamped), reason: reason)
+                    send(MasterMessage.drain(drain).frame(), to: channel)
+                } else if let pid = worker.pid {
+                    try? Processes.send(SIGTERM, toGroup: pid)
+                }
+            case .terminate:
+                if let pid = workers[id]?.pid { try? Processes.send(SIGTERM, toGroup: pid) }
+            case .kill:
+                if let pid = workers[id]?.pid { try? Processes.send(SIGKILL, toGroup: pid) }
+            }
+        }
+    }
+
+    private nonisolated func send(_ frame: Frame, to channel: (any Channel)?) {
+        guard let channel else { return }
+        channel.writeAndFlush(ByteBuffer(bytes: frame.encoded()), promise: nil)
+    }
+
+    private func spawn(_ id: String) async {
+        guard var worker = workers[id] else { return }
+        let definition = worker.definition
+        let speaksProtocol = definition.workerProtocol == .botmaster
+        do {
+            let launched = try WorkerLauncher.launch(
+                definition: definition, configuration: configuration, speaksProtocol: speaksProtocol)
+            worker.pid = launched.pid
+            worker.stats = WorkerLiveStats()
+            worker.channelClosedAt = nil
+            worker.lifecycle.spawned(at: .now())
+            workerIDByPID[launched.pid] = id
+            if let startTime = ProcFS.startTime(of: launched.pid) {
+                try? FileSystem.writeFileAtomically(
+                    configuration.layout.workerPIDFile(id), WorkerPIDFile(pid: launched.pid, startTime: startTime).contents)
+            }
+            worker.channel = await attach(launched, id: id, stats: worker.stats, log: worker.log)
+            workers[id] = worker
+            logger.debug("worker spawned", metadata: ["bot": "\(id)", "pid": "\(launched.pid)"])
+        } catch {
+            logger.error("cannot start worker", metadata: ["bot": "\(id)", "error": "\(error)"])
+            // A `.spawn` decided here is left to the next tick: a spawn that failed fails again
+            // at once, and a zero cooldown must not turn it into a busy loop.
+            _ = worker.lifecycle.spawnFailed("\(error)", at: .now())
+            if let reason = worker.lifecycle.lastExit { worker.remember(reason) }
+            workers[id] = worker
+        }
+    }
+
+    /// Hands the master's ends of the worker's descriptors to the event loop.
+    private func attach(_ launched: LaunchedWorker, id: String, stats: WorkerLiveStats, log: RotatingLogFile) async -> (any Channel)? {
+        let sink = eventSink
+        let maximumFrameLength = configuration.maximumFrameLength
+        let output = NIOPipeBootstrap(group: eventLoopGroup)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(WorkerOutputHandler(log: log))
+                }
+            }
+            .takingOwnershipOfDescriptor(input: launched.outputFD)
+        do {
+            _ = try await output.get()
+        } catch {
+            logger.error("cannot read the worker's output", metadata: ["bot": "\(id)", "error": "\(error)"])
+        }
+        guard let ipcFD = launched.ipcFD else { return nil }
+        let pid = launched.pid
+        do {
+            return try await ClientBootstrap(group: eventLoopGroup)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            WorkerChannelHandler(id: id, pid: pid, stats: stats, events: sink, maximumFrameLength: maximumFrameLength))
+                    }
+                }
+                .withConnectedSocket(ipcFD)
+                .get()
+        } catch {
+            logger.error("cannot attach the worker's IPC channel", metadata: ["bot": "\(id)", "error": "\(error)"])
+            return nil
+        }
+    }
+}
+
+extension Duration {
+    static func * (lhs: Duration, rhs: Double) -> Duration {
+        .nanoseconds(Int64(Double(lhs.nanosecondsClamped) * rhs))
+    }
+}

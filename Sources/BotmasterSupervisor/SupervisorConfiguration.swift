@@ -1,0 +1,32 @@
+import BotmasterConfig
+import BotmasterIPC
+
+/// What the supervisor needs to run a fleet.
+public struct SupervisorConfiguration: Sendable {
+    /// Where the fleet's files live.
+    public var layout: HomeLayout
+    /// Master-wide settings.
+    public var settings: MasterSettings
+    /// The bots, including disabled ones.
+    public var fleet: [WorkerDefinition]
+    /// The program run for bots without a `command`.
+    public var defaultWorkerCommand: [String]
+    /// The master's environment, which workers inherit (plus their own `env`).
+    public var environment: [String: String]
+    /// Largest frame accepted from a worker.
+    public var maximumFrameLength: Int = Frame.defaultMaximumLength
+    /// How often deadlines are checked. 250 ms: a hung or crashed worker is noticed within a
+    /// quarter second of its deadline, at a cost of four scans a second.
+    public var tickInterval: Duration = .milliseconds(250)
+
+    public init(
+        layout: HomeLayout, settings: MasterSettings, fleet: [WorkerDefinition], defaultWorkerCommand: [String],
+        environment: [String: String]
+    ) {
+        self.layout = layout
+        self.settings = settings
+        self.fleet = fleet
+        self.defaultWorkerCommand = defaultWorkerCommand
+        self.environment = environment
+    }
+}

@@ -1,0 +1,19 @@
+import BotmasterIPC
+import Glibc
+
+/// Everything the supervisor reacts to, in the order it happened. One task consumes these, so
+/// the fleet's state has a single owner and needs no locks.
+enum SupervisorEvent: Sendable {
+    /// A worker's hello frame arrived on the channel of process `pid`.
+    case hello(id: String, pid: pid_t, Hello)
+    /// A worker's stream broke the protocol; its channel is closed.
+    case protocolViolation(id: String, pid: pid_t, reason: String)
+    /// A worker's channel reached end of file.
+    case channelClosed(id: String, pid: pid_t)
+    /// SIGCHLD: reap.
+    case childrenExited
+    /// Time passed: check deadlines, sample memory.
+    case tick
+    /// Stop the fleet and return.
+    case shutdown
+}

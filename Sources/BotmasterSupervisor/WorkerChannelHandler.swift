@@ -1,0 +1,92 @@
+import BotmasterIPC
+import BotmasterSystem
+import Glibc
+import NIOCore
+
+/// Reads one worker's IPC channel on the I/O thread: frames are decoded and checked here;
+/// heartbeats update ``WorkerLiveStats`` in place, everything else becomes a supervisor event.
+/// A bad frame closes the channel and is reported, and nothing the worker sends can throw past
+/// this handler.
+final class WorkerChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let id: String
+    private let pid: pid_t
+    private let stats: WorkerLiveStats
+    private let events: AsyncStream<SupervisorEvent>.Continuation
+    private var decoder: FrameDecoder
+    private var validator = WorkerStreamValidator()
+    private var failed = false
+
+    init(id: String, pid: pid_t, stats: WorkerLiveStats, events: AsyncStream<SupervisorEvent>.Continuation, maximumFrameLength: Int) {
+        self.id = id
+        self.pid = pid
+        self.stats = stats
+        self.events = events
+        self.decoder = FrameDecoder(maximumLength: maximumFrameLength)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !failed else { return }
+        let buffer = unwrapInboundIn(data)
+        decoder.append(contentsOf: buffer.readableBytesView)
+        do throws(ProtocolError) {
+            while let frame = try decoder.nextFrame() {
+                switch try validator.accept(frame) {
+                case .hello(let hello):
+                    guard hello.bot == id else {
+                        throw .unexpectedFrame(.hello, reason: "hello names bot \"\(hello.bot)\"")
+                    }
+                    events.yield(.hello(id: id, pid: pid, hello))
+                case .heartbeat(let heartbeat):
+                    stats.record(heartbeat, at: .now())
+                }
+            }
+        } catch {
+            failed = true
+            events.yield(.protocolViolation(id: id, pid: pid, reason: error.description))
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !failed { events.yield(.channelClosed(id: id, pid: pid)) }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A read error (ECONNRESET when the worker dies) ends the channel; the exit itself
+        // arrives through SIGCHLD.
+        context.close(promise: nil)
+    }
+}
+
+/// Appends one worker's stdout and stderr to its log file, a timestamp on every line.
+final class WorkerOutputHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let log: RotatingLogFile
+    private var lines = LineTimestamper()
+
+    init(log: RotatingLogFile) {
+        self.log = log
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        // A blocking append to a page-cache file takes microseconds; a worker that floods its
+        // output is throttled by the pipe, not by the master's memory.
+        let output = lines.consume(buffer.readableBytesView, wallClockMs: WallClock.nowMilliseconds())
+        if !output.isEmpty { log.append(output) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let rest = lines.flush(wallClockMs: WallClock.nowMilliseconds())
+        if !rest.isEmpty { log.append(rest) }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

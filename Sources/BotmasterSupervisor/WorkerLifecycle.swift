@@ -1,0 +1,236 @@
+import BotmasterConfig
+import BotmasterSystem
+
+/// The life of one supervised worker as a pure state machine: events in (spawned, hello,
+/// heartbeat, exit, clock ticks, memory samples, operator requests), actions out (spawn, drain,
+/// SIGTERM, SIGKILL). It performs no I/O and reads no clock, so every rule is tested with plain
+/// values; the supervisor carries out the actions.
+public struct WorkerLifecycle: Sendable {
+    /// What the supervisor must do next.
+    public enum Action: Sendable, Equatable {
+        /// Start the process (again).
+        case spawn
+        /// Ask the worker to finish and exit: a drain frame to a protocol worker.
+        case drain(reason: String)
+        /// SIGTERM to the worker's process group.
+        case terminate
+        /// SIGKILL to the worker's process group.
+        case kill
+    }
+
+    /// Why the worker is being stopped.
+    enum StopIntent: Sendable, Equatable {
+        /// Start it again afterwards, for this reason.
+        case restart(ExitReason)
+        /// Leave it stopped.
+        case stop
+    }
+
+    /// How long a plain process (no protocol) must stay up before it counts as running.
+    public static let plainStartGrace: Duration = .seconds(1)
+
+    public private(set) var state: WorkerState = .stopped
+    /// Whether the worker speaks the protocol (hello, heartbeats, drain).
+    public var speaksProtocol: Bool
+    /// The limits in force; a reload may change them.
+    public var limits: WorkerLimits
+    /// Restarts made since the master started (not reset by an operator restart).
+    public private(set) var restartCount = 0
+    /// Why the worker last ended.
+    public private(set) var lastExit: ExitReason?
+    /// When the current state began.
+    public private(set) var stateSince: MonotonicTime
+    /// When the worker last proved it was alive (hello or heartbeat).
+    public private(set) var lastHeartbeat: MonotonicTime?
+    /// When the last spawn happened, for uptime.
+    public private(set) var startedAt: MonotonicTime?
+    /// When a worker in `backoff` starts again.
+    public private(set) var restartAt: MonotonicTime?
+
+    private var history = RestartHistory()
+    private var intent: StopIntent?
+    private var killDeadline: MonotonicTime?
+    private var killSent = false
+    private var hasSpawned = false
+
+    public init(speaksProtocol: Bool, limits: WorkerLimits, now: MonotonicTime) {
+        self.speaksProtocol = speaksProtocol
+        self.limits = limits
+        self.stateSince = now
+    }
+
+    /// The restart policy the limits describe.
+    public var policy: RestartPolicy {
+        RestartPolicy(cooldown: limits.restartCooldown, maxRestarts: limits.maxRestartsPerHour)
+    }
+
+    /// Restarts inside the policy's window, as of the last decision.
+    public var recentRestarts: Int { history.count }
+
+    /// Whether a process is expected to exist for this worker.
+    public var hasProcess: Bool { state == .starting || state == .running || state == .stopping }
+
+    // MARK: Events from the process
+
+    /// The supervisor started the process.
+    public mutating func spawned(at now: MonotonicTime) {
+        if hasSpawned { restartCount += 1 }
+        hasSpawned = true
+        transition(to: .starting, at: now)
+        startedAt = now
+        lastHeartbeat = nil
+        intent = nil
+        killDeadline = nil
+        killSent = false
+        restartAt = nil
+    }
+
+    /// The spawn failed before any process existed; treated like an immediate exit.
+    public mutating func spawnFailed(_ reason: String, at now: MonotonicTime) -> [Action] {
+        hasSpawned = true
+        return restart(for: .spawnFailed(reason), at: now)
+    }
+
+    /// The hello frame arrived.
+    public mutating func helloReceived(at now: MonotonicTime) {
+        lastHeartbeat = now
+        if state == .starting { transition(to: .running, at: now) }
+    }
+
+    /// A heartbeat arrived.
+    public mutating func heartbeatReceived(at now: MonotonicTime) {
+        lastHeartbeat = now
+    }
+
+    /// The process exited (it was reaped).
+    public mutating func exited(_ status: ExitStatus, at now: MonotonicTime) -> [Action] {
+        switch intent {
+        case .stop?:
+            transition(to: .stopped, at: now)
+            intent = nil
+            return []
+        case .restart(let reason)?:
+            intent = nil
+            return restart(for: reason, at: now)
+        case nil:
+            return restart(for: .exited(status.description), at: now)
+        }
+    }
+
+    /// The worker broke the protocol (or closed its channel while alive): it is ended hard,
+    /// because with the framing lost a drain frame could not be understood.
+    public mutating func protocolViolated(_ reason: String, at now: MonotonicTime) -> [Action] {
+        guard state == .starting || state == .running else { return [] }
+        return beginStop(.restart(.protocolError(reason)), graceful: false, at: now)
+    }
+
+    // MARK: Time and measurements
+
+    /// Checks the deadlines that depend on time passing. Call it a few times a second.
+    public mutating func tick(now: MonotonicTime) -> [Action] {
+        switch state {
+        case .starting:
+            if !speaksProtocol {
+                if now - stateSince >= min(limits.startTimeout, Self.plainStartGrace) { transition(to: .running, at: now) }
+            } else if now - stateSince > limits.startTimeout {
+                return beginStop(.restart(.startTimeout), graceful: false, at: now)
+            }
+        case .running:
+            if speaksProtocol, let last = lastHeartbeat, now - last > limits.heartbeatTimeout {
+                return beginStop(.restart(.hung(silentFor: now - last)), graceful: false, at: now)
+            }
+        case .stopping:
+            if let deadline = killDeadline, now >= deadline, !killSent {
+                killSent = true
+                return [.kill]
+            }
+        case .backoff:
+            if let restartAt, now >= restartAt { return [.spawn] }
+        case .stopped, .errored:
+            break
+        }
+        return []
+    }
+
+    /// A resident-memory sample; over the cap means a graceful restart.
+    public mutating func memorySampled(rss: UInt64, at now: MonotonicTime) -> [Action] {
+        guard state == .running || state == .starting, rss > limits.memoryBytes else { return [] }
+        return beginStop(.restart(.memory(rss: rss, cap: limits.memoryBytes)), graceful: true, at: now)
+    }
+
+    // MARK: Requests
+
+    /// Stop the worker and leave it stopped (shutdown, disabled, removed).
+    public mutating func stop(at now: MonotonicTime, reason: String = "shutdown") -> [Action] {
+        switch state {
+        case .starting, .running:
+            return beginStop(.stop, graceful: true, at: now, drainReason: reason)
+        case .stopping:
+            intent = .stop
+            return []
+        case .backoff, .errored, .stopped:
+            restartAt = nil
+            transition(to: .stopped, at: now)
+            return []
+        }
+    }
+
+    /// An operator's restart: a fresh allowance, and a start now (after a graceful stop if the
+    /// worker is up).
+    public mutating func operatorRestart(at now: MonotonicTime) -> [Action] {
+        history.reset()
+        switch state {
+        case .starting, .running:
+            return beginStop(.restart(.operatorRestart), graceful: true, at: now, drainReason: "restart")
+        case .stopping:
+            intent = .restart(.operatorRestart)
+            return []
+        case .backoff, .errored, .stopped:
+            restartAt = nil
+            return [.spawn]
+        }
+    }
+
+    // MARK: Internals
+
+    private mutating func transition(to newState: WorkerState, at now: MonotonicTime) {
+        state = newState
+        stateSince = now
+    }
+
+    private mutating func beginStop(_ intent: StopIntent, graceful: Bool, at now: MonotonicTime, drainReason: String? = nil)
+        -> [Action]
+    {
+        self.intent = intent
+        transition(to: .stopping, at: now)
+        killDeadline = now + limits.stopTimeout
+        killSent = false
+        guard graceful else { return [.terminate] }
+        if !speaksProtocol { return [.terminate] }
+        let reason: String
+        switch intent {
+        case .restart(let exitReason): reason = drainReason ?? exitReason.kind
+        case .stop: reason = drainReason ?? "shutdown"
+        }
+        return [.drain(reason: reason)]
+    }
+
+    private mutating func restart(for reason: ExitReason, at now: MonotonicTime) -> [Action] {
+        lastExit = reason
+        if reason == .operatorRestart {
+            transition(to: .backoff, at: now)
+            restartAt = now
+            return [.spawn]
+        }
+        switch policy.decide(exitAt: now, history: &history) {
+        case .restart(let at):
+            transition(to: .backoff, at: now)
+            restartAt = at
+            return at <= now ? [.spawn] : []
+        case .giveUp:
+            restartAt = nil
+            transition(to: .errored, at: now)
+            return []
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import BotmasterIPC
+import Glibc
+
+/// The worker's end of the IPC channel (fd 3): blocking writes of whole frames, and reads that
+/// return whatever frames are complete. The worker is single-threaded, so nothing here locks.
+public struct WorkerChannel: ~Copyable {
+    /// The descriptor.
+    public let fd: Int32
+    private var decoder = FrameDecoder()
+    private var readBuffer = [UInt8](repeating: 0, count: 16 * 1024)
+
+    public init(fd: Int32) {
+        self.fd = fd
+    }
+
+    /// What a read found.
+    public enum ReadResult {
+        /// Complete frames, possibly none yet.
+        case frames([Frame])
+        /// The master closed its end: it is gone.
+        case endOfFile
+    }
+
+    /// Reads once (the caller knows the descriptor is readable) and returns complete frames.
+    public mutating func read() throws(WorkerChannelError) -> ReadResult {
+        let count = readBuffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if count == 0 { return .endOfFile }
+        if count < 0 {
+            if errno == EINTR || errno == EAGAIN { return .frames([]) }
+            if errno == ECONNRESET { return .endOfFile }
+            throw .system("read", errno)
+        }
+        decoder.append(contentsOf: readBuffer[0..<count])
+        var frames: [Frame] = []
+        do {
+            while let frame = try decoder.nextFrame() { frames.append(frame) }
+        } catch {
+            throw .protocolError(error)
+        }
+        return .frames(frames)
+    }
+
+    /// Writes one frame completely.
+    public func write(_ frame: Frame) throws(WorkerChannelError) {
+        let bytes = frame.encoded()
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .system("send", errno)
+            }
+            offset += written
+        }
+    }
+}
+
+/// Why the channel failed.
+public enum WorkerChannelError: Error, CustomStringConvertible {
+    case system(String, Int32)
+    case protocolError(ProtocolError)
+
+    public var description: String {
+        switch self {
+        case .system(let call, let code): "\(call): \(String(cString: strerror(code)))"
+        case .protocolError(let error): "\(error)"
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import BotmasterIPC
+import BotmasterSystem
+import Glibc
+import Synchronization
+
+/// The reference worker's main loop: hello, heartbeats on the interval the master sets, obey
+/// drain, exit when the master goes away. Single-threaded and poll-driven, so an idle worker is
+/// one sleeping thread and a few hundred kilobytes of its own memory.
+public struct WorkerRuntime: ~Copyable {
+    /// Who this worker is, from the environment the master set.
+    public struct Identity: Sendable {
+        public var botID: String
+        public var ipcFD: Int32
+        public var masterPID: pid_t?
+
+        /// Reads `BOTMASTER_BOT_ID`, `BOTMASTER_IPC_FD` and `BOTMASTER_MASTER_PID`.
+        public static func fromEnvironment(_ environment: [String: String]) -> Identity? {
+            guard let botID = environment["BOTMASTER_BOT_ID"], let fd = environment["BOTMASTER_IPC_FD"].flatMap({ Int32($0) })
+            else { return nil }
+            return Identity(botID: botID, ipcFD: fd, masterPID: environment["BOTMASTER_MASTER_PID"].flatMap { pid_t($0) })
+        }
+    }
+
+    /// How the worker ended.
+    public enum Outcome: Equatable {
+        /// Drained on the master's request or on SIGTERM.
+        case drained
+        /// The master went away (EOF on the channel, or the parent-death signal).
+        case masterGone
+        /// The channel failed.
+        case failed(String)
+    }
+
+    private let identity: Identity
+    private var channel: WorkerChannel
+    private let startedAt = MonotonicTime.now()
+    private var heartbeatInterval: Duration = .seconds(45)
+    private var nextHeartbeat: MonotonicTime?
+    private var logLevel = "info"
+    /// Counters reported in every heartbeat; the bot runtime increments them.
+    public var messages: UInt64 = 0
+    public var errors: UInt64 = 0
+
+    public init(identity: Identity) {
+        self.identity = identity
+        self.channel = WorkerChannel(fd: identity.ipcFD)
+    }
+
+    /// Runs until drained or orphaned.
+    public mutating func run() -> Outcome {
+        if let master = identity.masterPID, !Processes.requestSignalOnParentDeath(SIGTERM, expectedParent: master) {
+            return .masterGone
+        }
+        let wakeFD = TerminationSignal.install()
+        do {
+            try channel.write(Hello(pid: getpid(), bot: identity.botID, runtime: "botworker/0.1.0").frame())
+        } catch {
+            return .failed("cannot send hello: \(error)")
+        }
+        var pollSet = [
+            pollfd(fd: identity.ipcFD, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+        ]
+        while true {
+            if TerminationSignal.received { return .drained }
+            let timeout = nextHeartbeat.map { max(Int32(clamping: ($0 - .now()).millisecondsClamped), 0) } ?? -1
+            let ready = poll(&pollSet, 2, timeout)
+            if ready < 0 && errno != EINTR { return .failed("poll: \(String(cString: strerror(errno)))") }
+            if TerminationSignal.received { return .drained }
+            if pollSet[0].revents != 0 {
+                do {
+                    switch try channel.read() {
+                    case .endOfFile:
+                        return .masterGone
+                    case .frames(let frames):
+                        for frame in frames {
+                            if let outcome = try handle(frame) { return outcome }
+                        }
+                    }
+                } catch {
+                    return .failed("\(error)")
+                }
+            }
+            if let due = nextHeartbeat, MonotonicTime.now() >= due {
+                do {
+                    try sendHeartbeat()
+                } catch {
+                    return .failed("cannot send heartbeat: \(error)")
+                }
+            }
+        }
+    }
+
+    private mutating func handle(_ frame: Frame) throws -> Outcome? {
+        switch try MasterMessage(frame: frame) {
+        case .welcome(let welcome):
+            apply(heartbeatIntervalMs: welcome.heartbeatIntervalMs)
+            logLevel = welcome.logLevel
+            try sendHeartbeat()
+        case .config(let update):
+            if let interval = update.heartbeatIntervalMs { apply(heartbeatIntervalMs: interval) }
+        case .logLevel(let change):
+            logLevel = change.level
+        case .drain:
+            // Nothing is in hand between frames: the work of a drain is done.
+            return .drained
+        }
+        return nil
+    }
+
+    private mutating func apply(heartbeatIntervalMs: Int) {
+        heartbeatInterval = .milliseconds(max(heartbeatIntervalMs, 50))
+        nextHeartbeat = .now() + heartbeatInterval
+    }
+
+    private mutating func sendHeartbeat() throws {
+        let uptime = UInt64(max((MonotonicTime.now() - startedAt).millisecondsClamped, 0))
+        try channel.write(Heartbeat(uptimeMs: uptime, messages: messages, errors: errors).frame())
+        nextHeartbeat = .now() + heartbeatInterval
+    }
+}
+
+/// SIGTERM and SIGINT turned into a readable descriptor (the self-pipe trick), so the poll loop
+/// wakes for them without a race between checking a flag and going to sleep.
+enum TerminationSignal {
+    private static let flag = Atomic<Bool>(false)
+    private static let wakeWriteFD = Atomic<Int32>(-1)
+
+    static var received: Bool { flag.load(ordering: .relaxed) }
+
+    /// Installs the handlers; returns the descriptor that becomes readable on a signal.
+    static func install() -> Int32 {
+        guard let pipe = try? Descriptors.pipe() else { return -1 }
+        _ = fcntl(pipe.write, F_SETFL, O_NONBLOCK)
+        wakeWriteFD.store(pipe.write, ordering: .relaxed)
+        let handler: @convention(c) (Int32) -> Void = { _ in
+            TerminationSignal.flag.store(true, ordering: .relaxed)
+            var byte: UInt8 = 1
+            _ = write(TerminationSignal.wakeWriteFD.load(ordering: .relaxed), &byte, 1)
+        }
+        signal(SIGTERM, handler)
+        signal(SIGINT, handler)
+        return pipe.read
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import BotmasterControl
+import BotmasterSystem
+import Glibc
+
+/// `botmaster-bench`: starts a real fleet in a temporary home with the release binaries and
+/// measures start time, memory, idle CPU and restart latency. Prints a Markdown table.
+@main
+struct FleetBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "botmaster-bench",
+        abstract: "Measure a real fleet: start time, memory, idle CPU, crash-to-restart latency.")
+
+    @Option(help: "Workers in the fleet.")
+    var workers = 1000
+
+    @Option(help: "Seconds of idle fleet over which the master's CPU is measured.")
+    var idleSeconds = 60
+
+    @Option(help: "Workers to crash (one at a time) for the restart latency.")
+    var restarts = 20
+
+    @Option(help: "Keep the temporary home instead of removing it.")
+    var keepHome = false
+
+    func run() async throws {
+        let bench = try BenchmarkFleet(workers: workers)
+        defer { bench.tearDown(keepHome: keepHome) }
+        var rows: [ResultRow] = []
+
+        let startTime = try await bench.startAndWaitUntilRunning()
+        rows.append(ResultRow(metric: "fleet start: all \(workers) running", target: "≤ 3 s", value: seconds(startTime)))
+
+        // Memory once the fleet has settled (every worker has had its welcome and a heartbeat).
+        try await Task.sleep(for: .seconds(3))
+        let memory = bench.memory()
+        rows.append(ResultRow(metric: "master RSS", target: "≤ 60 MB", value: megabytes(memory.masterRSS)))
+        rows.append(ResultRow(metric: "worker RSS (mean / max)", target: "", value: "\(megabytes(memory.workerRSSMean)) / \(megabytes(memory.workerRSSMax))"))
+        rows.append(ResultRow(metric: "worker USS, private memory (mean / max)", target: "≤ 4 MB", value: "\(megabytes(memory.workerUSSMean)) / \(megabytes(memory.workerUSSMax))"))
+        rows.append(ResultRow(metric: "worker PSS (mean)", target: "", value: megabytes(memory.workerPSSMean)))
+
+        let cpu = try await bench.masterIdleCPU(seconds: idleSeconds)
+        rows.append(ResultRow(metric: "master CPU, idle fleet, 1 s heartbeats (\(idleSeconds) s)", target: "≤ 2 % of a core", value: percent(cpu)))
+
+        let latency = try await bench.restartLatencies(samples: restarts)
+        rows.append(ResultRow(metric: "crash → new process, cooldown 0 (p50 / max of \(restarts))", target: "", value: "\(milliseconds(latency.respawn.median)) / \(milliseconds(latency.respawn.maximum))"))
+        rows.append(ResultRow(metric: "crash → running again, hello received (p50 / max)", target: "", value: "\(milliseconds(latency.ready.median)) / \(milliseconds(latency.ready.maximum))"))
+
+        let stopTime = try await bench.stop()
+        rows.append(ResultRow(metric: "graceful stop of the whole fleet (SIGTERM → exit 0)", target: "", value: seconds(stopTime)))
+
+        print(MachineDescription.current())
+        print("")
+        print(ResultRow.markdown(rows))
+    }
+
+    func seconds(_ duration: Duration) -> String { format(Double(duration.nanosecondsClamped) / 1e9, decimals: 2) + " s" }
+    func milliseconds(_ duration: Duration) -> String { format(Double(duration.nanosecondsClamped) / 1e6, decimals: 1) + " ms" }
+    func megabytes(_ bytes: UInt64) -> String { format(Double(bytes) / 1_048_576, decimals: 2) + " MB" }
+    func percent(_ value: Double) -> String { format(value, decimals: 2) + " %" }
+}
+
+func format(_ value: Double, decimals: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let scaled = Int((value * scale).rounded())
+    let whole = scaled / Int(scale)
+    let fraction = String(abs(scaled) % Int(scale))
+    return decimals == 0 ? "\(whole)" : "\(whole).\(String(repeating: "0", count: decimals - fraction.count))\(fraction)"
+}
+
+/// One line of the results table.
+struct ResultRow {
+    var metric: String
+    var target: String
+    var value: String
+
+    static func markdown(_ rows: [ResultRow]) -> String {
+        var lines = ["| metric | target | measured |", "| --- | --- | --- |"]
+        for row in rows { lines.append("| \(row.metric) | \(row.target.isEmpty ? "–" : row.target) | \(row.value) |") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The machine the numbers come from.
+enum MachineDescription {
+    static func current() -> String {
+        let cpuinfo = String(decoding: FileSystem.readFile("/proc/cpuinfo") ?? [], as: UTF8.self)
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters() } ?? "unknown CPU"
+        let memory = String(decoding: FileSystem.readFile("/proc/meminfo") ?? [], as: UTF8.self)
+            .split(separator: "\n").first { $0.hasPrefix("MemTotal") }?.split(separator: " ").dropFirst().first.flatMap { UInt64($0) } ?? 0
+        var name = utsname()
+        uname(&name)
+        let kernel = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        return "Machine: \(Environment.coreCount) cores (\(model)), \(memory / 1_048_576) GiB RAM, Linux \(kernel); "
+            + "date \(LogDate.today())"
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String {
+        String(drop(while: { $0 == " " || $0 == "\t" }))
+    }
+}
+
+enum LogDate {
+    static func today() -> String {
+        var seconds = time(nil)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let month = parts.tm_mon + 1
+        let day = parts.tm_mday
+        return "\(parts.tm_year + 1900)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
+    }
+}

@@ -1,0 +1,26 @@
+import BotmasterSystem
+import BotworkerKit
+import Glibc
+
+// botworker: the reference worker. Started by botmaster with its channel on fd 3; see
+// Sources/BotmasterIPC/README.md for the protocol it speaks.
+
+guard let identity = WorkerRuntime.Identity.fromEnvironment(Environment.current()) else {
+    let message = "botworker: BOTMASTER_BOT_ID and BOTMASTER_IPC_FD are not set; botworker runs under botmaster (botmaster start)\n"
+    try? FileSystem.writeAll(STDERR_FILENO, Array(message.utf8))
+    exit(2)
+}
+
+var runtime = WorkerRuntime(identity: identity)
+let outcome = runtime.run()
+switch outcome {
+case .drained:
+    print("botworker \(identity.botID): drained, exiting")
+    exit(0)
+case .masterGone:
+    print("botworker \(identity.botID): master went away, exiting")
+    exit(0)
+case .failed(let reason):
+    print("botworker \(identity.botID): \(reason)")
+    exit(1)
+}

@@ -1,0 +1,65 @@
+import BotmasterSystem
+import Glibc
+import Testing
+
+@testable import BotmasterSupervisor
+
+@Suite struct LogTests {
+    @Test func timestampsAreUTCWithMilliseconds() {
+        #expect(LogTimestamp.format(millisecondsSinceEpoch: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(LogTimestamp.format(millisecondsSinceEpoch: 1_795_000_000_123) == "2026-11-18T11:06:40.123Z")
+    }
+
+    @Test func everyLineGetsATimestampAndPartialLinesWait() {
+        var lines = LineTimestamper()
+        let first = lines.consume(Array("one\ntw".utf8), wallClockMs: 0)
+        #expect(String(decoding: first, as: UTF8.self) == "1970-01-01T00:00:00.000Z one\n")
+        let second = lines.consume(Array("o\n".utf8), wallClockMs: 1)
+        #expect(String(decoding: second, as: UTF8.self) == "1970-01-01T00:00:00.001Z two\n")
+        _ = lines.consume(Array("tail".utf8), wallClockMs: 2)
+        #expect(String(decoding: lines.flush(wallClockMs: 2), as: UTF8.self) == "1970-01-01T00:00:00.002Z tail\n")
+    }
+
+    @Test func overlongLinesAreCut() {
+        var lines = LineTimestamper(maximumLineBytes: 4)
+        let output = String(decoding: lines.consume(Array("abcdefgh".utf8), wallClockMs: 0), as: UTF8.self)
+        #expect(output.split(separator: "\n").map { $0.split(separator: " ").last! } == ["abcd", "efgh"])
+    }
+
+    @Test func rotatesBySizeKeepingABoundedNumberOfFiles() throws {
+        var template = Array("/tmp/botmaster-log-XXXXXX".utf8CString)
+        let directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let path = "\(directory)/worker_a.log"
+        let log = RotatingLogFile(path: path, maximumBytes: 100, filesKept: 2)
+        let line = Array(String(repeating: "x", count: 39).utf8) + [0x0A]  // 40 bytes
+        for _ in 0..<10 { log.append(line) }
+        log.close()
+        #expect(FileSystem.fileSize(path)! <= 100)
+        #expect(FileSystem.fileSize("\(path).1")! == 80)
+        #expect(FileSystem.fileSize("\(path).2")! == 80)
+        #expect(!FileSystem.exists("\(path).3"))
+        for file in [path, "\(path).1", "\(path).2"] { FileSystem.removeFile(file) }
+        rmdir(directory)
+    }
+
+    @Test func logValuesWithSpacesAreQuoted() {
+        #expect(MasterLogHandler.quoted("plain") == "plain")
+        #expect(MasterLogHandler.quoted("exit 1") == "\"exit 1\"")
+        #expect(MasterLogHandler.quoted("say \"hi\"") == "\"say \\\"hi\\\"\"")
+    }
+
+    @Test func pidFilesRoundTripAndRejectJunk() {
+        let file = WorkerPIDFile(pid: 1234, startTime: 987_654)
+        #expect(WorkerPIDFile(contents: file.contents) == file)
+        #expect(WorkerPIDFile(contents: Array("1\n".utf8)) == nil)
+        #expect(WorkerPIDFile(contents: Array("1 2\n".utf8)) == nil, "pid 1 is never ours")
+        #expect(WorkerPIDFile(contents: Array("abc 5".utf8)) == nil)
+    }
+
+    @Test func pidFileOfThisProcessIsRunningAndAnotherStartTimeIsNot() throws {
+        let me = getpid()
+        let start = try #require(ProcFS.startTime(of: me))
+        #expect(WorkerPIDFile(pid: me, startTime: start).isStillRunning)
+        #expect(!WorkerPIDFile(pid: me, startTime: start + 1).isStillRunning, "a reused pid is not ours")
+    }
+}

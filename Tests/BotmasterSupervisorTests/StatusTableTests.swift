@@ -1,0 +1,46 @@
+import BotmasterControl
+import Testing
+
+@testable import BotmasterCLI
+
+@Suite struct StatusTableTests {
+    @Test func rendersASummaryAndAlignedRows() {
+        let status = FleetStatus(
+            master: MasterStatus(pid: 10, uptimeMs: 65_000, version: "0.1.0", workersTotal: 2, workersRunning: 1),
+            workers: [
+                WorkerStatus(
+                    id: "echo", pid: 11, state: "running", restarts: 0, lastExit: nil, uptimeMs: 3_700_000,
+                    rssBytes: 5 * 1024 * 1024, messages: 12, errors: 1, lastHeartbeatMsAgo: 800),
+                WorkerStatus(
+                    id: "support-bot", pid: nil, state: "errored", restarts: 5, lastExit: "exit 3", uptimeMs: nil,
+                    rssBytes: nil, messages: 0, errors: 0, lastHeartbeatMsAgo: nil),
+            ])
+        let lines = StatusTable.render(status).split(separator: "\n").map(String.init)
+        #expect(lines[0] == "master pid 10, up 1m05s, version 0.1.0, 1/2 running")
+        #expect(lines[1].hasPrefix("ID           PID  STATE    UPTIME  RESTARTS"))
+        #expect(lines[2].hasPrefix("echo         11   running  1h01m   0         5.0MB   12        1       800ms ago  -"))
+        #expect(lines[3].hasPrefix("support-bot  -    errored  -       5         -       0         0       -          exit 3"))
+    }
+
+    @Test func statusJSONHasEveryKeyEvenWhenNull() throws {
+        let worker = WorkerStatus(
+            id: "a", pid: nil, state: "stopped", restarts: 0, lastExit: nil, uptimeMs: nil, rssBytes: nil, messages: 0,
+            errors: 0, lastHeartbeatMsAgo: nil)
+        let encoded = try JSONTestEncoding.encode(worker)
+        for key in ["id", "pid", "state", "restarts", "last_exit", "uptime_ms", "rss_bytes", "messages", "errors", "last_heartbeat_ms_ago"] {
+            #expect(encoded.contains("\"\(key)\""), "missing \(key)")
+        }
+    }
+}
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+enum JSONTestEncoding {
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,101 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import BotmasterControl
+import BotmasterSystem
+import Glibc
+import Testing
+
+@Suite(.serialized) struct CLIEndToEndTests {
+    @Test func checkReportsEveryProblemAsFileKeyProblem() throws {
+        let fleet = try TestFleet(workers: [
+            "good": "",
+            "bad": "colour = \"blue\"\n[limits]\nmemory = \"lots\"\n",
+            "broken": "limits = [\n",
+        ])
+        defer { fleet.tearDown() }
+        let (code, output) = try fleet.run(["check"])
+        #expect(code == 1)
+        #expect(output.contains(#"botmaster: workers/bad.toml: colour: unknown key"#))
+        #expect(output.contains(#"botmaster: workers/bad.toml: limits.memory: "lots" is not a size (use e.g. "150MB")"#))
+        #expect(output.contains("botmaster: workers/broken.toml: invalid TOML at line"))
+
+        try fleet.write(id: "bad", "")
+        try fleet.write(id: "broken", "enabled = false")
+        let (fixedCode, fixedOutput) = try fleet.run(["check"])
+        #expect(fixedCode == 0)
+        #expect(fixedOutput == "workers/: 3 bots (2 enabled), no problems\n")
+    }
+
+    @Test func startRefusesAnInvalidFleetWithoutStartingAnything() throws {
+        let fleet = try TestFleet(workers: ["bad": "protocol = \"grpc\"\n"])
+        defer { fleet.tearDown() }
+        let (code, output) = try fleet.run(["start"])
+        #expect(code == 1)
+        #expect(output.contains(#"workers/bad.toml: protocol: "grpc" is not a protocol"#))
+        #expect(!FileSystem.exists("\(fleet.home)/run/master.pid"))
+    }
+
+    @Test func secondMasterOnTheSameHomeIsRefusedWithThePID() async throws {
+        let fleet = try TestFleet(workers: ["ref": ""])
+        defer { fleet.tearDown() }
+        let master = try fleet.startMaster()
+        try await fleet.waitForStatus { $0.master.workersRunning == 1 }
+        let (code, output) = try fleet.run(["start", "--foreground"])
+        #expect(code == 1)
+        #expect(output.contains("a master is already running in \(fleet.home) (pid \(master))"))
+        let (daemonCode, daemonOutput) = try fleet.run(["start"])
+        #expect(daemonCode == 1)
+        #expect(daemonOutput.contains("already running"))
+    }
+
+    @Test func statusAndLogsWithAndWithoutAMaster() async throws {
+        let fleet = try TestFleet(workers: ["echo": "[limits]\nheartbeat_interval = \"200ms\"\n"])
+        defer { fleet.tearDown() }
+        let (noMasterCode, noMaster) = try fleet.run(["status"])
+        #expect(noMasterCode == 1)
+        #expect(noMaster == "botmaster: no master is running in \(fleet.home)\n")
+
+        try fleet.startMaster()
+        try await fleet.waitForStatus { $0.workers.first?.lastHeartbeatMsAgo.map { $0 < 1000 } == true }
+        let (code, json) = try fleet.run(["status", "--json"])
+        #expect(code == 0)
+        let status = try JSONDecoder().decode(FleetStatus.self, from: Data(json.utf8))
+        #expect(status.master.workersTotal == 1)
+        #expect(status.workers.first?.state == "running")
+        let (_, table) = try fleet.run(["status"])
+        #expect(table.contains("echo"))
+        #expect(table.contains("running"))
+
+        let (logCode, log) = try fleet.run(["logs", "-n", "2"])
+        #expect(logCode == 0)
+        #expect(log.split(separator: "\n").count == 2)
+        let (unknownCode, unknown) = try fleet.run(["logs", "nosuch"])
+        #expect(unknownCode == 1)
+        #expect(unknown == "botmaster: unknown bot id \"nosuch\"\n")
+        let (restartCode, restart) = try fleet.run(["restart", "nosuch"])
+        #expect(restartCode == 1)
+        #expect(restart == "botmaster: unknown bot id \"nosuch\"\n")
+    }
+
+    @Test func backgroundStartReturnsOnceTheFleetIsUpAndStopLeavesNothing() async throws {
+        let fleet = try TestFleet(workers: ["one": "", "two": "", "three": "protocol = \"none\"\ncommand = [\"sleep\", \"1000\"]\n"])
+        defer { fleet.tearDown() }
+        let (code, output) = try fleet.run(["start"])
+        #expect(code == 0, "\(output)")
+        #expect(output.contains("3/3 bots running"))
+        let status = try #require(try fleet.client.send(.status).status)
+        #expect(status.master.workersRunning == 3)
+        let pids = status.workers.compactMap(\.pid) + [status.master.pid]
+
+        let (stopCode, stopOutput) = try fleet.run(["stop"])
+        #expect(stopCode == 0, "\(stopOutput)")
+        #expect(stopOutput.contains("master stopped (pid \(status.master.pid))"))
+        for pid in pids { #expect(await waitUntilGone(pid, timeout: .seconds(2))) }
+        let (againCode, again) = try fleet.run(["stop"])
+        #expect(againCode == 1)
+        #expect(again.contains("no master is running"))
+    }
+}

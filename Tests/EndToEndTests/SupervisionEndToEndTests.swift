@@ -1,0 +1,140 @@
+import BotmasterSystem
+import Glibc
+import Testing
+
+/// The real `botmaster` and workers in a temporary home. Serialized: each test starts
+/// processes, and on two cores parallel fleets would only make timing noisier.
+@Suite(.serialized) struct SupervisionEndToEndTests {
+    @Test func crashingWorkerIsRestartedAfterItsCooldownAndErroredPastTheLimit() async throws {
+        let fleet = try TestFleet(workers: [
+            "crasher": TestFleet.pythonWorker("crash") + "\n[limits]\nrestart_cooldown = \"300ms\"\nmax_restarts_per_hour = 2\n"
+        ])
+        defer { fleet.tearDown() }
+        let started = MonotonicTime.now()
+        try fleet.startMaster()
+        let status = try await fleet.waitForStatus { fleet.worker("crasher", in: $0)?.state == "errored" }
+        let crasher = try #require(fleet.worker("crasher", in: status))
+        #expect(crasher.restarts == 2)
+        #expect(crasher.lastExit == "exit 3")
+        #expect(crasher.pid == nil)
+        #expect(MonotonicTime.now() - started >= .milliseconds(600), "two cooldowns of 300 ms")
+        #expect(fleet.masterLog.contains("worker restarted too often; giving up"))
+
+        let (code, output) = try fleet.run(["restart", "crasher"])
+        #expect(code == 0)
+        #expect(output.contains("restarting crasher"))
+        try await fleet.waitForStatus { fleet.worker("crasher", in: $0)?.restarts == 3 }
+    }
+
+    @Test func silentWorkerIsKilledAndRestarted() async throws {
+        let fleet = try TestFleet(workers: [
+            "mute": TestFleet.pythonWorker("silent")
+                + "\n[limits]\nheartbeat_interval = \"200ms\"\nheartbeat_timeout = \"1s\"\nstop_timeout = \"500ms\"\nrestart_cooldown = \"0s\"\n"
+        ])
+        defer { fleet.tearDown() }
+        try fleet.startMaster()
+        let status = try await fleet.waitForStatus { ($0.workers.first?.restarts ?? 0) >= 1 }
+        let mute = try #require(status.workers.first)
+        #expect(mute.lastExit?.hasPrefix("hung (no heartbeat for") == true, "\(String(describing: mute.lastExit))")
+        // It ignores SIGTERM, so only the SIGKILL at the stop timeout ended it.
+        #expect(fleet.masterLog.contains("worker did not stop within its stop timeout; sending SIGKILL"))
+    }
+
+    @Test func workerOverItsMemoryCapIsRestarted() async throws {
+        let fleet = try TestFleet(workers: [
+            "hog": TestFleet.pythonWorker("leak") + "\nenv = { LEAK_MB = \"64\" }\n[limits]\nmemory = \"32MB\"\nrestart_cooldown = \"0s\"\n"
+        ])
+        defer { fleet.tearDown() }
+        try fleet.startMaster(environment: ["BOTMASTER_MEMORY_CHECK_INTERVAL": "200ms"])
+        let status = try await fleet.waitForStatus { ($0.workers.first?.restarts ?? 0) >= 1 }
+        let hog = try #require(status.workers.first)
+        #expect(hog.lastExit?.hasPrefix("memory ") == true, "\(String(describing: hog.lastExit))")
+        #expect(hog.lastExit?.hasSuffix("over the cap of 32MB") == true)
+        #expect(fleet.masterLog.contains("worker over its memory cap; restarting it gracefully"))
+        #expect(fleet.workerLog("hog").contains("drained: memory"), "the drain frame carried the reason")
+    }
+
+    @Test func malformedFramesRestartOnlyTheWorkerThatSentThem() async throws {
+        let fleet = try TestFleet(workers: [
+            "garbage": TestFleet.pythonWorker("garbage") + "\n[limits]\nrestart_cooldown = \"100ms\"\n",
+            "oversize": TestFleet.pythonWorker("oversize") + "\n[limits]\nrestart_cooldown = \"100ms\"\n",
+            "good": "[limits]\nheartbeat_interval = \"200ms\"\nheartbeat_timeout = \"2s\"\n",
+        ])
+        defer { fleet.tearDown() }
+        let master = try fleet.startMaster()
+        let status = try await fleet.waitForStatus {
+            (fleet.worker("garbage", in: $0)?.restarts ?? 0) >= 2 && (fleet.worker("oversize", in: $0)?.restarts ?? 0) >= 2
+        }
+        #expect(fleet.worker("garbage", in: status)?.lastExit == "protocol error: unknown frame type 0x7f")
+        #expect(fleet.worker("oversize", in: status)?.lastExit?.contains("exceeds the limit") == true)
+        #expect(fleet.worker("good", in: status)?.restarts == 0)
+        #expect(fleet.worker("good", in: status)?.state == "running")
+        #expect(isRunning(master))
+    }
+
+    @Test func staleWorkersOfAKilledMasterAreStoppedAtTheNextStartAndStrangersAreNot() async throws {
+        let fleet = try TestFleet(workers: [
+            "plain": "protocol = \"none\"\ncommand = [\"sleep\", \"1000\"]\n",
+            "ref": "[limits]\nheartbeat_interval = \"1s\"\n",
+        ])
+        defer { fleet.tearDown() }
+        let first = try fleet.startMaster()
+        let before = try await fleet.waitForStatus { $0.master.workersRunning == 2 }
+        let stale = try #require(fleet.worker("plain", in: before)?.pid)
+
+        kill(first, SIGKILL)
+        _ = fleet.waitFor(first)
+        #expect(isRunning(stale), "a plain process does not notice its master's death")
+
+        // A pid file naming a live process that is not ours (its start time differs).
+        let stranger = try ProcessSpawner.spawn(
+            SpawnRequest(arguments: ["sleep", "30"], environment: [:], descriptors: [:]))
+        defer {
+            kill(stranger, SIGKILL)
+            _ = fleet.waitFor(stranger)
+        }
+        try FileSystem.writeFileAtomically("\(fleet.home)/run/workers/ghost.pid", Array("\(stranger) 12345\n".utf8))
+
+        try fleet.startMaster()
+        let after = try await fleet.waitForStatus { $0.master.workersRunning == 2 }
+        #expect(await waitUntilGone(stale, timeout: .seconds(2)), "the stale worker was stopped")
+        #expect(fleet.worker("plain", in: after)?.pid != stale)
+        #expect(isRunning(stranger), "a process that merely reuses a pid is never touched")
+        #expect(fleet.masterLog.contains("stopping a worker left running by a previous master"))
+    }
+
+    @Test func workerExitsOnItsOwnWhenItsMasterDies() async throws {
+        let fleet = try TestFleet(workers: ["ref": "[limits]\nheartbeat_interval = \"1s\"\n"])
+        defer { fleet.tearDown() }
+        let master = try fleet.startMaster()
+        let status = try await fleet.waitForStatus { $0.master.workersRunning == 1 }
+        let worker = try #require(status.workers.first?.pid)
+        kill(master, SIGKILL)
+        _ = fleet.waitFor(master)
+        // EOF on its channel (and the parent-death signal as a backstop) ends it. Its farewell
+        // line is lost: the master that would have written it to the log is gone.
+        #expect(await waitUntilGone(worker, timeout: .seconds(3)))
+    }
+
+    @Test func sigtermDrainsTheFleetLeavesNoProcessAndExitsZero() async throws {
+        let fleet = try TestFleet(workers: [
+            "a": "[limits]\nheartbeat_interval = \"1s\"\n",
+            "b": TestFleet.pythonWorker("normal") + "\n[limits]\nheartbeat_interval = \"1s\"\n",
+            "c": "protocol = \"none\"\ncommand = [\"sh\", \"-c\", \"sleep 1000 & wait\"]\n",
+        ])
+        defer { fleet.tearDown() }
+        let master = try fleet.startMaster()
+        let status = try await fleet.waitForStatus { $0.master.workersRunning == 3 }
+        let pids = status.workers.compactMap(\.pid)
+        #expect(pids.count == 3)
+        kill(master, SIGTERM)
+        let exit = await fleet.waitForMasterExit(timeout: .seconds(15))
+        #expect(exit == BotmasterSystem.ExitStatus.exited(code: 0))
+        for pid in pids { #expect(await waitUntilGone(pid, timeout: .seconds(1)), "worker \(pid) is gone") }
+        #expect(FileSystem.directoryEntries("\(fleet.home)/run/workers") == [])
+        #expect(!FileSystem.exists("\(fleet.home)/run/control.sock"))
+        #expect(fleet.workerLog("a").contains("drained, exiting"))
+        #expect(fleet.workerLog("b").contains("drained: shutdown"))
+        #expect(fleet.masterLog.contains("master stopped"))
+    }
+}

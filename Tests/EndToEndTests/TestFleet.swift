@@ -1,0 +1,156 @@
+import BotmasterControl
+import BotmasterSystem
+import Glibc
+import Testing
+
+/// A temporary home with a fleet, and the real `botmaster` binary run against it. Everything
+/// it starts is stopped by ``tearDown()``, whatever the test did.
+final class TestFleet {
+    let home: String
+    let binaries: String
+    private(set) var masterPID: pid_t?
+
+    /// Creates `home/workers/<id>.toml` for each entry.
+    init(workers: [String: String]) throws {
+        var template = Array("/tmp/botmaster-e2e-XXXXXX".utf8CString)
+        home = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let executable = FileSystem.currentExecutablePath() ?? ""
+        binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
+        try FileSystem.createDirectory("\(home)/workers")
+        for (id, text) in workers { try write(id: id, text) }
+    }
+
+    func write(id: String, _ text: String) throws {
+        try FileSystem.writeFileAtomically("\(home)/workers/\(id).toml", Array(text.utf8))
+    }
+
+    /// The fixture worker's argv for a mode, as TOML.
+    static func pythonWorker(_ mode: String) -> String {
+        // Tests/EndToEndTests/TestFleet.swift → Tests/Fixtures/test_worker.py
+        let testsDirectory = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
+        let script = testsDirectory + "/Fixtures/test_worker.py"
+        return #"command = ["python3", "\#(script)", "\#(mode)"]"#
+    }
+
+    /// Starts `botmaster start --foreground` in the background of the test.
+    @discardableResult
+    func startMaster(environment extra: [String: String] = [:]) throws -> pid_t {
+        let output = open("\(home)/master.stderr", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        defer { close(output) }
+        let null = try Descriptors.openNull()
+        defer { close(null) }
+        var environment = Environment.current()
+        environment.merge(extra) { _, new in new }
+        let pid = try ProcessSpawner.spawn(
+            SpawnRequest(
+                arguments: ["\(binaries)/botmaster", "start", "--foreground", "--home", home],
+                environment: environment,
+                descriptors: [0: null, 1: output, 2: output]))
+        masterPID = pid
+        return pid
+    }
+
+    /// Runs a CLI command to completion.
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (code: Int32, output: String) {
+        let path = "\(home)/cli.out"
+        FileSystem.removeFile(path)
+        let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let null = try Descriptors.openNull()
+        var environment = Environment.current()
+        environment.merge(extra) { _, new in new }
+        let pid = try ProcessSpawner.spawn(
+            SpawnRequest(
+                arguments: ["\(binaries)/botmaster"] + arguments + ["--home", home],
+                environment: environment,
+                descriptors: [0: null, 1: output, 2: output]))
+        close(output)
+        close(null)
+        let status = waitFor(pid)
+        let text = String(decoding: FileSystem.readFile(path) ?? [], as: UTF8.self)
+        guard case .exited(let code) = status else { return (-1, text) }
+        return (code, text)
+    }
+
+    /// Waits for a child of the test to exit.
+    func waitFor(_ pid: pid_t) -> BotmasterSystem.ExitStatus {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return BotmasterSystem.ExitStatus(rawWaitStatus: status)
+    }
+
+    /// Waits for the master (a child of the test) to exit, up to `timeout`.
+    func waitForMasterExit(timeout: Duration) async -> BotmasterSystem.ExitStatus? {
+        guard let pid = masterPID else { return nil }
+        let deadline = MonotonicTime.now() + timeout
+        while MonotonicTime.now() < deadline {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                masterPID = nil
+                return BotmasterSystem.ExitStatus(rawWaitStatus: status)
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    var client: ControlClient { ControlClient(socketPath: "\(home)/run/control.sock", timeout: .seconds(5)) }
+
+    /// Polls the master's status until `condition` holds; fails the test on timeout.
+    @discardableResult
+    func waitForStatus(
+        timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
+        _ condition: (FleetStatus) -> Bool
+    ) async throws -> FleetStatus {
+        let deadline = MonotonicTime.now() + timeout
+        var last: FleetStatus?
+        while MonotonicTime.now() < deadline {
+            if let status = try? client.send(.status).status {
+                last = status
+                if condition(status) { return status }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("condition not met in time; last status: \(String(describing: last))\nmaster log:\n\(masterLog)", sourceLocation: sourceLocation)
+        throw TimedOut()
+    }
+
+    struct TimedOut: Error {}
+
+    func worker(_ id: String, in status: FleetStatus) -> WorkerStatus? {
+        status.workers.first { $0.id == id }
+    }
+
+    var masterLog: String { String(decoding: FileSystem.readFile("\(home)/logs/master.log") ?? [], as: UTF8.self) }
+
+    func workerLog(_ id: String) -> String {
+        String(decoding: FileSystem.readFile("\(home)/logs/worker_\(id).log") ?? [], as: UTF8.self)
+    }
+
+    /// Kills the master and every process group it started, and removes the home.
+    func tearDown() {
+        if let status = try? client.send(.status).status {
+            for pid in status.workers.compactMap(\.pid) { kill(-pid, SIGKILL) }
+        }
+        if let pid = masterPID {
+            kill(pid, SIGKILL)
+            _ = waitFor(pid)
+        }
+        for name in FileSystem.directoryEntries("\(home)/run/workers") ?? [] {
+            if let pid = FileSystem.readFile("\(home)/run/workers/\(name)").flatMap({ pid_t(String(decoding: $0, as: UTF8.self).split(separator: " ").first ?? "") }) {
+                kill(-pid, SIGKILL)
+            }
+        }
+        removeTree(home)
+    }
+
+    private func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in FileSystem.directoryEntries(path) ?? [] { removeTree("\(path)/\(name)") }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""A botmaster worker written from the protocol document alone, with ways to misbehave.
+
+The end-to-end tests run it as a bot's `command` to prove the protocol is language-neutral
+and to make a worker hang, crash, leak or send garbage on demand. Mode comes from argv[1]:
+
+  normal   hello, heartbeats on the interval from the welcome, exit 0 on drain or EOF
+  silent   hello, then never a heartbeat, and SIGTERM ignored (only SIGKILL ends it)
+  crash    hello, then exit 3 after 100 ms
+  garbage  hello, then a frame of an unknown type
+  oversize hello, then a length prefix of 64 MiB
+  leak     like normal, but first allocates and touches LEAK_MB megabytes (default 64)
+"""
+import json
+import os
+import select
+import signal
+import struct
+import sys
+import time
+
+HELLO, WELCOME, HEARTBEAT, CONFIG, LOG_LEVEL, DRAIN = 1, 2, 3, 4, 5, 6
+
+
+def send(fd, frame_type, payload=b""):
+    data = struct.pack(">IB", len(payload) + 1, frame_type) + payload
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def read_frames(fd, buffer):
+    chunk = os.read(fd, 65536)
+    if not chunk:
+        return None, buffer
+    buffer += chunk
+    frames = []
+    while len(buffer) >= 4:
+        (length,) = struct.unpack(">I", buffer[:4])
+        if len(buffer) < 4 + length:
+            break
+        frames.append((buffer[4], buffer[5 : 4 + length]))
+        buffer = buffer[4 + length :]
+    return frames, buffer
+
+
+def main():
+    mode = sys.argv[1] if len(sys.argv) > 1 else "normal"
+    fd = int(os.environ["BOTMASTER_IPC_FD"])
+    bot = os.environ["BOTMASTER_BOT_ID"]
+    started = time.monotonic()
+    hello = {"protocol": 1, "pid": os.getpid(), "bot": bot, "runtime": "test_worker.py/" + mode}
+    if mode == "silent":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    hog = None
+    if mode == "leak":
+        hog = bytearray(int(os.environ.get("LEAK_MB", "64")) * 1024 * 1024)
+        for i in range(0, len(hog), 4096):
+            hog[i] = 1
+    print(f"test_worker {bot} mode={mode} pid={os.getpid()}", flush=True)
+    send(fd, HELLO, json.dumps(hello).encode())
+    if mode == "crash":
+        time.sleep(0.1)
+        sys.exit(3)
+    if mode == "garbage":
+        send(fd, 0x7F, b"nonsense")
+    if mode == "oversize":
+        os.write(fd, struct.pack(">I", 64 * 1024 * 1024))
+    interval = None
+    next_beat = None
+    buffer = b""
+    while True:
+        timeout = None if next_beat is None else max(next_beat - time.monotonic(), 0)
+        readable, _, _ = select.select([fd], [], [], timeout)
+        if readable:
+            frames, buffer = read_frames(fd, buffer)
+            if frames is None:
+                print("master went away", flush=True)
+                return
+            for frame_type, payload in frames:
+                message = json.loads(payload)
+                if frame_type == WELCOME and mode != "silent":
+                    interval = message["heartbeat_interval_ms"] / 1000
+                    next_beat = time.monotonic()
+                elif frame_type == DRAIN:
+                    print("drained: " + message["reason"], flush=True)
+                    return
+        if next_beat is not None and time.monotonic() >= next_beat:
+            uptime = int((time.monotonic() - started) * 1000)
+            send(fd, HEARTBEAT, struct.pack(">QQQ", uptime, 0, 0))
+            next_beat = time.monotonic() + interval
+
+
+if __name__ == "__main__":
+    main()
