@@ -24,7 +24,7 @@ let package = Package(
     targets: [
         // The wire protocol between master and worker. Deliberately free of Foundation and NIO so
         // that the worker, of which 1000 run at once, stays small.
-        .target(name: "BotmasterIPC", swiftSettings: strictSettings),
+        .target(name: "BotmasterIPC", exclude: ["README.md"], swiftSettings: strictSettings),
         // Every raw system call (spawn, signals, waitpid, /proc, locks) in one place.
         .target(name: "BotmasterSystem", dependencies: ["CBotmasterShims"], swiftSettings: strictSettings),
         // glibc's GNU extensions to posix_spawn, which Swift's Glibc module does not import.

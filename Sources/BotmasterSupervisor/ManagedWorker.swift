@@ -12,8 +12,10 @@ public struct RestartRecord: Sendable, Equatable {
 }
 
 /// The supervisor's record of one bot: its definition, its lifecycle, and the process that
-/// currently runs it, if any.
-struct ManagedWorker {
+/// currently runs it, if any. A class owned by the supervisor actor: the tick and the event
+/// handlers update it in place, with no copy of the whole record per check, and a handler
+/// that awaits in the middle of an update cannot write back a stale copy.
+final class ManagedWorker {
     var definition: WorkerDefinition
     var lifecycle: WorkerLifecycle
     let log: RotatingLogFile
@@ -35,7 +37,14 @@ struct ManagedWorker {
 
     static let restartRecordLimit = 20
 
-    mutating func remember(_ reason: ExitReason) {
+    init(definition: WorkerDefinition, lifecycle: WorkerLifecycle, log: RotatingLogFile, nextMemoryCheck: MonotonicTime) {
+        self.definition = definition
+        self.lifecycle = lifecycle
+        self.log = log
+        self.nextMemoryCheck = nextMemoryCheck
+    }
+
+    func remember(_ reason: ExitReason) {
         restartRecords.append(RestartRecord(wallClockMs: WallClock.nowMilliseconds(), reason: reason))
         if restartRecords.count > Self.restartRecordLimit { restartRecords.removeFirst() }
     }

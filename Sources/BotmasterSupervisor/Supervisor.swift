@@ -25,6 +25,14 @@ public actor Supervisor {
     private var workers: [String: ManagedWorker] = [:]
     private var workerIDByPID: [pid_t: String] = [:]
     private var shuttingDown = false
+    private var ticks = 0
+    /// Bots not yet started at start-up, in the order they start.
+    private var pendingStarts: [String] = []
+    private var fleetStartBegan = MonotonicTime.now()
+
+    /// Workers started per `.continueStart` event. Starting in slices lets the hellos of the
+    /// first workers be answered while the rest are still being spawned.
+    static let startSliceSize = 32
 
     public init(configuration: SupervisorConfiguration, logger: Logger, eventLoopGroup: any EventLoopGroup) {
         self.configuration = configuration
@@ -81,9 +89,9 @@ public actor Supervisor {
                 nextMemoryCheck: now + offset)
         }
         logger.info("starting fleet", metadata: ["workers": "\(workers.count)"])
-        for id in workers.keys.sorted() {
-            await spawn(id)
-        }
+        pendingStarts = workers.keys.sorted()
+        fleetStartBegan = .now()
+        eventSink.yield(.continueStart)
 
         for await event in events {
             await handle(event)
@@ -153,9 +161,8 @@ public actor Supervisor {
     private func handle(_ event: SupervisorEvent) async {
         switch event {
         case .hello(let id, let pid, let hello):
-            guard var worker = workers[id], worker.pid == pid else { return }
+            guard let worker = workers[id], worker.pid == pid else { return }
             worker.lifecycle.helloReceived(at: .now())
-            workers[id] = worker
             logger.info("worker running", metadata: ["bot": "\(id)", "pid": "\(pid)", "runtime": "\(hello.runtime)"])
             let welcome = Welcome(
                 heartbeatIntervalMs: Int(worker.definition.limits.heartbeatInterval.millisecondsClamped),
@@ -178,8 +185,24 @@ public actor Supervisor {
         case .childrenExited:
             await reap()
         case .tick:
-            await reap()
+            // SIGCHLD does the reaping; this is the backstop for a lost signal. Every 8th tick
+            // only, because waitpid(-1) scans all of the master's children in the kernel.
+            ticks &+= 1
+            if ticks % 8 == 0 { await reap() }
             await checkDeadlines()
+        case .continueStart:
+            guard !shuttingDown else {
+                pendingStarts.removeAll()
+                return
+            }
+            let slice = pendingStarts.prefix(Self.startSliceSize)
+            pendingStarts.removeFirst(slice.count)
+            for id in slice { await spawn(id) }
+            if pendingStarts.isEmpty {
+                logger.info("fleet spawned", metadata: ["workers": "\(workers.count)", "ms": "\((MonotonicTime.now() - fleetStartBegan).millisecondsClamped)"])
+            } else {
+                eventSink.yield(.continueStart)
+            }
         case .shutdown:
             await beginShutdown()
         }
@@ -187,7 +210,7 @@ public actor Supervisor {
 
     private func reap() async {
         for (pid, status) in Processes.reapExitedChildren() {
-            guard let id = workerIDByPID.removeValue(forKey: pid), var worker = workers[id] else { continue }
+            guard let id = workerIDByPID.removeValue(forKey: pid), let worker = workers[id] else { continue }
             // The worker's own children go with it: its process group is ours to clean.
             try? Processes.send(SIGKILL, toGroup: pid)
             FileSystem.removeFile(configuration.layout.workerPIDFile(id))
@@ -202,7 +225,6 @@ public actor Supervisor {
             if state == .backoff || state == .errored, let reason = worker.lifecycle.lastExit {
                 worker.remember(reason)
             }
-            workers[id] = worker
             logExit(id: id, pid: pid, status: status, worker: worker, wasStopping: wasStopping)
             await perform(actions, for: id)
         }
@@ -234,8 +256,7 @@ public actor Supervisor {
 
     private func checkDeadlines() async {
         let now = MonotonicTime.now()
-        for id in workers.keys {
-            guard var worker = workers[id] else { continue }
+        for (id, worker) in workers {
             if let heard = worker.stats.snapshot.receivedAt, heard > (worker.lifecycle.lastHeartbeat ?? MonotonicTime(nanoseconds: 0)) {
                 worker.lifecycle.heartbeatReceived(at: heard)
             }
@@ -260,7 +281,6 @@ public actor Supervisor {
                     actions += memoryActions
                 }
             }
-            workers[id] = worker
             if !actions.isEmpty {
                 logDeadline(actions, id: id, worker: worker)
                 await perform(actions, for: id)
@@ -325,7 +345,7 @@ public actor Supervisor {
     }
 
     private func spawn(_ id: String) async {
-        guard var worker = workers[id] else { return }
+        guard let worker = workers[id] else { return }
         let definition = worker.definition
         let speaksProtocol = definition.workerProtocol == .botmaster
         do {
@@ -337,11 +357,15 @@ public actor Supervisor {
             worker.lifecycle.spawned(at: .now())
             workerIDByPID[launched.pid] = id
             if let startTime = ProcFS.startTime(of: launched.pid) {
-                try? FileSystem.writeFileAtomically(
+                try? FileSystem.writeSmallFile(
                     configuration.layout.workerPIDFile(id), WorkerPIDFile(pid: launched.pid, startTime: startTime).contents)
             }
-            worker.channel = await attach(launched, id: id, stats: worker.stats, log: worker.log)
-            workers[id] = worker
+            let channel = await attach(launched, id: id, stats: worker.stats, log: worker.log)
+            if worker.pid == launched.pid {
+                worker.channel = channel
+            } else {
+                channel?.close(promise: nil)  // it already exited and was reaped meanwhile
+            }
             logger.debug("worker spawned", metadata: ["bot": "\(id)", "pid": "\(launched.pid)"])
         } catch {
             logger.error("cannot start worker", metadata: ["bot": "\(id)", "error": "\(error)"])
@@ -349,7 +373,6 @@ public actor Supervisor {
             // at once, and a zero cooldown must not turn it into a busy loop.
             _ = worker.lifecycle.spawnFailed("\(error)", at: .now())
             if let reason = worker.lifecycle.lastExit { worker.remember(reason) }
-            workers[id] = worker
         }
     }
 

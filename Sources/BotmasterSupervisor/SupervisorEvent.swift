@@ -14,6 +14,8 @@ enum SupervisorEvent: Sendable {
     case childrenExited
     /// Time passed: check deadlines, sample memory.
     case tick
+    /// Start the next slice of the fleet at start-up.
+    case continueStart
     /// Stop the fleet and return.
     case shutdown
 }

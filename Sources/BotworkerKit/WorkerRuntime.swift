@@ -110,13 +110,22 @@ public struct WorkerRuntime: ~Copyable {
 
     private mutating func apply(heartbeatIntervalMs: Int) {
         heartbeatInterval = .milliseconds(max(heartbeatIntervalMs, 50))
-        nextHeartbeat = .now() + heartbeatInterval
+        nextHeartbeat = Self.nextTick(after: .now(), every: heartbeatInterval)
     }
 
     private mutating func sendHeartbeat() throws {
         let uptime = UInt64(max((MonotonicTime.now() - startedAt).millisecondsClamped, 0))
         try channel.write(Heartbeat(uptimeMs: uptime, messages: messages, errors: errors).frame())
-        nextHeartbeat = .now() + heartbeatInterval
+        nextHeartbeat = Self.nextTick(after: .now(), every: heartbeatInterval)
+    }
+
+    /// The next multiple of `interval` on the monotonic clock, which every process on the host
+    /// shares. Workers with the same interval therefore beat together, and the master reads
+    /// their heartbeats in a few batched wake-ups instead of one wake-up per worker: with 1000
+    /// workers at 1 s, that is the difference between 1000 context switches a second and a few.
+    static func nextTick(after now: MonotonicTime, every interval: Duration) -> MonotonicTime {
+        let step = UInt64(max(interval.nanosecondsClamped, 1))
+        return MonotonicTime(nanoseconds: (now.nanoseconds / step + 1) * step)
     }
 }
 

@@ -20,7 +20,7 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Option(help: "Workers to crash (one at a time) for the restart latency.")
     var restarts = 20
 
-    @Option(help: "Keep the temporary home instead of removing it.")
+    @Flag(help: "Keep the temporary home (logs, pid files) instead of removing it.")
     var keepHome = false
 
     func run() async throws {
