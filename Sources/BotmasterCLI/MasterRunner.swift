@@ -4,6 +4,7 @@ import BotmasterSystem
 import Logging
 import NIOPosix
 import ServiceLifecycle
+import Glibc
 
 /// Runs the master in this process until SIGTERM, SIGINT or `botmaster stop`.
 struct MasterRunner {
@@ -17,6 +18,9 @@ struct MasterRunner {
         do {
             try FileSystem.createDirectory(layout.logsDirectory)
             try FileSystem.createDirectory(layout.runDirectory, mode: 0o700)
+            // The control socket is the master's remote control: owner only, even if the
+            // directory was made by hand with looser permissions.
+            chmod(layout.runDirectory, 0o700)
         } catch {
             throw CLIFailure("cannot prepare \(layout.home): \(error)")
         }
