@@ -80,7 +80,7 @@ struct Daemonizer {
                 if interactive { Terminal.write("\n") }
                 throw CLIFailure("the master is running (pid \(pid)) but the fleet is not all up yet: \(lastLine); see `botmaster status`")
             }
-            usleep(100_000)
+            usleep(200_000)  // a full status of 1000 workers is not free for the master
         }
     }
 }

@@ -15,6 +15,11 @@ struct MasterRunner {
 
     func run() async throws(CLIFailure) {
         let layout = context.layout
+        // sockaddr_un holds 107 bytes of path; fail before anything starts rather than run a
+        // fleet nobody can control.
+        guard layout.controlSocket.utf8.count < 108 else {
+            throw CLIFailure("the home path is too long for the control socket (\(layout.controlSocket)); use a shorter --home")
+        }
         do {
             try FileSystem.createDirectory(layout.logsDirectory)
             try FileSystem.createDirectory(layout.runDirectory, mode: 0o700)

@@ -93,12 +93,20 @@ public actor Supervisor {
         fleetStartBegan = .now()
         eventSink.yield(.continueStart)
 
-        for await event in events {
-            await handle(event)
-            if shuttingDown && !workers.values.contains(where: { $0.lifecycle.hasProcess }) { break }
-        }
+        // The loop runs in a task of its own, which the service's cancellation does not reach:
+        // if the service group is torn down (another service failed), the fleet must still be
+        // drained and reaped, not abandoned halfway.
+        let loop = Task { await processEvents() }
+        await loop.value
         for worker in workers.values { worker.log.close() }
         logger.info("fleet stopped")
+    }
+
+    private func processEvents() async {
+        for await event in events {
+            await handle(event)
+            if shuttingDown && !workers.values.contains(where: { $0.lifecycle.hasProcess }) { return }
+        }
     }
 
     /// Starts a graceful shutdown: every worker is drained (or sent SIGTERM), then killed at

@@ -1,7 +1,8 @@
 import ServiceLifecycle
 
 /// The supervisor as a swift-service-lifecycle `Service`: graceful shutdown of the group
-/// (SIGTERM, SIGINT) drains the fleet, and the service returns once every worker is gone.
+/// (SIGTERM, SIGINT) or its cancellation (another service failed) drains the fleet, and the
+/// service returns once every worker is gone.
 public struct SupervisorService: Service {
     public let supervisor: Supervisor
 
@@ -11,9 +12,9 @@ public struct SupervisorService: Service {
 
     public func run() async throws {
         let supervisor = self.supervisor
-        await withGracefulShutdownHandler {
+        await withTaskCancellationOrGracefulShutdownHandler {
             await supervisor.run()
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             supervisor.shutdown()
         }
     }
