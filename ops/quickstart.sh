@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
 ops/install-deps.sh
-swift build -c release
-bin="$(swift build -c release --show-bin-path)"
+swift build -c release --static-swift-stdlib
+bin="$(swift build -c release --static-swift-stdlib --show-bin-path)"
 "$bin/botmaster" start --home .
 "$bin/botmaster" status --home .
 echo
