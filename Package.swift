@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Strict concurrency everywhere; the whole package builds in the Swift 6 language mode.
 let strictSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
+swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

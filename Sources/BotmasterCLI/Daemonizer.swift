@@ -52,12 +52,14 @@ struct Daemonizer {
             if waitpid(pid, &status, WNOHANG) == pid {
                 if interactive { Terminal.write("\n") }
                 throw CLIFailure(
-                    "the master exited during start-up (\(ExitStatus(rawWaitStatus: status))); see \(context.layout.masterLog) and \(context.layout.masterOutput)")
+                    "the master exited during start-up (\(ExitStatus(rawWaitStatus: status))); see \(context.layout.masterLog) and \(context.layout.masterOutput)"
+                )
             }
             if let response = try? context.client.send(.status), let fleetStatus = response.status {
                 let running = fleetStatus.workers.filter { $0.state == "running" }.count
                 let errored = fleetStatus.workers.filter { $0.state == "errored" }.map(\.id)
-                let line = "starting \(fleetStatus.workers.count) bot\(fleetStatus.workers.count == 1 ? "" : "s"): \(running) running"
+                let line =
+                    "starting \(fleetStatus.workers.count) bot\(fleetStatus.workers.count == 1 ? "" : "s"): \(running) running"
                     + (errored.isEmpty ? "" : ", \(errored.count) errored")
                 let now = MonotonicTime.now()
                 if interactive {

@@ -21,7 +21,8 @@ struct FleetContext {
             return .failure(
                 ConfigProblems(
                     settingProblems + [
-                        ConfigProblem(file: layout.workersDirectory, key: "", message: "no fleet directory here (create it, or pass --home)")
+                        ConfigProblem(
+                            file: layout.workersDirectory, key: "", message: "no fleet directory here (create it, or pass --home)")
                     ]))
         }
         let fleet = FleetLoader.load(
@@ -38,7 +39,8 @@ struct FleetContext {
         case .success(let loaded): return loaded
         case .failure(let problems):
             for problem in problems.problems { Terminal.printError(problem.description) }
-            throw CLIFailure("the fleet in \(layout.home) is not valid (\(problems.problems.count) problem\(problems.problems.count == 1 ? "" : "s"))")
+            throw CLIFailure(
+                "the fleet in \(layout.home) is not valid (\(problems.problems.count) problem\(problems.problems.count == 1 ? "" : "s"))")
         }
     }
 

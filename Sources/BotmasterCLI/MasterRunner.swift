@@ -1,10 +1,10 @@
 import BotmasterConfig
 import BotmasterSupervisor
 import BotmasterSystem
+import Glibc
 import Logging
 import NIOPosix
 import ServiceLifecycle
-import Glibc
 
 /// Runs the master in this process until SIGTERM, SIGINT or `botmaster stop`.
 struct MasterRunner {
@@ -67,7 +67,8 @@ struct MasterRunner {
             environment: context.environment)
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         let supervisor = Supervisor(configuration: configuration, logger: logger, eventLoopGroup: eventLoopGroup)
-        let control = ControlServer(socketPath: layout.controlSocket, supervisor: supervisor, eventLoopGroup: eventLoopGroup, logger: logger)
+        let control = ControlServer(
+            socketPath: layout.controlSocket, supervisor: supervisor, eventLoopGroup: eventLoopGroup, logger: logger)
         // Services shut down in reverse order: the fleet drains first while `status` still answers.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -6,7 +6,8 @@ struct RestartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restart",
         abstract: "Restart the master (no id) or one worker (with its id).",
-        discussion: "Restarting one worker drains it and starts it again with a fresh restart allowance; it also brings an errored bot back.")
+        discussion:
+            "Restarting one worker drains it and starts it again with a fresh restart allowance; it also brings an errored bot back.")
 
     @OptionGroup var homeOptions: HomeOptions
 

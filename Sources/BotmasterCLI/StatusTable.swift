@@ -5,7 +5,8 @@ import BotmasterControl
 public enum StatusTable {
     public static func render(_ status: FleetStatus) -> String {
         let master = status.master
-        var output = "master pid \(master.pid), up \(duration(master.uptimeMs)), version \(master.version), "
+        var output =
+            "master pid \(master.pid), up \(duration(master.uptimeMs)), version \(master.version), "
             + "\(master.workersRunning)/\(master.workersTotal) running\n"
         let header = ["ID", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "MESSAGES", "ERRORS", "HEARTBEAT", "LAST EXIT"]
         var rows = [header]

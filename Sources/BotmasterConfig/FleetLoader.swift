@@ -39,7 +39,9 @@ public enum FleetLoader {
                 problems.append(ConfigProblem(file: displayPath, key: "", message: "cannot read the file"))
                 continue
             }
-            switch WorkerDefinitionParser.parse(String(decoding: bytes, as: UTF8.self), file: displayPath, defaultID: String(name.dropLast(5))) {
+            switch WorkerDefinitionParser.parse(
+                String(decoding: bytes, as: UTF8.self), file: displayPath, defaultID: String(name.dropLast(5)))
+            {
             case .success(let definition):
                 if let other = filesByID[definition.id] {
                     problems.append(
@@ -57,7 +59,8 @@ public enum FleetLoader {
             problems.append(
                 ConfigProblem(
                     file: displayDirectory, key: "",
-                    message: "\(enabled) enabled bots exceed the limit of \(maximumWorkers) (BOTMASTER_MAX_WORKERS, BOTMASTER_MAX_WORKERS_PER_CORE)"
+                    message:
+                        "\(enabled) enabled bots exceed the limit of \(maximumWorkers) (BOTMASTER_MAX_WORKERS, BOTMASTER_MAX_WORKERS_PER_CORE)"
                 ))
         }
         workers.sort { $0.id < $1.id }

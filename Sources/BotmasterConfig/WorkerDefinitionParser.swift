@@ -22,9 +22,12 @@ public enum WorkerDefinitionParser {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
             let position = error.source.begin
-            return .failure(ConfigProblems([
-                ConfigProblem(file: file, key: "", message: "invalid TOML at line \(position.line), column \(position.column): \(error.description)")
-            ]))
+            return .failure(
+                ConfigProblems([
+                    ConfigProblem(
+                        file: file, key: "",
+                        message: "invalid TOML at line \(position.line), column \(position.column): \(error.description)")
+                ]))
         } catch {
             return .failure(ConfigProblems([ConfigProblem(file: file, key: "", message: "invalid TOML: \(error)")]))
         }
@@ -90,7 +93,11 @@ private struct TableReader {
             }
         }
         if let value = table["enabled"] {
-            if let flag = value.bool { definition.enabled = flag } else { problem("enabled", "must be true or false, not \(describe(value))") }
+            if let flag = value.bool {
+                definition.enabled = flag
+            } else {
+                problem("enabled", "must be true or false, not \(describe(value))")
+            }
         }
         if let value = table["limits"] {
             if let limits = value.table {

@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import BotmasterControl
 import BotmasterSystem
 import Glibc
@@ -10,6 +5,12 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Serves the CLI on `run/control.sock`: one JSON request per line, one JSON response per line.
 /// The run directory is owner-only and the socket is made owner-only, so only the fleet's

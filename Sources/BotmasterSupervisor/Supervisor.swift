@@ -207,7 +207,9 @@ public actor Supervisor {
             pendingStarts.removeFirst(slice.count)
             for id in slice { await spawn(id) }
             if pendingStarts.isEmpty {
-                logger.info("fleet spawned", metadata: ["workers": "\(workers.count)", "ms": "\((MonotonicTime.now() - fleetStartBegan).millisecondsClamped)"])
+                logger.info(
+                    "fleet spawned",
+                    metadata: ["workers": "\(workers.count)", "ms": "\((MonotonicTime.now() - fleetStartBegan).millisecondsClamped)"])
             } else {
                 eventSink.yield(.continueStart)
             }

@@ -35,16 +35,29 @@ struct FleetBenchmark: AsyncParsableCommand {
         try await Task.sleep(for: .seconds(3))
         let memory = bench.memory()
         rows.append(ResultRow(metric: "master RSS", target: "≤ 60 MB", value: megabytes(memory.masterRSS)))
-        rows.append(ResultRow(metric: "worker RSS (mean / max)", target: "", value: "\(megabytes(memory.workerRSSMean)) / \(megabytes(memory.workerRSSMax))"))
-        rows.append(ResultRow(metric: "worker USS, private memory (mean / max)", target: "≤ 4 MB", value: "\(megabytes(memory.workerUSSMean)) / \(megabytes(memory.workerUSSMax))"))
+        rows.append(
+            ResultRow(
+                metric: "worker RSS (mean / max)", target: "",
+                value: "\(megabytes(memory.workerRSSMean)) / \(megabytes(memory.workerRSSMax))"))
+        rows.append(
+            ResultRow(
+                metric: "worker USS, private memory (mean / max)", target: "≤ 4 MB",
+                value: "\(megabytes(memory.workerUSSMean)) / \(megabytes(memory.workerUSSMax))"))
         rows.append(ResultRow(metric: "worker PSS (mean)", target: "", value: megabytes(memory.workerPSSMean)))
 
         let cpu = try await bench.masterIdleCPU(seconds: idleSeconds)
-        rows.append(ResultRow(metric: "master CPU, idle fleet, 1 s heartbeats (\(idleSeconds) s)", target: "≤ 2 % of a core", value: percent(cpu)))
+        rows.append(
+            ResultRow(metric: "master CPU, idle fleet, 1 s heartbeats (\(idleSeconds) s)", target: "≤ 2 % of a core", value: percent(cpu)))
 
         let latency = try await bench.restartLatencies(samples: restarts)
-        rows.append(ResultRow(metric: "crash → new process, cooldown 0 (p50 / max of \(restarts))", target: "", value: "\(milliseconds(latency.respawn.median)) / \(milliseconds(latency.respawn.maximum))"))
-        rows.append(ResultRow(metric: "crash → running again, hello received (p50 / max)", target: "", value: "\(milliseconds(latency.ready.median)) / \(milliseconds(latency.ready.maximum))"))
+        rows.append(
+            ResultRow(
+                metric: "crash → new process, cooldown 0 (p50 / max of \(restarts))", target: "",
+                value: "\(milliseconds(latency.respawn.median)) / \(milliseconds(latency.respawn.maximum))"))
+        rows.append(
+            ResultRow(
+                metric: "crash → running again, hello received (p50 / max)", target: "",
+                value: "\(milliseconds(latency.ready.median)) / \(milliseconds(latency.ready.maximum))"))
 
         let stopTime = try await bench.stop()
         rows.append(ResultRow(metric: "graceful stop of the whole fleet (SIGTERM → exit 0)", target: "", value: seconds(stopTime)))
@@ -86,9 +99,11 @@ struct ResultRow {
 enum MachineDescription {
     static func current() -> String {
         let cpuinfo = String(decoding: FileSystem.readFile("/proc/cpuinfo") ?? [], as: UTF8.self)
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
+        let model =
+            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters() } ?? "unknown CPU"
-        let memory = String(decoding: FileSystem.readFile("/proc/meminfo") ?? [], as: UTF8.self)
+        let memory =
+            String(decoding: FileSystem.readFile("/proc/meminfo") ?? [], as: UTF8.self)
             .split(separator: "\n").first { $0.hasPrefix("MemTotal") }?.split(separator: " ").dropFirst().first.flatMap { UInt64($0) } ?? 0
         var name = utsname()
         uname(&name)

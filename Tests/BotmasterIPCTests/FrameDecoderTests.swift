@@ -119,7 +119,8 @@ import Testing
     @Test(arguments: 0..<50)
     func mutatedValidFramesAreRejectedOrDecoded(seed: Int) {
         var random = SplitMix64(state: UInt64(seed) &+ 1000)
-        var bytes = Hello(pid: 42, bot: "bot", runtime: "r").frame().encoded()
+        var bytes =
+            Hello(pid: 42, bot: "bot", runtime: "r").frame().encoded()
             + Heartbeat(uptimeMs: 5, messages: 6, errors: 7).frame().encoded()
         for _ in 0..<Int.random(in: 1...4, using: &random) {
             bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)

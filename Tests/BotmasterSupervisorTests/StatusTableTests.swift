@@ -27,16 +27,17 @@ import Testing
             id: "a", pid: nil, state: "stopped", restarts: 0, lastExit: nil, uptimeMs: nil, rssBytes: nil, messages: 0,
             errors: 0, lastHeartbeatMsAgo: nil)
         let encoded = try JSONTestEncoding.encode(worker)
-        for key in ["id", "pid", "state", "restarts", "last_exit", "uptime_ms", "rss_bytes", "messages", "errors", "last_heartbeat_ms_ago"] {
+        for key in ["id", "pid", "state", "restarts", "last_exit", "uptime_ms", "rss_bytes", "messages", "errors", "last_heartbeat_ms_ago"]
+        {
             #expect(encoded.contains("\"\(key)\""), "missing \(key)")
         }
     }
 }
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 enum JSONTestEncoding {

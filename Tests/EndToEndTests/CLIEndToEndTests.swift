@@ -1,12 +1,13 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import BotmasterControl
 import BotmasterSystem
 import Glibc
 import Testing
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 @Suite(.serialized) struct CLIEndToEndTests {
     @Test func checkReportsEveryProblemAsFileKeyProblem() throws {

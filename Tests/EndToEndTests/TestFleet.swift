@@ -110,7 +110,9 @@ final class TestFleet {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        Issue.record("condition not met in time; last status: \(String(describing: last))\nmaster log:\n\(masterLog)", sourceLocation: sourceLocation)
+        Issue.record(
+            "condition not met in time; last status: \(String(describing: last))\nmaster log:\n\(masterLog)", sourceLocation: sourceLocation
+        )
         throw TimedOut()
     }
 
@@ -136,7 +138,9 @@ final class TestFleet {
             _ = waitFor(pid)
         }
         for name in FileSystem.directoryEntries("\(home)/run/workers") ?? [] {
-            if let pid = FileSystem.readFile("\(home)/run/workers/\(name)").flatMap({ pid_t(String(decoding: $0, as: UTF8.self).split(separator: " ").first ?? "") }) {
+            if let pid = FileSystem.readFile("\(home)/run/workers/\(name)").flatMap({
+                pid_t(String(decoding: $0, as: UTF8.self).split(separator: " ").first ?? "")
+            }) {
                 kill(-pid, SIGKILL)
             }
         }
