@@ -11,8 +11,8 @@ public struct Botmaster: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            StartCommand.self, StopCommand.self, RestartCommand.self, StatusCommand.self, LogsCommand.self,
-            CheckCommand.self,
+            StartCommand.self, StopCommand.self, RestartCommand.self, ReloadCommand.self, StatusCommand.self,
+            LogsCommand.self, CheckCommand.self,
         ]
     )
 

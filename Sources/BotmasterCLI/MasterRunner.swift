@@ -74,6 +74,7 @@ struct MasterRunner {
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: control),
+                    .init(service: ReloadSignalService(supervisor: supervisor)),
                     .init(service: SupervisorService(supervisor: supervisor), successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

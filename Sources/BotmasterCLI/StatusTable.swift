@@ -8,6 +8,9 @@ public enum StatusTable {
         var output =
             "master pid \(master.pid), up \(duration(master.uptimeMs)), version \(master.version), "
             + "\(master.workersRunning)/\(master.workersTotal) running\n"
+        if let reload = master.lastReload {
+            output += "last reload: \(reload.ok ? "applied" : "REJECTED"), \(reload.message)\n"
+        }
         let header = ["ID", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "MESSAGES", "ERRORS", "HEARTBEAT", "LAST EXIT"]
         var rows = [header]
         for worker in status.workers {

@@ -1,6 +1,6 @@
 /// A request from the CLI to the master: one JSON object on one line.
 public struct ControlRequest: Codable, Sendable, Equatable {
-    /// `status` (with `id`: only that worker), `restart` (with `id`), `stop`.
+    /// `status` (with `id`: only that worker), `restart` (with `id`), `reload`, `stop`.
     public var command: String
     /// The bot id, for commands about one worker.
     public var id: String?
@@ -12,6 +12,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
 
     public static let status = ControlRequest(command: "status")
     public static let stop = ControlRequest(command: "stop")
+    public static let reload = ControlRequest(command: "reload")
     public static func restart(_ id: String) -> ControlRequest { ControlRequest(command: "restart", id: id) }
 }
 

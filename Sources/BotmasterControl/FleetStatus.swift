@@ -19,13 +19,22 @@ public struct MasterStatus: Codable, Sendable, Equatable {
     public var workersTotal: Int
     /// Of those, how many are `running`.
     public var workersRunning: Int
+    /// Reloads attempted since the master started (SIGUSR2 or `botmaster reload`).
+    public var reloads: Int
+    /// The last reload's outcome, or `null` before the first.
+    public var lastReload: ReloadStatus?
 
-    public init(pid: Int32, uptimeMs: Int64, version: String, workersTotal: Int, workersRunning: Int) {
+    public init(
+        pid: Int32, uptimeMs: Int64, version: String, workersTotal: Int, workersRunning: Int, reloads: Int = 0,
+        lastReload: ReloadStatus? = nil
+    ) {
         self.pid = pid
         self.uptimeMs = uptimeMs
         self.version = version
         self.workersTotal = workersTotal
         self.workersRunning = workersRunning
+        self.reloads = reloads
+        self.lastReload = lastReload
     }
 
     enum CodingKeys: String, CodingKey {
@@ -34,6 +43,51 @@ public struct MasterStatus: Codable, Sendable, Equatable {
         case version
         case workersTotal = "workers_total"
         case workersRunning = "workers_running"
+        case reloads
+        case lastReload = "last_reload"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        pid = try container.decode(Int32.self, forKey: .pid)
+        uptimeMs = try container.decode(Int64.self, forKey: .uptimeMs)
+        version = try container.decode(String.self, forKey: .version)
+        workersTotal = try container.decode(Int.self, forKey: .workersTotal)
+        workersRunning = try container.decode(Int.self, forKey: .workersRunning)
+        reloads = try container.decodeIfPresent(Int.self, forKey: .reloads) ?? 0
+        lastReload = try container.decodeIfPresent(ReloadStatus.self, forKey: .lastReload)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(pid, forKey: .pid)
+        try container.encode(uptimeMs, forKey: .uptimeMs)
+        try container.encode(version, forKey: .version)
+        try container.encode(workersTotal, forKey: .workersTotal)
+        try container.encode(workersRunning, forKey: .workersRunning)
+        try container.encode(reloads, forKey: .reloads)
+        try container.encode(lastReload, forKey: .lastReload)
+    }
+}
+
+/// The outcome of the last reload.
+public struct ReloadStatus: Codable, Sendable, Equatable {
+    /// When it happened, milliseconds since the epoch.
+    public var atMs: Int64
+    /// Whether the new fleet was applied; `false` means nothing changed.
+    public var ok: Bool
+    /// What changed, or why the reload was rejected.
+    public var message: String
+
+    public init(atMs: Int64, ok: Bool, message: String) {
+        self.atMs = atMs
+        self.ok = ok
+        self.message = message
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case atMs = "at_ms"
+        case ok, message
     }
 }
 

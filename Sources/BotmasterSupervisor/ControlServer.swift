@@ -100,6 +100,12 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
             guard let id = request.id else { return .failure("restart needs a bot id") }
             if let problem = await supervisor.restart(id) { return .failure(problem) }
             return ControlResponse(ok: true, message: "restarting \(id)")
+        case "reload":
+            switch await supervisor.reload(trigger: "botmaster reload") {
+            case .success(let summary): return ControlResponse(ok: true, message: "reloaded: \(summary)")
+            case .failure(let problems):
+                return .failure("reload rejected, nothing changed:\n" + problems.problems.map(\.description).joined(separator: "\n"))
+            }
         case "stop":
             supervisor.shutdown()
             return ControlResponse(ok: true, message: "stopping")

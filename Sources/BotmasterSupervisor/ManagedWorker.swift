@@ -34,6 +34,8 @@ final class ManagedWorker {
     var nextMemoryCheck: MonotonicTime
     /// Recent restarts, newest last, at most ``restartRecordLimit``.
     var restartRecords: [RestartRecord] = []
+    /// Removed from the fleet by a reload: dropped from the table once it has stopped.
+    var retiring = false
 
     static let restartRecordLimit = 20
 

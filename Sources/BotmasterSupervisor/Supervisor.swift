@@ -26,6 +26,8 @@ public actor Supervisor {
     private var workerIDByPID: [pid_t: String] = [:]
     private var shuttingDown = false
     private var ticks = 0
+    private var reloadCount = 0
+    private var lastReload: ReloadRecord?
     /// Bots not yet started at start-up, in the order they start.
     private var pendingStarts: [String] = []
     private var fleetStartBegan = MonotonicTime.now()
@@ -78,15 +80,7 @@ public actor Supervisor {
         for (index, definition) in configuration.fleet.enumerated() where definition.enabled {
             // Spread memory samples evenly over the interval rather than reading every /proc
             // file in the same tick.
-            let offset = memoryInterval * (Double(index % 64) / 64.0)
-            workers[definition.id] = ManagedWorker(
-                definition: definition,
-                lifecycle: WorkerLifecycle(speaksProtocol: definition.workerProtocol == .botmaster, limits: definition.limits, now: now),
-                log: RotatingLogFile(
-                    path: configuration.layout.workerLog(definition.id),
-                    maximumBytes: configuration.settings.logMaxBytes,
-                    filesKept: configuration.settings.logFilesKept),
-                nextMemoryCheck: now + offset)
+            workers[definition.id] = makeRecord(definition, now: now + memoryInterval * (Double(index % 64) / 64.0))
         }
         logger.info("starting fleet", metadata: ["workers": "\(workers.count)"])
         pendingStarts = workers.keys.sorted()
@@ -100,6 +94,17 @@ public actor Supervisor {
         await loop.value
         for worker in workers.values { worker.log.close() }
         logger.info("fleet stopped")
+    }
+
+    private func makeRecord(_ definition: WorkerDefinition, now: MonotonicTime) -> ManagedWorker {
+        ManagedWorker(
+            definition: definition,
+            lifecycle: WorkerLifecycle(speaksProtocol: definition.workerProtocol == .botmaster, limits: definition.limits, now: now),
+            log: RotatingLogFile(
+                path: configuration.layout.workerLog(definition.id),
+                maximumBytes: configuration.settings.logMaxBytes,
+                filesKept: configuration.settings.logFilesKept),
+            nextMemoryCheck: now)
     }
 
     private func processEvents() async {
@@ -143,7 +148,9 @@ public actor Supervisor {
                 uptimeMs: (now - startedAt).millisecondsClamped,
                 version: Self.version,
                 workersTotal: workers.count,
-                workersRunning: workers.values.filter { $0.lifecycle.state == .running }.count),
+                workersRunning: workers.values.filter { $0.lifecycle.state == .running }.count,
+                reloads: reloadCount,
+                lastReload: lastReload.map { ReloadStatus(atMs: $0.wallClockMs, ok: $0.succeeded, message: $0.message) }),
             workers: rows)
     }
 
@@ -162,6 +169,89 @@ public actor Supervisor {
         let actions = workers[id]!.lifecycle.operatorRestart(at: .now())
         await perform(actions, for: id)
         return nil
+    }
+
+    /// Reads `workers/` again and applies the difference: new bots start, removed or disabled
+    /// bots stop, a changed command, environment or protocol restarts only that bot, changed
+    /// limits apply live, and everything else keeps its process. If any file is invalid,
+    /// nothing changes.
+    public func reload(trigger: String) async -> Result<ReloadSummary, ConfigProblems> {
+        guard !shuttingDown else {
+            return .failure(ConfigProblems([ConfigProblem(file: "master", key: "", message: "the master is shutting down")]))
+        }
+        let fleet = FleetLoader.load(
+            directory: configuration.layout.workersDirectory,
+            displayDirectory: "workers",
+            maximumWorkers: configuration.settings.workerLimit(cores: Environment.coreCount))
+        reloadCount += 1
+        guard fleet.problems.isEmpty else {
+            let message = "rejected, nothing changed: " + fleet.problems.map(\.description).joined(separator: "; ")
+            lastReload = ReloadRecord(wallClockMs: WallClock.nowMilliseconds(), succeeded: false, message: message)
+            for problem in fleet.problems {
+                logger.error("reload rejected", metadata: ["trigger": "\(trigger)", "problem": "\(problem)"])
+            }
+            return .failure(ConfigProblems(fleet.problems))
+        }
+        let summary = await apply(fleet.enabledWorkers)
+        lastReload = ReloadRecord(wallClockMs: WallClock.nowMilliseconds(), succeeded: true, message: summary.description)
+        logger.notice(
+            "fleet reloaded",
+            metadata: [
+                "trigger": "\(trigger)", "started": "\(summary.started.count)", "stopped": "\(summary.stopped.count)",
+                "restarted": "\(summary.restarted.count)", "updated": "\(summary.updated.count)",
+                "unchanged": "\(summary.unchanged.count)",
+            ])
+        return .success(summary)
+    }
+
+    private func apply(_ definitions: [WorkerDefinition]) async -> ReloadSummary {
+        var summary = ReloadSummary()
+        let now = MonotonicTime.now()
+        let wanted = Dictionary(uniqueKeysWithValues: definitions.map { ($0.id, $0) })
+        for id in workers.keys.sorted() where wanted[id] == nil {
+            guard let worker = workers[id], !worker.retiring else { continue }
+            worker.retiring = true
+            summary.stopped.append(id)
+            await perform(worker.lifecycle.stop(at: now, reason: "removed"), for: id)
+            if !worker.lifecycle.hasProcess { retire(id) }
+        }
+        for definition in definitions {
+            let id = definition.id
+            guard let worker = workers[id] else {
+                workers[id] = makeRecord(definition, now: now)
+                summary.started.append(id)
+                await spawn(id)
+                continue
+            }
+            let old = worker.definition
+            let wasRetiring = worker.retiring
+            worker.retiring = false
+            worker.definition = definition
+            worker.lifecycle.limits = definition.limits
+            if wasRetiring || old.command != definition.command || old.environment != definition.environment
+                || old.workerProtocol != definition.workerProtocol
+            {
+                summary.restarted.append(id)
+                await perform(worker.lifecycle.plannedRestart(.reload, at: now), for: id)
+            } else if old.limits != definition.limits {
+                summary.updated.append(id)
+                if old.limits.heartbeatInterval != definition.limits.heartbeatInterval {
+                    let update = ConfigUpdate(heartbeatIntervalMs: Int(definition.limits.heartbeatInterval.millisecondsClamped))
+                    send(MasterMessage.config(update).frame(), to: worker.channel)
+                }
+            } else {
+                summary.unchanged.append(id)
+            }
+        }
+        return summary
+    }
+
+    /// Drops a stopped, removed worker from the table.
+    private func retire(_ id: String) {
+        guard let worker = workers[id], worker.retiring, !worker.lifecycle.hasProcess else { return }
+        workers[id] = nil
+        worker.log.close()
+        logger.info("worker removed from the fleet", metadata: ["bot": "\(id)"])
     }
 
     // MARK: Events
@@ -237,6 +327,7 @@ public actor Supervisor {
             }
             logExit(id: id, pid: pid, status: status, worker: worker, wasStopping: wasStopping)
             await perform(actions, for: id)
+            if worker.retiring { retire(id) }
         }
     }
 
@@ -364,6 +455,7 @@ public actor Supervisor {
             worker.pid = launched.pid
             worker.stats = WorkerLiveStats()
             worker.channelClosedAt = nil
+            worker.lifecycle.speaksProtocol = speaksProtocol
             worker.lifecycle.spawned(at: .now())
             workerIDByPID[launched.pid] = id
             if let startTime = ProcFS.startTime(of: launched.pid) {

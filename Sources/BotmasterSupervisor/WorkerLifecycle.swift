@@ -178,12 +178,18 @@ public struct WorkerLifecycle: Sendable {
     /// An operator's restart: a fresh allowance, and a start now (after a graceful stop if the
     /// worker is up).
     public mutating func operatorRestart(at now: MonotonicTime) -> [Action] {
+        plannedRestart(.operatorRestart, at: now)
+    }
+
+    /// A restart someone decided on (an operator, a reload that changed the command): a fresh
+    /// allowance, no cooldown, and a start now, after a graceful stop if the worker is up.
+    public mutating func plannedRestart(_ reason: ExitReason, at now: MonotonicTime) -> [Action] {
         history.reset()
         switch state {
         case .starting, .running:
-            return beginStop(.restart(.operatorRestart), graceful: true, at: now, drainReason: "restart")
+            return beginStop(.restart(reason), graceful: true, at: now, drainReason: reason == .reload ? "reload" : "restart")
         case .stopping:
-            intent = .restart(.operatorRestart)
+            intent = .restart(reason)
             return []
         case .backoff, .errored, .stopped:
             restartAt = nil
@@ -217,7 +223,7 @@ public struct WorkerLifecycle: Sendable {
 
     private mutating func restart(for reason: ExitReason, at now: MonotonicTime) -> [Action] {
         lastExit = reason
-        if reason == .operatorRestart {
+        if reason == .operatorRestart || reason == .reload {
             transition(to: .backoff, at: now)
             restartAt = now
             return [.spawn]

@@ -28,6 +28,8 @@ public enum ExitReason: Sendable, Equatable, CustomStringConvertible {
     case protocolError(String)
     /// An operator asked for a restart.
     case operatorRestart
+    /// A reload changed what the worker runs (command, environment, protocol).
+    case reload
     /// The spawn itself failed (missing executable, no permission).
     case spawnFailed(String)
 
@@ -40,6 +42,7 @@ public enum ExitReason: Sendable, Equatable, CustomStringConvertible {
         case .memory: "memory"
         case .protocolError: "protocol_error"
         case .operatorRestart: "operator"
+        case .reload: "reload"
         case .spawnFailed: "spawn_failed"
         }
     }
@@ -53,6 +56,7 @@ public enum ExitReason: Sendable, Equatable, CustomStringConvertible {
             "memory \(rss / (1024 * 1024))MB over the cap of \(cap / (1024 * 1024))MB"
         case .protocolError(let reason): "protocol error: \(reason)"
         case .operatorRestart: "restarted by operator"
+        case .reload: "restarted by reload"
         case .spawnFailed(let reason): "spawn failed: \(reason)"
         }
     }

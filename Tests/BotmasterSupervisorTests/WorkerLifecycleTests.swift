@@ -149,4 +149,19 @@ import Testing
         worker.spawned(at: now)
         #expect(worker.exited(.exited(code: 1), at: advance(.seconds(1))) == [.spawn])
     }
+
+    @Test mutating func reloadRestartDrainsThenStartsAtOnceWithAFreshAllowance() {
+        var worker = WorkerLifecycle(speaksProtocol: true, limits: limits { $0.maxRestartsPerHour = 1 }, now: now)
+        worker.spawned(at: now)
+        _ = worker.exited(.exited(code: 1), at: advance(.seconds(1)))
+        _ = worker.tick(now: advance(.seconds(2)))
+        worker.spawned(at: now)
+        worker.helloReceived(at: now)
+        #expect(worker.plannedRestart(.reload, at: advance(.seconds(1))) == [.drain(reason: "reload")])
+        #expect(worker.exited(.exited(code: 0), at: advance(.milliseconds(10))) == [.spawn], "no cooldown")
+        #expect(worker.lastExit == .reload)
+        worker.spawned(at: now)
+        #expect(worker.exited(.exited(code: 1), at: advance(.seconds(1))) == [], "the allowance was reset, so one crash is allowed")
+        #expect(worker.state == .backoff)
+    }
 }

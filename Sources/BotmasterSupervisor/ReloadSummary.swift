@@ -1,0 +1,30 @@
+/// What a reload changed, bot by bot.
+public struct ReloadSummary: Sendable, Equatable, CustomStringConvertible {
+    /// New bots, started.
+    public var started: [String] = []
+    /// Bots removed or disabled, stopped gracefully.
+    public var stopped: [String] = []
+    /// Bots whose command, environment or protocol changed, restarted.
+    public var restarted: [String] = []
+    /// Bots whose limits changed, applied live with no restart.
+    public var updated: [String] = []
+    /// Bots left exactly as they were (same process).
+    public var unchanged: [String] = []
+
+    public init() {}
+
+    public var description: String {
+        "\(started.count) started, \(stopped.count) stopped, \(restarted.count) restarted, "
+            + "\(updated.count) updated live, \(unchanged.count) unchanged"
+    }
+}
+
+/// The outcome of the last reload, as status shows it.
+public struct ReloadRecord: Sendable, Equatable {
+    /// Wall-clock time, milliseconds since the epoch.
+    public var wallClockMs: Int64
+    /// Whether the new fleet was applied.
+    public var succeeded: Bool
+    /// The summary, or why nothing changed.
+    public var message: String
+}
