@@ -23,6 +23,8 @@ public struct HomeLayout: Sendable, Equatable {
     public var lockFile: String { "\(runDirectory)/master.lock" }
     public var masterPIDFile: String { "\(runDirectory)/master.pid" }
     public var controlSocket: String { "\(runDirectory)/control.sock" }
+    /// Restart counters, history and errored states, kept across master restarts.
+    public var accountingFile: String { "\(runDirectory)/state.json" }
 
     public func workerLog(_ id: String) -> String { "\(logsDirectory)/worker_\(id).log" }
     public func workerPIDFile(_ id: String) -> String { "\(workerPIDDirectory)/\(id).pid" }

@@ -4,7 +4,7 @@ import Glibc
 import NIOCore
 
 /// One restart, as `status` and the API show it.
-public struct RestartRecord: Sendable, Equatable {
+public struct RestartRecord: Codable, Sendable, Equatable {
     /// Wall-clock time of the exit, in milliseconds since the epoch.
     public var wallClockMs: Int64
     /// Why the worker ended.

@@ -41,6 +41,11 @@ public struct RestartHistory: Sendable, Equatable {
 
     public init() {}
 
+    init(times: [MonotonicTime]) { self.times = times.sorted() }
+
+    /// The restart times, oldest first.
+    var recorded: [MonotonicTime] { times }
+
     /// Restarts still inside the window.
     public var count: Int { times.count }
 

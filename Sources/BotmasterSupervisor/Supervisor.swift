@@ -27,6 +27,8 @@ public actor Supervisor {
     private var shuttingDown = false
     private var ticks = 0
     private var reloadCount = 0
+    /// Restart accounting changed since it was last saved.
+    private var accountingDirty = false
     private var lastReload: ReloadRecord?
     /// Bots not yet started at start-up, in the order they start.
     private var pendingStarts: [String] = []
@@ -82,8 +84,9 @@ public actor Supervisor {
             // file in the same tick.
             workers[definition.id] = makeRecord(definition, now: now + memoryInterval * (Double(index % 64) / 64.0))
         }
+        restoreAccounting(now: now)
         logger.info("starting fleet", metadata: ["workers": "\(workers.count)"])
-        pendingStarts = workers.keys.sorted()
+        pendingStarts = workers.keys.sorted().filter { workers[$0]?.lifecycle.state != .errored }
         fleetStartBegan = .now()
         eventSink.yield(.continueStart)
 
@@ -92,8 +95,43 @@ public actor Supervisor {
         // drained and reaped, not abandoned halfway.
         let loop = Task { await processEvents() }
         await loop.value
+        saveAccounting()
         for worker in workers.values { worker.log.close() }
         logger.info("fleet stopped")
+    }
+
+    private var accountingFile: FleetAccountingFile { FleetAccountingFile(path: configuration.layout.accountingFile) }
+
+    private func restoreAccounting(now: MonotonicTime) {
+        let saved = accountingFile.load()
+        let wallNow = WallClock.nowMilliseconds()
+        for (id, accounting) in saved.workers {
+            guard let worker = workers[id] else { continue }
+            worker.lifecycle.restore(accounting, now: now, wallNowMs: wallNow)
+            worker.restartRecords = saved.restartRecords[id] ?? []
+            if accounting.errored {
+                logger.warning(
+                    "bot stays errored from before the master restarted; `botmaster restart \(id)` starts it", metadata: ["bot": "\(id)"])
+            }
+        }
+    }
+
+    /// Writes the accounting if it changed since the last write (at most once a tick).
+    private func saveAccounting() {
+        guard accountingDirty else { return }
+        accountingDirty = false
+        let now = MonotonicTime.now()
+        let wallNow = WallClock.nowMilliseconds()
+        var contents = FleetAccountingFile.Contents()
+        for (id, worker) in workers {
+            contents.workers[id] = worker.lifecycle.accounting(now: now, wallNowMs: wallNow)
+            contents.restartRecords[id] = worker.restartRecords
+        }
+        do {
+            try accountingFile.save(contents)
+        } catch {
+            logger.error("cannot save restart accounting", metadata: ["file": "\(accountingFile.path)", "error": "\(error)"])
+        }
     }
 
     private func makeRecord(_ definition: WorkerDefinition, now: MonotonicTime) -> ManagedWorker {
@@ -167,6 +205,7 @@ public actor Supervisor {
         guard !shuttingDown else { return "the master is shutting down" }
         logger.notice("restart requested by operator", metadata: ["bot": "\(id)"])
         let actions = workers[id]!.lifecycle.operatorRestart(at: .now())
+        accountingDirty = true
         await perform(actions, for: id)
         return nil
     }
@@ -288,6 +327,7 @@ public actor Supervisor {
             ticks &+= 1
             if ticks % 8 == 0 { await reap() }
             await checkDeadlines()
+            saveAccounting()
         case .continueStart:
             guard !shuttingDown else {
                 pendingStarts.removeAll()
@@ -328,6 +368,7 @@ public actor Supervisor {
             logExit(id: id, pid: pid, status: status, worker: worker, wasStopping: wasStopping)
             await perform(actions, for: id)
             if worker.retiring { retire(id) }
+            accountingDirty = true
         }
     }
 
@@ -457,6 +498,7 @@ public actor Supervisor {
             worker.channelClosedAt = nil
             worker.lifecycle.speaksProtocol = speaksProtocol
             worker.lifecycle.spawned(at: .now())
+            accountingDirty = true
             workerIDByPID[launched.pid] = id
             if let startTime = ProcFS.startTime(of: launched.pid) {
                 try? FileSystem.writeSmallFile(
@@ -474,6 +516,7 @@ public actor Supervisor {
             // A `.spawn` decided here is left to the next tick: a spawn that failed fails again
             // at once, and a zero cooldown must not turn it into a busy loop.
             _ = worker.lifecycle.spawnFailed("\(error)", at: .now())
+            accountingDirty = true
             if let reason = worker.lifecycle.lastExit { worker.remember(reason) }
         }
     }

@@ -168,10 +168,12 @@ public struct WorkerLifecycle: Sendable {
         case .stopping:
             intent = .stop
             return []
-        case .backoff, .errored, .stopped:
+        case .backoff, .stopped:
             restartAt = nil
             transition(to: .stopped, at: now)
             return []
+        case .errored:
+            return []  // it runs nothing already, and the give-up must outlive a master restart
         }
     }
 
@@ -194,6 +196,39 @@ public struct WorkerLifecycle: Sendable {
         case .backoff, .errored, .stopped:
             restartAt = nil
             return [.spawn]
+        }
+    }
+
+    // MARK: Surviving a master restart
+
+    /// What must survive a master restart: the counters operators alert on, and a give-up
+    /// decision, which a restart of the master must not quietly undo.
+    public struct Accounting: Codable, Sendable, Equatable {
+        public var restartCount: Int
+        public var lastExit: ExitReason?
+        public var errored: Bool
+        /// The restarts inside the policy window, as wall-clock milliseconds (the monotonic
+        /// clock does not survive a reboot; the wall clock does).
+        public var recentRestartsWallMs: [Int64]
+    }
+
+    /// The accounting to save, with `wallNowMs` the wall clock at `now`.
+    public func accounting(now: MonotonicTime, wallNowMs: Int64) -> Accounting {
+        Accounting(
+            restartCount: restartCount,
+            lastExit: lastExit,
+            errored: state == .errored,
+            recentRestartsWallMs: history.recorded.map { wallNowMs - (now - $0).millisecondsClamped })
+    }
+
+    /// Takes over saved accounting before the first spawn. An errored bot stays errored.
+    public mutating func restore(_ saved: Accounting, now: MonotonicTime, wallNowMs: Int64) {
+        restartCount = saved.restartCount
+        lastExit = saved.lastExit
+        history = RestartHistory(times: saved.recentRestartsWallMs.map { now + .milliseconds($0 - wallNowMs) })
+        if saved.errored {
+            hasSpawned = true
+            transition(to: .errored, at: now)
         }
     }
 

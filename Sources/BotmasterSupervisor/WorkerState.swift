@@ -15,7 +15,7 @@ public enum WorkerState: String, Sendable, Codable, CaseIterable {
 }
 
 /// Why a worker ended or was ended: what `last_exit` and the restart history show.
-public enum ExitReason: Sendable, Equatable, CustomStringConvertible {
+public enum ExitReason: Codable, Sendable, Equatable, CustomStringConvertible {
     /// The process ended by itself (exit code or signal).
     case exited(String)
     /// No heartbeat within the heartbeat timeout.

@@ -164,4 +164,34 @@ import Testing
         #expect(worker.exited(.exited(code: 1), at: advance(.seconds(1))) == [], "the allowance was reset, so one crash is allowed")
         #expect(worker.state == .backoff)
     }
+
+    @Test mutating func accountingSurvivesARestoreIncludingTheRollingWindow() {
+        var worker = WorkerLifecycle(speaksProtocol: true, limits: limits { $0.maxRestartsPerHour = 2 }, now: now)
+        worker.spawned(at: now)
+        _ = worker.exited(.exited(code: 1), at: advance(.seconds(1)))
+        _ = worker.tick(now: advance(.seconds(2)))
+        worker.spawned(at: now)
+        let saved = worker.accounting(now: now, wallNowMs: 1_000_000)
+        #expect(saved.restartCount == 1)
+        #expect(saved.recentRestartsWallMs == [1_000_000 - 2000])
+        #expect(saved.errored == false)
+
+        // A new master, a different monotonic clock, 10 s of wall time later.
+        var restored = WorkerLifecycle(
+            speaksProtocol: true, limits: limits { $0.maxRestartsPerHour = 2 }, now: MonotonicTime(nanoseconds: 7))
+        restored.restore(saved, now: MonotonicTime(nanoseconds: 60_000_000_000), wallNowMs: 1_010_000)
+        #expect(restored.restartCount == 1)
+        #expect(restored.lastExit == .exited("exit 1"))
+        restored.spawned(at: MonotonicTime(nanoseconds: 60_000_000_000))
+        #expect(restored.restartCount == 1, "the first start under a new master is not a restart")
+        _ = restored.exited(.exited(code: 1), at: MonotonicTime(nanoseconds: 61_000_000_000))
+        #expect(restored.state == .backoff, "one restart left in the window")
+        _ = restored.tick(now: MonotonicTime(nanoseconds: 64_000_000_000))
+        restored.spawned(at: MonotonicTime(nanoseconds: 64_000_000_000))
+        _ = restored.exited(.exited(code: 1), at: MonotonicTime(nanoseconds: 65_000_000_000))
+        #expect(restored.state == .errored, "the restored restart still counts against the hour")
+        #expect(restored.accounting(now: MonotonicTime(nanoseconds: 65_000_000_000), wallNowMs: 1_015_000).errored)
+        #expect(restored.stop(at: MonotonicTime(nanoseconds: 66_000_000_000)) == [])
+        #expect(restored.state == .errored, "shutdown keeps the give-up")
+    }
 }

@@ -138,3 +138,36 @@ import Testing
         #expect(fleet.masterLog.contains("master stopped"))
     }
 }
+
+@Suite(.serialized) struct AccountingEndToEndTests {
+    @Test func restartCountersAndErroredStatesSurviveAMasterRestart() async throws {
+        let fleet = try TestFleet(workers: [
+            "crasher": TestFleet.pythonWorker("crash") + "\n[limits]\nrestart_cooldown = \"100ms\"\nmax_restarts_per_hour = 1\n",
+            "steady": "",
+        ])
+        defer { fleet.tearDown() }
+        try fleet.startMaster()
+        let steadyBefore = try await fleet.waitForStatus {
+            fleet.worker("crasher", in: $0)?.state == "errored" && fleet.worker("steady", in: $0)?.state == "running"
+        }
+        let steadyPID = try #require(fleet.worker("steady", in: steadyBefore)?.pid)
+        try #require(try fleet.client.send(.restart("steady")).ok)
+        try await fleet.waitForStatus {
+            fleet.worker("steady", in: $0)?.restarts == 1 && fleet.worker("steady", in: $0)?.pid != steadyPID
+                && fleet.worker("steady", in: $0)?.state == "running"
+        }
+
+        let (stopCode, stopOutput) = try fleet.run(["stop"])
+        #expect(stopCode == 0, "\(stopOutput)")
+        _ = await fleet.waitForMasterExit(timeout: .seconds(10))
+        try fleet.startMaster()
+        let after = try await fleet.waitForStatus { $0.master.workersRunning == 1 }
+        let crasher = try #require(fleet.worker("crasher", in: after))
+        #expect(crasher.state == "errored", "a give-up outlives the master")
+        #expect(crasher.pid == nil)
+        #expect(crasher.restarts == 1)
+        #expect(crasher.lastExit == "exit 3")
+        #expect(fleet.worker("steady", in: after)?.restarts == 1)
+        #expect(fleet.masterLog.contains("bot stays errored from before the master restarted"))
+    }
+}
