@@ -29,6 +29,9 @@ let package = Package(
         .target(name: "BotmasterSystem", dependencies: ["CBotmasterShims"], swiftSettings: strictSettings),
         // glibc's GNU extensions to posix_spawn, which Swift's Glibc module does not import.
         .target(name: "CBotmasterShims"),
+        // libsystemd, for sd_notify: readiness, status, reload, stop and watchdog for Type=notify units.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "BotmasterSystemd", dependencies: ["CSystemd"], swiftSettings: strictSettings),
         // Fleet definitions (`workers/*.toml`) and master settings, with precise errors.
         .target(
             name: "BotmasterConfig",
@@ -56,7 +59,7 @@ let package = Package(
         .target(
             name: "BotmasterCLI",
             dependencies: [
-                "BotmasterSupervisor", "BotmasterConfig", "BotmasterControl", "BotmasterSystem",
+                "BotmasterSupervisor", "BotmasterConfig", "BotmasterControl", "BotmasterSystem", "BotmasterSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),

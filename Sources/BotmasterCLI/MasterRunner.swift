@@ -1,6 +1,7 @@
 import BotmasterConfig
 import BotmasterSupervisor
 import BotmasterSystem
+import BotmasterSystemd
 import Glibc
 import Logging
 import NIOPosix
@@ -59,12 +60,21 @@ struct MasterRunner {
             logger.warning("the open-file limit is low for this fleet; raise LimitNOFILE", metadata: ["limit": "\(openFiles)"])
         }
 
-        let configuration = SupervisorConfiguration(
+        var configuration = SupervisorConfiguration(
             layout: layout,
             settings: settings,
             fleet: fleet.workers,
             defaultWorkerCommand: [defaultWorkerBinary()],
             environment: context.environment)
+        if let notifier = SystemdNotifier.fromEnvironment(context.environment) {
+            configuration.notify = { notifier.notify($0) }
+            configuration.watchdogPingInterval = notifier.watchdogPingInterval
+            // Workers must not inherit the master's notify socket: a bot could otherwise tell
+            // systemd the service is ready or stopping.
+            configuration.environment["NOTIFY_SOCKET"] = nil
+            configuration.environment["WATCHDOG_USEC"] = nil
+            configuration.environment["WATCHDOG_PID"] = nil
+        }
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         let supervisor = Supervisor(configuration: configuration, logger: logger, eventLoopGroup: eventLoopGroup)
         let control = ControlServer(

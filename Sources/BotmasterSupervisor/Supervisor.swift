@@ -29,6 +29,9 @@ public actor Supervisor {
     private var reloadCount = 0
     /// Restart accounting changed since it was last saved.
     private var accountingDirty = false
+    private var readyNotified = false
+    private var lastStatusLine = ""
+    private var lastWatchdogPing = MonotonicTime(nanoseconds: 0)
     private var lastReload: ReloadRecord?
     /// Bots not yet started at start-up, in the order they start.
     private var pendingStarts: [String] = []
@@ -98,6 +101,38 @@ public actor Supervisor {
         saveAccounting()
         for worker in workers.values { worker.log.close() }
         logger.info("fleet stopped")
+    }
+
+    // MARK: Service manager
+
+    /// One line for `systemctl status`: `1000 bots: 998 running, 2 errored`.
+    private func statusLine() -> String {
+        var counts: [WorkerState: Int] = [:]
+        for worker in workers.values { counts[worker.lifecycle.state, default: 0] += 1 }
+        let parts = WorkerState.allCases.compactMap { state in counts[state].map { "\($0) \(state.rawValue)" } }
+        return "\(workers.count) bot\(workers.count == 1 ? "" : "s"): " + (parts.isEmpty ? "none" : parts.joined(separator: ", "))
+    }
+
+    /// Readiness once every bot has left `starting`, the status line when it changes, and the
+    /// watchdog ping. Called from the tick, so a stalled supervisor loop stops the pings and
+    /// systemd's watchdog restarts the master.
+    private func notifyServiceManager() {
+        guard let notify = configuration.notify, !shuttingDown else { return }
+        let now = MonotonicTime.now()
+        if let interval = configuration.watchdogPingInterval, now - lastWatchdogPing >= interval {
+            notify("WATCHDOG=1")
+            lastWatchdogPing = now
+        }
+        let line = statusLine()
+        if !readyNotified {
+            guard pendingStarts.isEmpty, !workers.values.contains(where: { $0.lifecycle.state == .starting }) else { return }
+            readyNotified = true
+            lastStatusLine = line
+            notify("READY=1\nSTATUS=\(line)")
+        } else if line != lastStatusLine {
+            lastStatusLine = line
+            notify("STATUS=\(line)")
+        }
     }
 
     private var accountingFile: FleetAccountingFile { FleetAccountingFile(path: configuration.layout.accountingFile) }
@@ -218,6 +253,10 @@ public actor Supervisor {
         guard !shuttingDown else {
             return .failure(ConfigProblems([ConfigProblem(file: "master", key: "", message: "the master is shutting down")]))
         }
+        // systemd takes RELOADING=1 only from a service that said READY=1 before.
+        let notify = readyNotified ? configuration.notify : nil
+        notify?("RELOADING=1\nMONOTONIC_USEC=\(MonotonicTime.now().nanoseconds / 1000)")
+        defer { notify?("READY=1\nSTATUS=\(statusLine())") }
         let fleet = FleetLoader.load(
             directory: configuration.layout.workersDirectory,
             displayDirectory: "workers",
@@ -328,6 +367,7 @@ public actor Supervisor {
             if ticks % 8 == 0 { await reap() }
             await checkDeadlines()
             saveAccounting()
+            notifyServiceManager()
         case .continueStart:
             guard !shuttingDown else {
                 pendingStarts.removeAll()
@@ -447,6 +487,7 @@ public actor Supervisor {
     private func beginShutdown() async {
         guard !shuttingDown else { return }
         shuttingDown = true
+        configuration.notify?("STOPPING=1\nSTATUS=stopping \(workers.values.filter { $0.lifecycle.hasProcess }.count) workers")
         logger.notice("shutting down the fleet", metadata: ["workers": "\(workers.values.filter { $0.lifecycle.hasProcess }.count)"])
         let now = MonotonicTime.now()
         for id in workers.keys.sorted() {

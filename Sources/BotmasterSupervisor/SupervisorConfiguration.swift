@@ -19,6 +19,12 @@ public struct SupervisorConfiguration: Sendable {
     /// quarter second of its deadline, at a cost of four scans a second.
     public var tickInterval: Duration = .milliseconds(250)
 
+    /// Sends a notification to the service manager (systemd's `sd_notify`), or `nil` outside
+    /// systemd.
+    public var notify: (@Sendable (String) -> Void)?
+    /// How often to send `WATCHDOG=1` (half of `WatchdogSec=`), or `nil` for no watchdog.
+    public var watchdogPingInterval: Duration?
+
     public init(
         layout: HomeLayout, settings: MasterSettings, fleet: [WorkerDefinition], defaultWorkerCommand: [String],
         environment: [String: String]

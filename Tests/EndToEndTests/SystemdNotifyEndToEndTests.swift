@@ -1,0 +1,53 @@
+import BotmasterSystem
+import Glibc
+import Testing
+
+@Suite(.serialized) struct SystemdNotifyEndToEndTests {
+    @Test func masterTellsSystemdReadyStatusReloadingStoppingAndPingsTheWatchdog() async throws {
+        let fleet = try TestFleet(workers: ["a": "", "b": ""])
+        defer { fleet.tearDown() }
+        let listener = try NotifyListener(directory: fleet.home)
+        defer { listener.stop() }
+        let master = try fleet.startMaster(environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000"])
+        try await fleet.waitForStatus { $0.master.workersRunning == 2 }
+        try await waitFor { listener.received.contains { $0.hasPrefix("READY=1") } }
+        try await waitFor { listener.received.filter { $0 == "WATCHDOG=1" }.count >= 2 }
+
+        kill(master, SIGUSR2)
+        try await waitFor { listener.received.contains { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") } }
+        try await waitFor { listener.received.filter { $0.hasPrefix("READY=1") }.count == 2 }
+        kill(master, SIGTERM)
+        #expect(await fleet.waitForMasterExit(timeout: .seconds(10)) == BotmasterSystem.ExitStatus.exited(code: 0))
+
+        let lifecycle = listener.received.filter { !$0.hasPrefix("WATCHDOG") && !$0.hasPrefix("STATUS=") }
+        #expect(lifecycle.count == 4, "\(lifecycle)")
+        #expect(lifecycle.first == "READY=1\nSTATUS=2 bots: 2 running")
+        #expect(lifecycle.dropFirst().first?.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") == true)
+        #expect(lifecycle.dropFirst(2).first == "READY=1\nSTATUS=2 bots: 2 running")
+        #expect(lifecycle.last == "STOPPING=1\nSTATUS=stopping 2 workers")
+    }
+
+    @Test func workersDoNotInheritTheNotifySocket() async throws {
+        let fleet = try TestFleet(workers: [
+            "env": "protocol = \"none\"\ncommand = [\"sh\", \"-c\", \"echo notify=[$NOTIFY_SOCKET]; sleep 1000\"]\n"
+        ])
+        defer { fleet.tearDown() }
+        let listener = try NotifyListener(directory: fleet.home)
+        defer { listener.stop() }
+        try fleet.startMaster(environment: ["NOTIFY_SOCKET": listener.path])
+        try await fleet.waitForStatus { $0.master.workersRunning == 1 }
+        try await waitFor { fleet.workerLog("env").contains("notify=") }
+        #expect(fleet.workerLog("env").contains("notify=[]"))
+    }
+
+    private func waitFor(_ condition: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let deadline = MonotonicTime.now() + .seconds(10)
+        while !condition() {
+            guard MonotonicTime.now() < deadline else {
+                Issue.record("condition not met in time", sourceLocation: sourceLocation)
+                throw TestFleet.TimedOut()
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
