@@ -1,10 +1,13 @@
 import BotmasterConfig
+import BotmasterHTTP
 import BotmasterSupervisor
 import BotmasterSystem
 import BotmasterSystemd
 import Glibc
 import Logging
+import Metrics
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 
 /// Runs the master in this process until SIGTERM, SIGINT or `botmaster stop`.
@@ -45,9 +48,9 @@ struct MasterRunner {
 
         let masterLog = RotatingLogFile(path: layout.masterLog, maximumBytes: settings.logMaxBytes, filesKept: settings.logFilesKept)
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
-        let echo = echoLogs
+        let sink = MasterLogSink(file: masterLog, echoToStandardError: echoLogs, throttle: LogThrottle())
         LoggingSystem.bootstrap { label in
-            MasterLogHandler(label: label, file: masterLog, echoToStandardError: echo, level: level)
+            MasterLogHandler(label: label, sink: sink, level: level)
         }
         let logger = Logger(label: "botmaster")
         logger.info(
@@ -75,6 +78,13 @@ struct MasterRunner {
             configuration.environment["WATCHDOG_USEC"] = nil
             configuration.environment["WATCHDOG_PID"] = nil
         }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        if settings.statusToken == nil && !settings.statusIsLoopbackOnly {
+            logger.warning(
+                "the status API listens beyond this host without a token; set STATUS_TOKEN",
+                metadata: ["host": "\(settings.statusHost)", "port": "\(settings.statusPort)"])
+        }
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         let supervisor = Supervisor(configuration: configuration, logger: logger, eventLoopGroup: eventLoopGroup)
         let control = ControlServer(
@@ -85,6 +95,11 @@ struct MasterRunner {
                 services: [
                     .init(service: control),
                     .init(service: ReloadSignalService(supervisor: supervisor)),
+                    .init(service: LogSummaryService(sink: sink)),
+                    .init(
+                        service: StatusServer.application(
+                            host: settings.statusHost, port: settings.statusPort, token: settings.statusToken,
+                            supervisor: supervisor, registry: registry, eventLoopGroup: eventLoopGroup, logger: logger)),
                     .init(service: SupervisorService(supervisor: supervisor), successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -18,8 +18,20 @@ public struct MasterSettings: Sendable, Equatable {
     /// The program run for bots without a `command` (`BOTMASTER_WORKER_BINARY`; default: the
     /// `botworker` next to `botmaster`).
     public var workerBinary: String?
+    /// Address the status API listens on (`STATUS_HOST`, default `127.0.0.1`: loopback only).
+    public var statusHost = "127.0.0.1"
+    /// Port of the status API (`STATUS_PORT`, default 3001).
+    public var statusPort = 3001
+    /// Bearer token every status endpoint but `/health/live` requires (`STATUS_TOKEN`); `nil`
+    /// means none. Never logged.
+    public var statusToken: String?
 
     public init() {}
+
+    /// Whether the status API listens beyond this host.
+    public var statusIsLoopbackOnly: Bool {
+        statusHost == "localhost" || statusHost == "::1" || statusHost.hasPrefix("127.")
+    }
 
     /// The effective limit on enabled bots for a machine with `cores` cores.
     public func workerLimit(cores: Int) -> Int {
@@ -65,6 +77,23 @@ public struct MasterSettings: Sendable, Equatable {
         }
         if let path = environment["BOTMASTER_WORKER_BINARY"], !path.isEmpty {
             settings.workerBinary = path
+        }
+        if let host = environment["STATUS_HOST"] {
+            if host.isEmpty || host.contains(where: { $0 == " " || $0 == "/" }) {
+                problem("STATUS_HOST", "\"\(host)\" is not a host name or address")
+            } else {
+                settings.statusHost = host
+            }
+        }
+        if let text = environment["STATUS_PORT"] {
+            if let port = Int(text), (0...65535).contains(port) {
+                settings.statusPort = port
+            } else {
+                problem("STATUS_PORT", "\"\(text)\" is not a port (0 to 65535)")
+            }
+        }
+        if let token = environment["STATUS_TOKEN"], !token.isEmpty {
+            settings.statusToken = token
         }
         return (settings, problems)
     }

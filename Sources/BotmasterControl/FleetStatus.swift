@@ -111,10 +111,12 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
     public var errors: UInt64
     /// Time since the last hello or heartbeat, or `null` when none came from this process.
     public var lastHeartbeatMsAgo: Int64?
+    /// The bot's memory cap (`[limits] memory`), for "how close to the cap" at a glance.
+    public var memoryLimitBytes: UInt64?
 
     public init(
         id: String, pid: Int32?, state: String, restarts: Int, lastExit: String?, uptimeMs: Int64?,
-        rssBytes: UInt64?, messages: UInt64, errors: UInt64, lastHeartbeatMsAgo: Int64?
+        rssBytes: UInt64?, messages: UInt64, errors: UInt64, lastHeartbeatMsAgo: Int64?, memoryLimitBytes: UInt64? = nil
     ) {
         self.id = id
         self.pid = pid
@@ -126,6 +128,7 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
         self.messages = messages
         self.errors = errors
         self.lastHeartbeatMsAgo = lastHeartbeatMsAgo
+        self.memoryLimitBytes = memoryLimitBytes
     }
 
     enum CodingKeys: String, CodingKey {
@@ -135,6 +138,7 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
         case rssBytes = "rss_bytes"
         case messages, errors
         case lastHeartbeatMsAgo = "last_heartbeat_ms_ago"
+        case memoryLimitBytes = "memory_limit_bytes"
     }
 
     /// Encodes `null` for absent values rather than leaving keys out, so every consumer sees
@@ -151,5 +155,6 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
         try container.encode(messages, forKey: .messages)
         try container.encode(errors, forKey: .errors)
         try container.encode(lastHeartbeatMsAgo, forKey: .lastHeartbeatMsAgo)
+        try container.encode(memoryLimitBytes, forKey: .memoryLimitBytes)
     }
 }

@@ -7,16 +7,14 @@ import Logging
 /// to stderr. Values that could carry secrets are never passed to the logger in the first
 /// place; this handler writes what it is given.
 public struct MasterLogHandler: LogHandler {
-    private let file: RotatingLogFile?
-    private let echoToStandardError: Bool
+    private let sink: MasterLogSink
     private let label: String
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
 
-    public init(label: String, file: RotatingLogFile?, echoToStandardError: Bool, level: Logger.Level) {
+    public init(label: String, sink: MasterLogSink, level: Logger.Level) {
         self.label = label
-        self.file = file
-        self.echoToStandardError = echoToStandardError
+        self.sink = sink
         self.logLevel = level
     }
 
@@ -26,24 +24,48 @@ public struct MasterLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = LogTimestamp.format(millisecondsSinceEpoch: WallClock.nowMilliseconds())
-        line += " \(event.level) \(event.message)"
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        for key in merged.keys.sorted() {
-            line += " \(key)=\(Self.quoted("\(merged[key]!)"))"
+        let pairs = merged.keys.sorted().map { ($0, "\(merged[$0]!)") }
+        var text = "\(event.level) \(event.message)"
+        for (key, value) in pairs { text += " \(key)=\(Self.quoted(value))" }
+        if event.level >= .warning, let throttle = sink.throttle {
+            let key = LogThrottle.key(level: "\(event.level)", message: "\(event.message)", metadata: pairs)
+            guard throttle.admit(key: key, summary: text) else { return }
         }
-        line += "\n"
-        let bytes = Array(line.utf8)
-        file?.append(bytes)
-        if echoToStandardError {
-            try? FileSystem.writeAll(STDERR_FILENO, bytes)
-        }
+        sink.write(text)
     }
 
     /// Values with spaces or quotes are quoted, so lines stay machine-splittable.
     static func quoted(_ value: String) -> String {
         guard value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) || value.isEmpty else { return value }
         return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
+
+/// Where the master's log lines go: `logs/master.log` (rotated by size), and stderr too when
+/// the master runs in the foreground. Shared by every logger and by the throttle's summaries.
+public final class MasterLogSink: Sendable {
+    private let file: RotatingLogFile?
+    private let echoToStandardError: Bool
+    /// Repeats of warnings and errors are suppressed through this, when set.
+    public let throttle: LogThrottle?
+
+    public init(file: RotatingLogFile?, echoToStandardError: Bool, throttle: LogThrottle?) {
+        self.file = file
+        self.echoToStandardError = echoToStandardError
+        self.throttle = throttle
+    }
+
+    /// Writes one line with a UTC timestamp in front.
+    public func write(_ text: String) {
+        let bytes = Array((LogTimestamp.format(millisecondsSinceEpoch: WallClock.nowMilliseconds()) + " " + text + "\n").utf8)
+        file?.append(bytes)
+        if echoToStandardError { try? FileSystem.writeAll(STDERR_FILENO, bytes) }
+    }
+
+    /// Writes the throttle's summary lines (call it once a minute).
+    public func writeThrottleSummaries() {
+        for line in throttle?.drainSummaries() ?? [] { write("notice " + line) }
     }
 }
 

@@ -213,7 +213,8 @@ public actor Supervisor {
                 rssBytes: worker.pid == nil ? nil : worker.lastRSS,
                 messages: snapshot.heartbeat?.messages ?? 0,
                 errors: snapshot.heartbeat?.errors ?? 0,
-                lastHeartbeatMsAgo: worker.pid == nil ? nil : lastProof.map { (now - $0).millisecondsClamped })
+                lastHeartbeatMsAgo: worker.pid == nil ? nil : lastProof.map { (now - $0).millisecondsClamped },
+                memoryLimitBytes: worker.definition.limits.memoryBytes)
         }
         return FleetStatus(
             master: MasterStatus(
@@ -262,6 +263,7 @@ public actor Supervisor {
             displayDirectory: "workers",
             maximumWorkers: configuration.settings.workerLimit(cores: Environment.coreCount))
         reloadCount += 1
+        SupervisorMetrics.reloaded(applied: fleet.problems.isEmpty)
         guard fleet.problems.isEmpty else {
             let message = "rejected, nothing changed: " + fleet.problems.map(\.description).joined(separator: "; ")
             lastReload = ReloadRecord(wallClockMs: WallClock.nowMilliseconds(), succeeded: false, message: message)
@@ -404,6 +406,7 @@ public actor Supervisor {
             let state = worker.lifecycle.state
             if state == .backoff || state == .errored, let reason = worker.lifecycle.lastExit {
                 worker.remember(reason)
+                if state == .backoff { SupervisorMetrics.restartScheduled(bot: id, reason: reason) }
             }
             logExit(id: id, pid: pid, status: status, worker: worker, wasStopping: wasStopping)
             await perform(actions, for: id)
@@ -558,7 +561,10 @@ public actor Supervisor {
             // at once, and a zero cooldown must not turn it into a busy loop.
             _ = worker.lifecycle.spawnFailed("\(error)", at: .now())
             accountingDirty = true
-            if let reason = worker.lifecycle.lastExit { worker.remember(reason) }
+            if let reason = worker.lifecycle.lastExit {
+                worker.remember(reason)
+                if worker.lifecycle.state == .backoff { SupervisorMetrics.restartScheduled(bot: id, reason: reason) }
+            }
         }
     }
 

@@ -9,6 +9,8 @@ final class TestFleet {
     let home: String
     let binaries: String
     private(set) var masterPID: pid_t?
+    /// The status API's port for this fleet's master: a free one, so fleets never collide.
+    let statusPort: Int
 
     /// Creates `home/workers/<id>.toml` for each entry.
     init(workers: [String: String]) throws {
@@ -16,6 +18,7 @@ final class TestFleet {
         home = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         let executable = FileSystem.currentExecutablePath() ?? ""
         binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
+        statusPort = Self.freePort()
         try FileSystem.createDirectory("\(home)/workers")
         for (id, text) in workers { try write(id: id, text) }
     }
@@ -40,6 +43,7 @@ final class TestFleet {
         let null = try Descriptors.openNull()
         defer { close(null) }
         var environment = Environment.current()
+        environment["STATUS_PORT"] = "\(statusPort)"
         environment.merge(extra) { _, new in new }
         let pid = try ProcessSpawner.spawn(
             SpawnRequest(
@@ -50,6 +54,20 @@ final class TestFleet {
         return pid
     }
 
+    /// A loopback TCP port nobody listens on now: the kernel picks it for a socket bound to port 0.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     /// Runs a CLI command to completion.
     func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (code: Int32, output: String) {
         let path = "\(home)/cli.out"
@@ -57,6 +75,7 @@ final class TestFleet {
         let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         let null = try Descriptors.openNull()
         var environment = Environment.current()
+        environment["STATUS_PORT"] = "\(statusPort)"
         environment.merge(extra) { _, new in new }
         let pid = try ProcessSpawner.spawn(
             SpawnRequest(

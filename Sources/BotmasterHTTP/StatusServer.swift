@@ -1,0 +1,51 @@
+import BotmasterControl
+import BotmasterSupervisor
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+
+/// The master's HTTP face for operators and monitoring: the status API, health checks,
+/// Prometheus metrics and the live dashboard, all read from the supervisor.
+public enum StatusServer {
+    /// The routes, declared in one place.
+    static func router(supervisor: Supervisor, metrics: MetricsExporter, token: String?) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
+        router.get("/") { _, _ in DashboardPage.response() }
+        router.get("/api/workers/status") { _, _ in JSONResponses.json(await supervisor.status()) }
+        router.get("/api/workers/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let worker = await supervisor.status(only: id).workers.first, let history = await supervisor.restartHistory(of: id) else {
+                return JSONResponses.error(.notFound, "unknown bot id \"\(id)\"")
+            }
+            let restarts = history.map { WorkerDetail.Restart(atMs: $0.wallClockMs, kind: $0.reason.kind, reason: $0.reason.description) }
+            return JSONResponses.json(WorkerDetail(worker: worker, restartHistory: restarts))
+        }
+        router.get("/health") { _, _ in
+            let report = HealthReport(await supervisor.status())
+            return JSONResponses.json(report, status: report.isHealthy ? .ok : .serviceUnavailable)
+        }
+        router.get("/health/live") { _, _ in JSONResponses.json(["status": "live"]) }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render(await supervisor.status()))))
+        }
+        return router
+    }
+
+    /// The server as a `Service` for the master's service group.
+    public static func application(
+        host: String, port: Int, token: String?, supervisor: Supervisor, registry: PrometheusCollectorRegistry,
+        eventLoopGroup: any EventLoopGroup, logger: Logger
+    ) -> some Service {
+        Application(
+            router: router(supervisor: supervisor, metrics: MetricsExporter(registry: registry), token: token),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "botmaster"),
+            eventLoopGroupProvider: .shared(eventLoopGroup),
+            logger: logger)
+    }
+}

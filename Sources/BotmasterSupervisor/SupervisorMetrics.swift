@@ -1,0 +1,16 @@
+import Metrics
+
+/// The supervisor's event counters, through swift-metrics: the executable decides where they
+/// go (Prometheus, in `botmaster`). Gauges that describe the fleet now (workers by state,
+/// memory, heartbeat age) are read from the status at scrape time instead.
+enum SupervisorMetrics {
+    /// A worker ended and a restart was scheduled.
+    static func restartScheduled(bot: String, reason: ExitReason) {
+        Counter(label: "botmaster_worker_restarts_total", dimensions: [("bot", bot), ("reason", reason.kind)]).increment()
+    }
+
+    /// A reload finished, applied or rejected.
+    static func reloaded(applied: Bool) {
+        Counter(label: "botmaster_reloads_total", dimensions: [("result", applied ? "applied" : "rejected")]).increment()
+    }
+}

@@ -1,0 +1,137 @@
+import BotmasterControl
+import BotmasterSystem
+import Glibc
+import Testing
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+@Suite(.serialized) struct StatusAPIEndToEndTests {
+    @Test func statusHealthWorkerDetailAndMetricsServeTheFleet() async throws {
+        let fleet = try TestFleet(workers: [
+            "ok": "",
+            "crasher": TestFleet.pythonWorker("crash") + "\n[limits]\nrestart_cooldown = \"0s\"\nmax_restarts_per_hour = 1\n",
+        ])
+        defer { fleet.tearDown() }
+        try fleet.startMaster()
+        try await fleet.waitForStatus { fleet.worker("crasher", in: $0)?.state == "errored" && $0.master.workersRunning == 1 }
+        let port = fleet.statusPort
+
+        let status = try HTTPGet.get(port: port, path: "/api/workers/status")
+        #expect(status.status == 200)
+        #expect(status.headers["content-type"] == "application/json")
+        let document = try JSONDecoder().decode(FleetStatus.self, from: Data(status.body.utf8))
+        #expect(document.workers.map(\.id) == ["crasher", "ok"])
+
+        let detail = try HTTPGet.get(port: port, path: "/api/workers/crasher")
+        #expect(detail.status == 200)
+        #expect(detail.body.contains(#""restart_history":[{"at_ms":"#))
+        #expect(detail.body.contains(#""kind":"exit","reason":"exit 3""#))
+        #expect(try HTTPGet.get(port: port, path: "/api/workers/nosuch").status == 404)
+
+        let health = try HTTPGet.get(port: port, path: "/health")
+        #expect(health.status == 503)
+        #expect(health.body.contains(#""status":"unhealthy""#))
+        #expect(health.body.contains("bot crasher is errored (exit 3)"))
+        #expect(try HTTPGet.get(port: port, path: "/health/live").status == 200)
+
+        let (reloadCode, _) = try fleet.run(["reload"])
+        #expect(reloadCode == 0)
+        let metrics = try HTTPGet.get(port: port, path: "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
+        for line in [
+            #"botmaster_workers{state="errored"} 1.0"#, #"botmaster_workers{state="running"} 1.0"#,
+            #"botmaster_worker_up{bot="ok"} 1.0"#, #"botmaster_worker_up{bot="crasher"} 0.0"#,
+            #"botmaster_worker_restarts_total{bot="crasher",reason="exit"} 1"#, #"botmaster_reloads_total{result="applied"} 1"#,
+            "botmaster_last_reload_success 1.0", "# TYPE botmaster_worker_rss_bytes gauge", "# TYPE botmaster_master_rss_bytes gauge",
+        ] {
+            #expect(metrics.body.contains(line), "missing \(line)")
+        }
+
+        let (restartCode, _) = try fleet.run(["restart", "crasher"])
+        #expect(restartCode == 0)
+        try fleet.write(id: "crasher", "enabled = false")
+        _ = try fleet.run(["reload"])
+        try await fleet.waitForStatus { fleet.worker("crasher", in: $0) == nil }
+        let healthy = try HTTPGet.get(port: port, path: "/health")
+        #expect(healthy.status == 200)
+        #expect(
+            !(try HTTPGet.get(port: port, path: "/metrics").body.contains(#"botmaster_worker_up{bot="crasher"}"#)),
+            "gone bots leave the gauges")
+    }
+
+    @Test func tokenIsRequiredEverywhereButLiveness() async throws {
+        let fleet = try TestFleet(workers: ["a": ""])
+        defer { fleet.tearDown() }
+        try fleet.startMaster(environment: ["STATUS_TOKEN": "s3cret-token"])
+        try await fleet.waitForStatus { $0.master.workersRunning == 1 }
+        let port = fleet.statusPort
+        for path in ["/", "/api/workers/status", "/api/workers/a", "/health", "/metrics"] {
+            let refused = try HTTPGet.get(port: port, path: path)
+            #expect(refused.status == 401, "\(path)")
+            #expect(refused.headers["www-authenticate"] == "Bearer")
+            #expect(try HTTPGet.get(port: port, path: path, headers: ["Authorization": "Bearer wrong-token"]).status == 401)
+            #expect(try HTTPGet.get(port: port, path: path, headers: ["Authorization": "Bearer s3cret-token"]).status == 200, "\(path)")
+        }
+        #expect(try HTTPGet.get(port: port, path: "/api/workers/status?token=s3cret-token").status == 200)
+        #expect(try HTTPGet.get(port: port, path: "/health/live").status == 200)
+    }
+
+    @Test func dashboardShowsEveryWorkerInHeadlessChromium() async throws {
+        let fleet = try TestFleet(workers: ["alpha": "", "beta": "protocol = \"none\"\ncommand = [\"sleep\", \"1000\"]\n"])
+        defer { fleet.tearDown() }
+        try fleet.startMaster()
+        try await fleet.waitForStatus { $0.master.workersRunning == 2 }
+        let browser = try #require(
+            ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileSystem.isExecutable),
+            "headless Chromium is needed for the dashboard test: ops/install-deps.sh installs Debian's chromium")
+        let output = "\(fleet.home)/dom.html"
+        let file = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let null = try Descriptors.openNull()
+        let pid = try ProcessSpawner.spawn(
+            SpawnRequest(
+                arguments: [
+                    browser, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(fleet.home)/chromium",
+                    "--virtual-time-budget=4000", "--dump-dom", "http://127.0.0.1:\(fleet.statusPort)/",
+                ],
+                environment: Environment.current(),
+                descriptors: [0: null, 1: file, 2: null]))
+        close(file)
+        close(null)
+        #expect(fleet.waitFor(pid) == BotmasterSystem.ExitStatus.exited(code: 0))
+        let dom = String(decoding: FileSystem.readFile(output) ?? [], as: UTF8.self)
+        #expect(dom.contains(#"<tr data-bot="alpha">"#), "the rendered table has a row for alpha")
+        #expect(dom.contains(#"<tr data-bot="beta">"#))
+        #expect(dom.contains(#"<span class="state running">running</span>"#))
+        #expect(dom.contains("<b>2</b> of <b>2</b> running"))
+    }
+
+    @Test func secretsNeverReachTheLogs() async throws {
+        let botToken = "123456789:AAF-known-bot-token-for-the-log-test"
+        let fleet = try TestFleet(workers: [
+            "secretive": "env = { TELEGRAM_BOT_TOKEN = \"\(botToken)\" }\n" + TestFleet.pythonWorker("garbage")
+                + "\n[limits]\nrestart_cooldown = \"100ms\"\n",
+            "quiet": "env = { TELEGRAM_BOT_TOKEN = \"\(botToken)\" }\n",
+        ])
+        defer { fleet.tearDown() }
+        let master = try fleet.startMaster(environment: ["STATUS_TOKEN": "status-token-never-logged", "BOTMASTER_LOG_LEVEL": "trace"])
+        try await fleet.waitForStatus { (fleet.worker("secretive", in: $0)?.restarts ?? 0) >= 3 }
+        _ = try fleet.run(["reload"])
+        _ = try fleet.run(["restart", "quiet"])
+        kill(master, SIGTERM)
+        _ = await fleet.waitForMasterExit(timeout: .seconds(10))
+        var files = (FileSystem.directoryEntries("\(fleet.home)/logs") ?? []).map { "\(fleet.home)/logs/\($0)" }
+        files.append("\(fleet.home)/master.stderr")
+        #expect(files.count >= 3)
+        for file in files {
+            let text = String(decoding: FileSystem.readFile(file) ?? [], as: UTF8.self)
+            #expect(!text.contains("AAF-known-bot-token"), "\(file) holds the bot token")
+            #expect(!text.contains("status-token-never-logged"), "\(file) holds the status token")
+        }
+        #expect(fleet.masterLog.contains("worker broke the protocol"), "the run did log the failures")
+    }
+}
