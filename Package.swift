@@ -102,6 +102,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "BotmasterHTTPTests",
+            dependencies: ["BotmasterHTTP", "BotmasterControl", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["BotmasterControl", "BotmasterSystem"],
             swiftSettings: strictSettings

@@ -86,6 +86,9 @@ struct MasterRunner {
                 metadata: ["host": "\(settings.statusHost)", "port": "\(settings.statusPort)"])
         }
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        // The status API gets a loop of its own: a thousand heartbeats arriving together on
+        // the workers' loops must not hold up an HTTP answer.
+        let httpEventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let supervisor = Supervisor(configuration: configuration, logger: logger, eventLoopGroup: eventLoopGroup)
         let control = ControlServer(
             socketPath: layout.controlSocket, supervisor: supervisor, eventLoopGroup: eventLoopGroup, logger: logger)
@@ -99,7 +102,7 @@ struct MasterRunner {
                     .init(
                         service: StatusServer.application(
                             host: settings.statusHost, port: settings.statusPort, token: settings.statusToken,
-                            supervisor: supervisor, registry: registry, eventLoopGroup: eventLoopGroup, logger: logger)),
+                            supervisor: supervisor, registry: registry, eventLoopGroup: httpEventLoopGroup, logger: logger)),
                     .init(service: SupervisorService(supervisor: supervisor), successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

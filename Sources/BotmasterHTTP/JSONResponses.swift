@@ -11,9 +11,13 @@ import Hummingbird
 enum JSONResponses {
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let bytes = (try? encoder.encode(value)).map { Array($0) } ?? Array(#"{"error":"cannot encode"}"#.utf8)
-        return Response(
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return raw((try? encoder.encode(value)).map { Array($0) } ?? Array(#"{"error":"cannot encode"}"#.utf8), status: status)
+    }
+
+    /// Bytes that are already JSON.
+    static func raw(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(
             status: status,
             headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -14,7 +14,7 @@ public enum StatusServer {
         let router = Router(context: BasicRequestContext.self)
         if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
         router.get("/") { _, _ in DashboardPage.response() }
-        router.get("/api/workers/status") { _, _ in JSONResponses.json(await supervisor.status()) }
+        router.get("/api/workers/status") { _, _ in JSONResponses.raw(await supervisor.status().compactJSON()) }
         router.get("/api/workers/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let worker = await supervisor.status(only: id).workers.first, let history = await supervisor.restartHistory(of: id) else {

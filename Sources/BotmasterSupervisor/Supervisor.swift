@@ -541,8 +541,10 @@ public actor Supervisor {
             worker.stats = WorkerLiveStats()
             worker.channelClosedAt = nil
             worker.lifecycle.speaksProtocol = speaksProtocol
+            let restartsBefore = worker.lifecycle.restartCount
             worker.lifecycle.spawned(at: .now())
-            accountingDirty = true
+            // A first start changes no counter; a restart does.
+            if worker.lifecycle.restartCount != restartsBefore { accountingDirty = true }
             workerIDByPID[launched.pid] = id
             if let startTime = ProcFS.startTime(of: launched.pid) {
                 try? FileSystem.writeSmallFile(

@@ -8,6 +8,7 @@ final class BenchmarkFleet {
     let home: String
     let workerCount: Int
     let binaries: String
+    let statusPort = LoopbackPort.free()
     private(set) var masterPID: pid_t = 0
 
     struct Failure: Error, CustomStringConvertible {
@@ -37,6 +38,7 @@ final class BenchmarkFleet {
         var environment = Environment.current()
         environment["BOTMASTER_MAX_WORKERS"] = "\(workerCount)"
         environment["BOTMASTER_MAX_WORKERS_PER_CORE"] = "\(workerCount)"
+        environment["STATUS_PORT"] = "\(statusPort)"
         let started = MonotonicTime.now()
         masterPID = try ProcessSpawner.spawn(
             SpawnRequest(

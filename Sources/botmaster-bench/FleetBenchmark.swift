@@ -49,6 +49,20 @@ struct FleetBenchmark: AsyncParsableCommand {
         rows.append(
             ResultRow(metric: "master CPU, idle fleet, 1 s heartbeats (\(idleSeconds) s)", target: "≤ 2 % of a core", value: percent(cpu)))
 
+        if let wrk = StatusLoad.wrk {
+            let url = "http://127.0.0.1:\(bench.statusPort)/api/workers/status"
+            for connections in [1, 8] {
+                let load = try await StatusLoad.run(wrk: wrk, url: url, connections: connections, seconds: 10)
+                rows.append(
+                    ResultRow(
+                        metric:
+                            "GET /api/workers/status, \(workers) workers, wrk \(connections) connection\(connections == 1 ? "" : "s") (p50 / p99, req/s)",
+                        target: "p99 < 5 ms", value: "\(load.p50) / \(load.p99), \(load.requestsPerSecond)/s"))
+            }
+        } else {
+            rows.append(ResultRow(metric: "GET /api/workers/status under load", target: "p99 < 5 ms", value: "not measured: install wrk"))
+        }
+
         let latency = try await bench.restartLatencies(samples: restarts)
         rows.append(
             ResultRow(

@@ -52,6 +52,17 @@ import Testing
             #expect(metrics.body.contains(line), "missing \(line)")
         }
 
+        // Every metric the shipped alert rules and Grafana dashboard use is one /metrics serves.
+        let opsDirectory = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/") + "/ops"
+        for file in ["prometheus/botmaster-alerts.yml", "grafana/botmaster-dashboard.json"] {
+            let text = String(decoding: try #require(FileSystem.readFile("\(opsDirectory)/\(file)")), as: UTF8.self)
+            for name in Set(metricNames(in: text)) {
+                #expect(
+                    metrics.body.contains("\n\(name){") || metrics.body.contains("\n\(name) "), "\(file) uses \(name), which /metrics lacks"
+                )
+            }
+        }
+
         let (restartCode, _) = try fleet.run(["restart", "crasher"])
         #expect(restartCode == 0)
         try fleet.write(id: "crasher", "enabled = false")
@@ -134,4 +145,16 @@ import Testing
         }
         #expect(fleet.masterLog.contains("worker broke the protocol"), "the run did log the failures")
     }
+}
+
+/// The `botmaster_…` metric names in a text.
+private func metricNames(in text: String) -> [String] {
+    var names: [String] = []
+    var rest = Substring(text)
+    while let start = rest.firstRange(of: "botmaster_") {
+        let name = rest[start.lowerBound...].prefix { $0.isLetter || $0 == "_" || $0.isNumber }
+        names.append(String(name))
+        rest = rest[name.endIndex...]
+    }
+    return names
 }

@@ -18,7 +18,7 @@ final class TestFleet {
         home = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         let executable = FileSystem.currentExecutablePath() ?? ""
         binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
-        statusPort = Self.freePort()
+        statusPort = LoopbackPort.free()
         try FileSystem.createDirectory("\(home)/workers")
         for (id, text) in workers { try write(id: id, text) }
     }
@@ -52,20 +52,6 @@ final class TestFleet {
                 descriptors: [0: null, 1: output, 2: output]))
         masterPID = pid
         return pid
-    }
-
-    /// A loopback TCP port nobody listens on now: the kernel picks it for a socket bound to port 0.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Runs a CLI command to completion.

@@ -1,0 +1,140 @@
+/// The status document as compact JSON with sorted keys, written by hand because it is the
+/// hot path of the status API: with 1000 workers it is about 300 KB, and a generic
+/// `JSONEncoder` took about 10 ms for it against a fraction of a millisecond here. The output
+/// is byte-for-byte what `JSONEncoder` with `.sortedKeys` and `.withoutEscapingSlashes` writes
+/// (a test holds it to that).
+extension FleetStatus {
+    public func compactJSON() -> [UInt8] {
+        var out = JSONWriter(capacity: 256 + workers.count * 320)
+        out.raw("{\"master\":{\"last_reload\":")
+        if let reload = master.lastReload {
+            out.raw("{\"at_ms\":")
+            out.integer(reload.atMs)
+            out.raw(",\"message\":")
+            out.string(reload.message)
+            out.raw(",\"ok\":")
+            out.raw(reload.ok ? "true" : "false")
+            out.raw("}")
+        } else {
+            out.raw("null")
+        }
+        out.raw(",\"pid\":")
+        out.integer(Int64(master.pid))
+        out.raw(",\"reloads\":")
+        out.integer(Int64(master.reloads))
+        out.raw(",\"uptime_ms\":")
+        out.integer(master.uptimeMs)
+        out.raw(",\"version\":")
+        out.string(master.version)
+        out.raw(",\"workers_running\":")
+        out.integer(Int64(master.workersRunning))
+        out.raw(",\"workers_total\":")
+        out.integer(Int64(master.workersTotal))
+        out.raw("},\"workers\":[")
+        for (index, worker) in workers.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.raw("{\"errors\":")
+            out.unsigned(worker.errors)
+            out.raw(",\"id\":")
+            out.string(worker.id)
+            out.raw(",\"last_exit\":")
+            out.optionalString(worker.lastExit)
+            out.raw(",\"last_heartbeat_ms_ago\":")
+            out.optionalInteger(worker.lastHeartbeatMsAgo)
+            out.raw(",\"memory_limit_bytes\":")
+            out.optionalUnsigned(worker.memoryLimitBytes)
+            out.raw(",\"messages\":")
+            out.unsigned(worker.messages)
+            out.raw(",\"pid\":")
+            out.optionalInteger(worker.pid.map(Int64.init))
+            out.raw(",\"restarts\":")
+            out.integer(Int64(worker.restarts))
+            out.raw(",\"rss_bytes\":")
+            out.optionalUnsigned(worker.rssBytes)
+            out.raw(",\"state\":")
+            out.string(worker.state)
+            out.raw(",\"uptime_ms\":")
+            out.optionalInteger(worker.uptimeMs)
+            out.raw("}")
+        }
+        out.raw("]}")
+        return out.bytes
+    }
+}
+
+/// Appends JSON tokens to a byte buffer.
+struct JSONWriter {
+    private(set) var bytes: [UInt8]
+
+    init(capacity: Int) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func integer(_ value: Int64) {
+        if value < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            unsigned(value.magnitude)
+        } else {
+            unsigned(UInt64(value))
+        }
+    }
+
+    mutating func unsigned(_ value: UInt64) {
+        var digitCount = 1
+        var probe = value
+        while probe >= 10 {
+            probe /= 10
+            digitCount += 1
+        }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: digitCount))
+        var rest = value
+        for index in stride(from: start + digitCount - 1, through: start, by: -1) {
+            bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+    }
+
+    mutating func optionalInteger(_ value: Int64?) {
+        if let value { integer(value) } else { raw("null") }
+    }
+
+    mutating func optionalUnsigned(_ value: UInt64?) {
+        if let value { unsigned(value) } else { raw("null") }
+    }
+
+    mutating func optionalString(_ value: String?) {
+        if let value { string(value) } else { raw("null") }
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
+    }
+
+    /// A JSON string: quotes, backslashes and control characters escaped as JSONEncoder does.
+    mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case 0x0A: raw("\\n")
+            case 0x0D: raw("\\r")
+            case 0x09: raw("\\t")
+            case 0x08: raw("\\b")
+            case 0x0C: raw("\\f")
+            case 0..<0x20:
+                raw("\\u00")
+                bytes.append(Self.hexDigit(byte >> 4))
+                bytes.append(Self.hexDigit(byte & 0xF))
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,35 @@
+import BotmasterControl
+import Testing
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+@Suite struct FleetStatusJSONTests {
+    static func reference(_ status: FleetStatus) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(status))
+    }
+
+    @Test func handWrittenJSONIsExactlyWhatJSONEncoderWrites() throws {
+        let status = FleetStatus(
+            master: MasterStatus(
+                pid: 42, uptimeMs: 123_456_789, version: "0.1.0", workersTotal: 3, workersRunning: 1, reloads: 7,
+                lastReload: ReloadStatus(atMs: 1_795_000_000_123, ok: false, message: "rejected: workers/a.toml: \"x\"\n\tcontrol \u{01}")),
+            workers: [
+                WorkerStatus(
+                    id: "a", pid: 10, state: "running", restarts: 0, lastExit: nil, uptimeMs: 0, rssBytes: 13_000_000,
+                    messages: UInt64.max, errors: 9, lastHeartbeatMsAgo: -5, memoryLimitBytes: 157_286_400),
+                WorkerStatus(
+                    id: "b-é", pid: nil, state: "errored", restarts: 5, lastExit: "protocol error: \"x\\y\" é 🤖", uptimeMs: nil,
+                    rssBytes: nil, messages: 0, errors: 0, lastHeartbeatMsAgo: nil, memoryLimitBytes: nil),
+            ])
+        #expect(status.compactJSON() == (try Self.reference(status)))
+        let empty = FleetStatus(master: MasterStatus(pid: 1, uptimeMs: 0, version: "v", workersTotal: 0, workersRunning: 0), workers: [])
+        #expect(empty.compactJSON() == (try Self.reference(empty)))
+        #expect(try JSONDecoder().decode(FleetStatus.self, from: Data(status.compactJSON())) == status)
+    }
+}
