@@ -38,7 +38,8 @@ public struct MasterSettings: Sendable, Equatable {
         min(maxWorkers, maxWorkersPerCore * max(cores, 1))
     }
 
-    static let logLevels: Set<String> = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    /// The log levels, as swift-log names them.
+    public static let logLevels: Set<String> = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// Reads the settings from an environment, collecting a problem for each bad value.
     public static func from(environment: [String: String]) -> (MasterSettings, [ConfigProblem]) {

@@ -22,6 +22,8 @@ public struct WorkerDefinition: Sendable, Equatable {
     public var enabled: Bool
     /// Supervision limits.
     public var limits: WorkerLimits
+    /// The worker's log level (`log_level`), or `nil` for the master's. Changes apply live.
+    public var logLevel: String?
 
     public init(
         id: String,
@@ -30,7 +32,8 @@ public struct WorkerDefinition: Sendable, Equatable {
         workerProtocol: WorkerProtocol = .botmaster,
         environment: [String: String] = [:],
         enabled: Bool = true,
-        limits: WorkerLimits = WorkerLimits()
+        limits: WorkerLimits = WorkerLimits(),
+        logLevel: String? = nil
     ) {
         self.id = id
         self.file = file
@@ -39,6 +42,7 @@ public struct WorkerDefinition: Sendable, Equatable {
         self.environment = environment
         self.enabled = enabled
         self.limits = limits
+        self.logLevel = logLevel
     }
 
     /// Whether a bot id is acceptable: 1 to 64 of `A-Z a-z 0-9 _ -`, so that it is safe in file

@@ -5,7 +5,7 @@ import TOMLKit
 public enum WorkerDefinitionParser {
     /// The keys a bot file may have at the top level. Anything else is a typo until proven
     /// otherwise, and typos in a supervisor's config are how limits silently stop applying.
-    static let topLevelKeys: Set<String> = ["id", "command", "protocol", "env", "enabled", "limits"]
+    static let topLevelKeys: Set<String> = ["id", "command", "protocol", "env", "enabled", "limits", "log_level"]
     static let limitKeys: Set<String> = [
         "memory", "heartbeat_interval", "heartbeat_timeout", "restart_cooldown", "max_restarts_per_hour",
         "stop_timeout", "start_timeout",
@@ -97,6 +97,13 @@ private struct TableReader {
                 definition.enabled = flag
             } else {
                 problem("enabled", "must be true or false, not \(describe(value))")
+            }
+        }
+        if let level = string(table, "log_level") {
+            if MasterSettings.logLevels.contains(level) {
+                definition.logLevel = level
+            } else {
+                problem("log_level", "\"\(level)\" is not a level (\(MasterSettings.logLevels.sorted().joined(separator: ", ")))")
             }
         }
         if let value = table["limits"] {

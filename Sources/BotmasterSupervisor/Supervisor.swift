@@ -313,11 +313,15 @@ public actor Supervisor {
             {
                 summary.restarted.append(id)
                 await perform(worker.lifecycle.plannedRestart(.reload, at: now), for: id)
-            } else if old.limits != definition.limits {
+            } else if old.limits != definition.limits || old.logLevel != definition.logLevel {
                 summary.updated.append(id)
                 if old.limits.heartbeatInterval != definition.limits.heartbeatInterval {
                     let update = ConfigUpdate(heartbeatIntervalMs: Int(definition.limits.heartbeatInterval.millisecondsClamped))
                     send(MasterMessage.config(update).frame(), to: worker.channel)
+                }
+                if old.logLevel != definition.logLevel {
+                    let level = definition.logLevel ?? configuration.settings.logLevel
+                    send(MasterMessage.logLevel(LogLevelChange(level: level)).frame(), to: worker.channel)
                 }
             } else {
                 summary.unchanged.append(id)
@@ -344,7 +348,7 @@ public actor Supervisor {
             logger.info("worker running", metadata: ["bot": "\(id)", "pid": "\(pid)", "runtime": "\(hello.runtime)"])
             let welcome = Welcome(
                 heartbeatIntervalMs: Int(worker.definition.limits.heartbeatInterval.millisecondsClamped),
-                logLevel: configuration.settings.logLevel)
+                logLevel: worker.definition.logLevel ?? configuration.settings.logLevel)
             send(MasterMessage.welcome(welcome).frame(), to: worker.channel)
         case .protocolViolation(let id, let pid, let reason):
             guard workers[id]?.pid == pid else { return }

@@ -101,6 +101,7 @@ public struct WorkerRuntime: ~Copyable {
             if let interval = update.heartbeatIntervalMs { apply(heartbeatIntervalMs: interval) }
         case .logLevel(let change):
             logLevel = change.level
+            Self.say("botworker \(identity.botID): log level \(change.level)")
         case .drain:
             // Nothing is in hand between frames: the work of a drain is done.
             return .drained
@@ -130,6 +131,12 @@ public struct WorkerRuntime: ~Copyable {
         let phase = step / heartbeatSlots * (slot % heartbeatSlots)
         let base = now.nanoseconds >= phase ? now.nanoseconds - phase : 0
         return MonotonicTime(nanoseconds: (base / step + 1) * step + phase)
+    }
+
+    /// Writes one line to stdout at once (stdout is a pipe to the master, which `print` would
+    /// buffer until exit).
+    public static func say(_ line: String) {
+        try? FileSystem.writeAll(STDOUT_FILENO, Array((line + "\n").utf8))
     }
 
     /// Number of heartbeat phases per interval.

@@ -15,12 +15,12 @@ var runtime = WorkerRuntime(identity: identity)
 let outcome = runtime.run()
 switch outcome {
 case .drained:
-    print("botworker \(identity.botID): drained, exiting")
+    WorkerRuntime.say("botworker \(identity.botID): drained, exiting")
     exit(0)
 case .masterGone:
-    print("botworker \(identity.botID): master went away, exiting")
+    WorkerRuntime.say("botworker \(identity.botID): master went away, exiting")
     exit(0)
 case .failed(let reason):
-    print("botworker \(identity.botID): \(reason)")
+    WorkerRuntime.say("botworker \(identity.botID): \(reason)")
     exit(1)
 }

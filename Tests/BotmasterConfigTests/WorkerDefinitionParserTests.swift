@@ -27,6 +27,7 @@ import Testing
             command = ["python3", "bot.py", "--fast"]
             protocol = "none"
             enabled = false
+            log_level = "debug"
             [env]
             LANG = "C.UTF-8"
             [limits]
@@ -43,6 +44,7 @@ import Testing
         #expect(definition.command == ["python3", "bot.py", "--fast"])
         #expect(definition.workerProtocol == .none)
         #expect(definition.enabled == false)
+        #expect(definition.logLevel == "debug")
         #expect(definition.environment == ["LANG": "C.UTF-8"])
         #expect(definition.limits.memoryBytes == 64 * 1024 * 1024)
         #expect(definition.limits.heartbeatInterval == .seconds(1))
@@ -67,7 +69,7 @@ import Testing
             """
         #expect(
             problems(text) == [
-                #"workers/bot.toml: colour: unknown key (known: command, enabled, env, id, limits, protocol)"#,
+                #"workers/bot.toml: colour: unknown key (known: command, enabled, env, id, limits, log_level, protocol)"#,
                 #"workers/bot.toml: command: must be an array of strings (argv), not "botworker""#,
                 #"workers/bot.toml: protocol: "grpc" is not a protocol (use "botmaster" or "none")"#,
                 #"workers/bot.toml: enabled: must be true or false, not "yes""#,

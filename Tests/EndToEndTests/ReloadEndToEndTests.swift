@@ -16,7 +16,7 @@ import Testing
         let before = try await fleet.waitForStatus { $0.master.workersRunning == 4 }
         func pid(_ id: String, _ status: FleetStatus) -> pid_t? { fleet.worker(id, in: status)?.pid }
 
-        try fleet.write(id: "tune", "[limits]\nheartbeat_interval = \"200ms\"\n")
+        try fleet.write(id: "tune", "log_level = \"debug\"\n[limits]\nheartbeat_interval = \"200ms\"\n")
         try fleet.write(id: "change", "env = { MODE = \"b\" }\n")
         FileSystem.removeFile("\(fleet.home)/workers/remove.toml")
         try fleet.write(id: "added", "")
@@ -36,6 +36,7 @@ import Testing
         #expect(after.master.lastReload?.ok == true)
         // The new heartbeat interval reached the running worker: heartbeats now come every 200 ms.
         try await fleet.waitForStatus { (fleet.worker("tune", in: $0)?.lastHeartbeatMsAgo ?? .max) < 300 }
+        #expect(fleet.workerLog("tune").contains("botworker tune: log level debug"), "the log level reached the worker live")
         let removedPID = try #require(pid("remove", before))
         #expect(await waitUntilGone(removedPID, timeout: .seconds(2)))
     }

@@ -92,6 +92,15 @@ import Testing
         #expect(try HTTPGet.get(port: port, path: "/health/live").status == 200)
     }
 
+    @Test func listeningBeyondLoopbackWithoutATokenIsWarnedAbout() async throws {
+        let fleet = try TestFleet(workers: ["a": ""])
+        defer { fleet.tearDown() }
+        try fleet.startMaster(environment: ["STATUS_HOST": "0.0.0.0"])
+        try await fleet.waitForStatus { $0.master.workersRunning == 1 }
+        #expect(fleet.masterLog.contains("the status API listens beyond this host without a token; set STATUS_TOKEN"))
+        #expect(try HTTPGet.get(port: fleet.statusPort, path: "/health").status == 200)
+    }
+
     @Test func dashboardShowsEveryWorkerInHeadlessChromium() async throws {
         let fleet = try TestFleet(workers: ["alpha": "", "beta": "protocol = \"none\"\ncommand = [\"sleep\", \"1000\"]\n"])
         defer { fleet.tearDown() }
