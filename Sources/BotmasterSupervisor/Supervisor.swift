@@ -15,26 +15,26 @@ import NIOPosix
 /// I/O threads only decode frames and post events; the control socket calls the actor's
 /// methods, which run between events.
 public actor Supervisor {
-    private let configuration: SupervisorConfiguration
-    private let logger: Logger
+    let configuration: SupervisorConfiguration
+    let logger: Logger
     private let eventLoopGroup: any EventLoopGroup
     private let events: AsyncStream<SupervisorEvent>
-    private let eventSink: AsyncStream<SupervisorEvent>.Continuation
+    let eventSink: AsyncStream<SupervisorEvent>.Continuation
     private let startedAt = MonotonicTime.now()
 
-    private var workers: [String: ManagedWorker] = [:]
+    var workers: [String: ManagedWorker] = [:]
     private var workerIDByPID: [pid_t: String] = [:]
-    private var shuttingDown = false
+    var shuttingDown = false
     private var ticks = 0
-    private var reloadCount = 0
+    var reloadCount = 0
     /// Restart accounting changed since it was last saved.
-    private var accountingDirty = false
-    private var readyNotified = false
-    private var lastStatusLine = ""
-    private var lastWatchdogPing = MonotonicTime(nanoseconds: 0)
-    private var lastReload: ReloadRecord?
+    var accountingDirty = false
+    var readyNotified = false
+    var lastStatusLine = ""
+    var lastWatchdogPing = MonotonicTime(nanoseconds: 0)
+    var lastReload: ReloadRecord?
     /// Bots not yet started at start-up, in the order they start.
-    private var pendingStarts: [String] = []
+    var pendingStarts: [String] = []
     private var fleetStartBegan = MonotonicTime.now()
 
     /// Workers started per `.continueStart` event. Starting in slices lets the hellos of the
@@ -103,73 +103,7 @@ public actor Supervisor {
         logger.info("fleet stopped")
     }
 
-    // MARK: Service manager
-
-    /// One line for `systemctl status`: `1000 bots: 998 running, 2 errored`.
-    private func statusLine() -> String {
-        var counts: [WorkerState: Int] = [:]
-        for worker in workers.values { counts[worker.lifecycle.state, default: 0] += 1 }
-        let parts = WorkerState.allCases.compactMap { state in counts[state].map { "\($0) \(state.rawValue)" } }
-        return "\(workers.count) bot\(workers.count == 1 ? "" : "s"): " + (parts.isEmpty ? "none" : parts.joined(separator: ", "))
-    }
-
-    /// Readiness once every bot has left `starting`, the status line when it changes, and the
-    /// watchdog ping. Called from the tick, so a stalled supervisor loop stops the pings and
-    /// systemd's watchdog restarts the master.
-    private func notifyServiceManager() {
-        guard let notify = configuration.notify, !shuttingDown else { return }
-        let now = MonotonicTime.now()
-        if let interval = configuration.watchdogPingInterval, now - lastWatchdogPing >= interval {
-            notify("WATCHDOG=1")
-            lastWatchdogPing = now
-        }
-        let line = statusLine()
-        if !readyNotified {
-            guard pendingStarts.isEmpty, !workers.values.contains(where: { $0.lifecycle.state == .starting }) else { return }
-            readyNotified = true
-            lastStatusLine = line
-            notify("READY=1\nSTATUS=\(line)")
-        } else if line != lastStatusLine {
-            lastStatusLine = line
-            notify("STATUS=\(line)")
-        }
-    }
-
-    private var accountingFile: FleetAccountingFile { FleetAccountingFile(path: configuration.layout.accountingFile) }
-
-    private func restoreAccounting(now: MonotonicTime) {
-        let saved = accountingFile.load()
-        let wallNow = WallClock.nowMilliseconds()
-        for (id, accounting) in saved.workers {
-            guard let worker = workers[id] else { continue }
-            worker.lifecycle.restore(accounting, now: now, wallNowMs: wallNow)
-            worker.restartRecords = saved.restartRecords[id] ?? []
-            if accounting.errored {
-                logger.warning(
-                    "bot stays errored from before the master restarted; `botmaster restart \(id)` starts it", metadata: ["bot": "\(id)"])
-            }
-        }
-    }
-
-    /// Writes the accounting if it changed since the last write (at most once a tick).
-    private func saveAccounting() {
-        guard accountingDirty else { return }
-        accountingDirty = false
-        let now = MonotonicTime.now()
-        let wallNow = WallClock.nowMilliseconds()
-        var contents = FleetAccountingFile.Contents()
-        for (id, worker) in workers {
-            contents.workers[id] = worker.lifecycle.accounting(now: now, wallNowMs: wallNow)
-            contents.restartRecords[id] = worker.restartRecords
-        }
-        do {
-            try accountingFile.save(contents)
-        } catch {
-            logger.error("cannot save restart accounting", metadata: ["file": "\(accountingFile.path)", "error": "\(error)"])
-        }
-    }
-
-    private func makeRecord(_ definition: WorkerDefinition, now: MonotonicTime) -> ManagedWorker {
+    func makeRecord(_ definition: WorkerDefinition, now: MonotonicTime) -> ManagedWorker {
         ManagedWorker(
             definition: definition,
             lifecycle: WorkerLifecycle(speaksProtocol: definition.workerProtocol == .botmaster, limits: definition.limits, now: now),
@@ -244,98 +178,6 @@ public actor Supervisor {
         accountingDirty = true
         await perform(actions, for: id)
         return nil
-    }
-
-    /// Reads `workers/` again and applies the difference: new bots start, removed or disabled
-    /// bots stop, a changed command, environment or protocol restarts only that bot, changed
-    /// limits apply live, and everything else keeps its process. If any file is invalid,
-    /// nothing changes.
-    public func reload(trigger: String) async -> Result<ReloadSummary, ConfigProblems> {
-        guard !shuttingDown else {
-            return .failure(ConfigProblems([ConfigProblem(file: "master", key: "", message: "the master is shutting down")]))
-        }
-        // systemd takes RELOADING=1 only from a service that said READY=1 before.
-        let notify = readyNotified ? configuration.notify : nil
-        notify?("RELOADING=1\nMONOTONIC_USEC=\(MonotonicTime.now().nanoseconds / 1000)")
-        defer { notify?("READY=1\nSTATUS=\(statusLine())") }
-        let fleet = FleetLoader.load(
-            directory: configuration.layout.workersDirectory,
-            displayDirectory: "workers",
-            maximumWorkers: configuration.settings.workerLimit(cores: Environment.coreCount))
-        reloadCount += 1
-        SupervisorMetrics.reloaded(applied: fleet.problems.isEmpty)
-        guard fleet.problems.isEmpty else {
-            let message = "rejected, nothing changed: " + fleet.problems.map(\.description).joined(separator: "; ")
-            lastReload = ReloadRecord(wallClockMs: WallClock.nowMilliseconds(), succeeded: false, message: message)
-            for problem in fleet.problems {
-                logger.error("reload rejected", metadata: ["trigger": "\(trigger)", "problem": "\(problem)"])
-            }
-            return .failure(ConfigProblems(fleet.problems))
-        }
-        let summary = await apply(fleet.enabledWorkers)
-        lastReload = ReloadRecord(wallClockMs: WallClock.nowMilliseconds(), succeeded: true, message: summary.description)
-        logger.notice(
-            "fleet reloaded",
-            metadata: [
-                "trigger": "\(trigger)", "started": "\(summary.started.count)", "stopped": "\(summary.stopped.count)",
-                "restarted": "\(summary.restarted.count)", "updated": "\(summary.updated.count)",
-                "unchanged": "\(summary.unchanged.count)",
-            ])
-        return .success(summary)
-    }
-
-    private func apply(_ definitions: [WorkerDefinition]) async -> ReloadSummary {
-        var summary = ReloadSummary()
-        let now = MonotonicTime.now()
-        let wanted = Dictionary(uniqueKeysWithValues: definitions.map { ($0.id, $0) })
-        for id in workers.keys.sorted() where wanted[id] == nil {
-            guard let worker = workers[id], !worker.retiring else { continue }
-            worker.retiring = true
-            summary.stopped.append(id)
-            await perform(worker.lifecycle.stop(at: now, reason: "removed"), for: id)
-            if !worker.lifecycle.hasProcess { retire(id) }
-        }
-        for definition in definitions {
-            let id = definition.id
-            guard let worker = workers[id] else {
-                workers[id] = makeRecord(definition, now: now)
-                summary.started.append(id)
-                await spawn(id)
-                continue
-            }
-            let old = worker.definition
-            let wasRetiring = worker.retiring
-            worker.retiring = false
-            worker.definition = definition
-            worker.lifecycle.limits = definition.limits
-            if wasRetiring || old.command != definition.command || old.environment != definition.environment
-                || old.workerProtocol != definition.workerProtocol
-            {
-                summary.restarted.append(id)
-                await perform(worker.lifecycle.plannedRestart(.reload, at: now), for: id)
-            } else if old.limits != definition.limits || old.logLevel != definition.logLevel {
-                summary.updated.append(id)
-                if old.limits.heartbeatInterval != definition.limits.heartbeatInterval {
-                    let update = ConfigUpdate(heartbeatIntervalMs: Int(definition.limits.heartbeatInterval.millisecondsClamped))
-                    send(MasterMessage.config(update).frame(), to: worker.channel)
-                }
-                if old.logLevel != definition.logLevel {
-                    let level = definition.logLevel ?? configuration.settings.logLevel
-                    send(MasterMessage.logLevel(LogLevelChange(level: level)).frame(), to: worker.channel)
-                }
-            } else {
-                summary.unchanged.append(id)
-            }
-        }
-        return summary
-    }
-
-    /// Drops a stopped, removed worker from the table.
-    private func retire(_ id: String) {
-        guard let worker = workers[id], worker.retiring, !worker.lifecycle.hasProcess else { return }
-        workers[id] = nil
-        worker.log.close()
-        logger.info("worker removed from the fleet", metadata: ["bot": "\(id)"])
     }
 
     // MARK: Events
@@ -504,7 +346,7 @@ public actor Supervisor {
 
     // MARK: Actions
 
-    private func perform(_ actions: [WorkerLifecycle.Action], for id: String) async {
+    func perform(_ actions: [WorkerLifecycle.Action], for id: String) async {
         for action in actions {
             switch action {
             case .spawn:
@@ -529,12 +371,12 @@ public actor Supervisor {
         }
     }
 
-    private nonisolated func send(_ frame: Frame, to channel: (any Channel)?) {
+    nonisolated func send(_ frame: Frame, to channel: (any Channel)?) {
         guard let channel else { return }
         channel.writeAndFlush(ByteBuffer(bytes: frame.encoded()), promise: nil)
     }
 
-    private func spawn(_ id: String) async {
+    func spawn(_ id: String) async {
         guard let worker = workers[id] else { return }
         let definition = worker.definition
         let speaksProtocol = definition.workerProtocol == .botmaster

@@ -1,0 +1,42 @@
+import BotmasterConfig
+import BotmasterControl
+import BotmasterIPC
+import BotmasterSystem
+import Logging
+
+// Restart accounting kept across master restarts, in run/state.json.
+extension Supervisor {
+    var accountingFile: FleetAccountingFile { FleetAccountingFile(path: configuration.layout.accountingFile) }
+
+    func restoreAccounting(now: MonotonicTime) {
+        let saved = accountingFile.load()
+        let wallNow = WallClock.nowMilliseconds()
+        for (id, accounting) in saved.workers {
+            guard let worker = workers[id] else { continue }
+            worker.lifecycle.restore(accounting, now: now, wallNowMs: wallNow)
+            worker.restartRecords = saved.restartRecords[id] ?? []
+            if accounting.errored {
+                logger.warning(
+                    "bot stays errored from before the master restarted; `botmaster restart \(id)` starts it", metadata: ["bot": "\(id)"])
+            }
+        }
+    }
+
+    /// Writes the accounting if it changed since the last write (at most once a tick).
+    func saveAccounting() {
+        guard accountingDirty else { return }
+        accountingDirty = false
+        let now = MonotonicTime.now()
+        let wallNow = WallClock.nowMilliseconds()
+        var contents = FleetAccountingFile.Contents()
+        for (id, worker) in workers {
+            contents.workers[id] = worker.lifecycle.accounting(now: now, wallNowMs: wallNow)
+            contents.restartRecords[id] = worker.restartRecords
+        }
+        do {
+            try accountingFile.save(contents)
+        } catch {
+            logger.error("cannot save restart accounting", metadata: ["file": "\(accountingFile.path)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import BotmasterConfig
+import BotmasterControl
+import BotmasterIPC
+import BotmasterSystem
+import Logging
+
+// Hot reload: re-read workers/ and apply the difference.
+extension Supervisor {
+    /// Reads `workers/` again and applies the difference: new bots start, removed or disabled
+    /// bots stop, a changed command, environment or protocol restarts only that bot, changed
+    /// limits apply live, and everything else keeps its process. If any file is invalid,
+    /// nothing changes.
+    public func reload(trigger: String) async -> Result<ReloadSummary, ConfigProblems> {
+        guard !shuttingDown else {
+            return .failure(ConfigProblems([ConfigProblem(file: "master", key: "", message: "the master is shutting down")]))
+        }
+        // systemd takes RELOADING=1 only from a service that said READY=1 before.
+        let notify = readyNotified ? configuration.notify : nil
+        notify?("RELOADING=1\nMONOTONIC_USEC=\(MonotonicTime.now().nanoseconds / 1000)")
+        defer { notify?("READY=1\nSTATUS=\(statusLine())") }
+        let fleet = FleetLoader.load(
+            directory: configuration.layout.workersDirectory,
+            displayDirectory: "workers",
+            maximumWorkers: configuration.settings.workerLimit(cores: Environment.coreCount))
+        reloadCount += 1
+        SupervisorMetrics.reloaded(applied: fleet.problems.isEmpty)
+        guard fleet.problems.isEmpty else {
+            let message = "rejected, nothing changed: " + fleet.problems.map(\.description).joined(separator: "; ")
+            lastReload = ReloadRecord(wallClockMs: WallClock.nowMilliseconds(), succeeded: false, message: message)
+            for problem in fleet.problems {
+                logger.error("reload rejected", metadata: ["trigger": "\(trigger)", "problem": "\(problem)"])
+            }
+            return .failure(ConfigProblems(fleet.problems))
+        }
+        let summary = await apply(fleet.enabledWorkers)
+        lastReload = ReloadRecord(wallClockMs: WallClock.nowMilliseconds(), succeeded: true, message: summary.description)
+        logger.notice(
+            "fleet reloaded",
+            metadata: [
+                "trigger": "\(trigger)", "started": "\(summary.started.count)", "stopped": "\(summary.stopped.count)",
+                "restarted": "\(summary.restarted.count)", "updated": "\(summary.updated.count)",
+                "unchanged": "\(summary.unchanged.count)",
+            ])
+        return .success(summary)
+    }
+
+    func apply(_ definitions: [WorkerDefinition]) async -> ReloadSummary {
+        var summary = ReloadSummary()
+        let now = MonotonicTime.now()
+        let wanted = Dictionary(uniqueKeysWithValues: definitions.map { ($0.id, $0) })
+        for id in workers.keys.sorted() where wanted[id] == nil {
+            guard let worker = workers[id], !worker.retiring else { continue }
+            worker.retiring = true
+            summary.stopped.append(id)
+            await perform(worker.lifecycle.stop(at: now, reason: "removed"), for: id)
+            if !worker.lifecycle.hasProcess { retire(id) }
+        }
+        for definition in definitions {
+            let id = definition.id
+            guard let worker = workers[id] else {
+                workers[id] = makeRecord(definition, now: now)
+                summary.started.append(id)
+                await spawn(id)
+                continue
+            }
+            let old = worker.definition
+            let wasRetiring = worker.retiring
+            worker.retiring = false
+            worker.definition = definition
+            worker.lifecycle.limits = definition.limits
+            if wasRetiring || old.command != definition.command || old.environment != definition.environment
+                || old.workerProtocol != definition.workerProtocol
+            {
+                summary.restarted.append(id)
+                await perform(worker.lifecycle.plannedRestart(.reload, at: now), for: id)
+            } else if old.limits != definition.limits || old.logLevel != definition.logLevel {
+                summary.updated.append(id)
+                if old.limits.heartbeatInterval != definition.limits.heartbeatInterval {
+                    let update = ConfigUpdate(heartbeatIntervalMs: Int(definition.limits.heartbeatInterval.millisecondsClamped))
+                    send(MasterMessage.config(update).frame(), to: worker.channel)
+                }
+                if old.logLevel != definition.logLevel {
+                    let level = definition.logLevel ?? configuration.settings.logLevel
+                    send(MasterMessage.logLevel(LogLevelChange(level: level)).frame(), to: worker.channel)
+                }
+            } else {
+                summary.unchanged.append(id)
+            }
+        }
+        return summary
+    }
+
+    /// Drops a stopped, removed worker from the table.
+    func retire(_ id: String) {
+        guard let worker = workers[id], worker.retiring, !worker.lifecycle.hasProcess else { return }
+        workers[id] = nil
+        worker.log.close()
+        logger.info("worker removed from the fleet", metadata: ["bot": "\(id)"])
+    }
+}
