@@ -99,4 +99,36 @@ import Testing
         #expect(againCode == 1)
         #expect(again.contains("no master is running"))
     }
+
+    @Test func logsFollowsAcrossRotation() async throws {
+        let fleet = try TestFleet(workers: ["echo": ""])
+        defer { fleet.tearDown() }
+        let log = "\(fleet.home)/logs/worker_echo.log"
+        try FileSystem.createDirectory("\(fleet.home)/logs")
+        try FileSystem.writeFileAtomically(log, Array("old 1\nold 2\n".utf8))
+        let output = "\(fleet.home)/follow.out"
+        let file = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let null = try Descriptors.openNull()
+        let follower = try ProcessSpawner.spawn(
+            SpawnRequest(
+                arguments: ["\(fleet.binaries)/botmaster", "logs", "echo", "-f", "-n", "1", "--home", fleet.home],
+                environment: Environment.current(), descriptors: [0: null, 1: file, 2: file]))
+        close(file)
+        close(null)
+        defer {
+            kill(follower, SIGKILL)
+            _ = fleet.waitFor(follower)
+        }
+        func followed() -> String { String(decoding: FileSystem.readFile(output) ?? [], as: UTF8.self) }
+        try await Task.sleep(for: .milliseconds(300))
+        let appender = open(log, O_WRONLY | O_APPEND | O_CLOEXEC)
+        try FileSystem.writeAll(appender, Array("new 3\n".utf8))
+        close(appender)
+        try await Task.sleep(for: .milliseconds(500))
+        try FileSystem.rename(log, to: "\(log).1")
+        try FileSystem.writeFileAtomically(log, Array("rotated 4\n".utf8))
+        let deadline = MonotonicTime.now() + .seconds(5)
+        while !followed().contains("rotated 4") && MonotonicTime.now() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(followed() == "old 2\nnew 3\nrotated 4\n")
+    }
 }
