@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
         // The wire protocol between master and worker. Deliberately free of Foundation and NIO so
@@ -68,6 +69,17 @@ let package = Package(
         ),
         // The CLI ↔ master control protocol over the run directory's Unix socket.
         .target(name: "BotmasterControl", swiftSettings: strictSettings),
+        // The bot pipeline's pure parts: dedup, rapid-fire batching, rate limits, backoff, breaker.
+        // Clock-injected values with no I/O, so every rule is tested without time passing.
+        .target(
+            name: "BotRuntime",
+            dependencies: [
+                "BotmasterSystem",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The worker side of the protocol, shared by `botworker` and anyone embedding it.
         .target(name: "BotworkerKit", dependencies: ["BotmasterIPC", "BotmasterSystem"], swiftSettings: strictSettings),
         // The `botmaster` commands: argument parsing, daemonizing, talking to the master.
@@ -89,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "botmaster-bench",
             dependencies: [
-                "BotmasterControl", "BotmasterSystem",
+                "BotmasterControl", "BotmasterSystem", "BotRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -101,6 +113,7 @@ let package = Package(
             dependencies: ["BotmasterSupervisor", "BotmasterSystem", "BotmasterCLI"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "BotRuntimeTests", dependencies: ["BotRuntime", "BotmasterSystem"], swiftSettings: strictSettings),
         .testTarget(
             name: "BotmasterHTTPTests",
             dependencies: ["BotmasterHTTP", "BotmasterControl", .product(name: "Hummingbird", package: "hummingbird")],

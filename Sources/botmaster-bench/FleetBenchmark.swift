@@ -23,7 +23,23 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Flag(help: "Keep the temporary home (logs, pid files) instead of removing it.")
     var keepHome = false
 
+    @Flag(help: "Only the in-process pipeline figure (dedup + batcher), no fleet.")
+    var pipelineOnly = false
+
+    @Option(help: "Updates pushed through dedup + batcher in process.")
+    var pipelineUpdates = 5_000_000
+
     func run() async throws {
+        let pipeline = PipelineBenchmark.run(updates: pipelineUpdates)
+        let pipelineRow = ResultRow(
+            metric: "dedup + rapid-fire batcher in process (\(pipelineUpdates) updates, 1/8 redelivered)",
+            target: "≥ 1,000,000 updates/s", value: "\(format(pipeline.perSecond / 1e6, decimals: 2)) M updates/s")
+        if pipelineOnly {
+            print(MachineDescription.current())
+            print("")
+            print(ResultRow.markdown([pipelineRow]))
+            return
+        }
         let bench = try BenchmarkFleet(workers: workers)
         defer { bench.tearDown(keepHome: keepHome) }
         var rows: [ResultRow] = []
@@ -76,6 +92,7 @@ struct FleetBenchmark: AsyncParsableCommand {
         let stopTime = try await bench.stop()
         rows.append(ResultRow(metric: "graceful stop of the whole fleet (SIGTERM → exit 0)", target: "", value: seconds(stopTime)))
 
+        rows.append(pipelineRow)
         print(MachineDescription.current())
         print("")
         print(ResultRow.markdown(rows))
