@@ -206,6 +206,12 @@ public actor Supervisor {
             if workers[id]?.pid == pid, workers[id]!.definition.workerProtocol == .botmaster {
                 workers[id]!.channelClosedAt = .now()
             }
+        case .channelAttached(let id, let pid, let channel):
+            if let worker = workers[id], worker.pid == pid {
+                worker.channel = channel
+            } else {
+                channel.close(promise: nil)  // it already exited and was reaped meanwhile
+            }
         case .childrenExited:
             await reap()
         case .tick:
@@ -396,12 +402,7 @@ public actor Supervisor {
                 try? FileSystem.writeSmallFile(
                     configuration.layout.workerPIDFile(id), WorkerPIDFile(pid: launched.pid, startTime: startTime).contents)
             }
-            let channel = await attach(launched, id: id, stats: worker.stats, log: worker.log)
-            if worker.pid == launched.pid {
-                worker.channel = channel
-            } else {
-                channel?.close(promise: nil)  // it already exited and was reaped meanwhile
-            }
+            attach(launched, id: id, stats: worker.stats, log: worker.log)
             logger.debug("worker spawned", metadata: ["bot": "\(id)", "pid": "\(launched.pid)"])
         } catch {
             logger.error("cannot start worker", metadata: ["bot": "\(id)", "error": "\(error)"])
@@ -417,37 +418,42 @@ public actor Supervisor {
     }
 
     /// Hands the master's ends of the worker's descriptors to the event loop.
-    private func attach(_ launched: LaunchedWorker, id: String, stats: WorkerLiveStats, log: RotatingLogFile) async -> (any Channel)? {
+    /// Hands the master's ends of the worker's descriptors to the event loop without waiting:
+    /// the IPC channel arrives as a `.channelAttached` event, which the loop delivers before
+    /// anything the channel reads (registration completes before the first read), so the
+    /// hello always finds its channel. Not waiting keeps the start of 1000 workers a tight loop.
+    private func attach(_ launched: LaunchedWorker, id: String, stats: WorkerLiveStats, log: RotatingLogFile) {
         let sink = eventSink
+        let logger = self.logger
         let maximumFrameLength = configuration.maximumFrameLength
-        let output = NIOPipeBootstrap(group: eventLoopGroup)
+        NIOPipeBootstrap(group: eventLoopGroup)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(WorkerOutputHandler(log: log))
                 }
             }
             .takingOwnershipOfDescriptor(input: launched.outputFD)
-        do {
-            _ = try await output.get()
-        } catch {
-            logger.error("cannot read the worker's output", metadata: ["bot": "\(id)", "error": "\(error)"])
-        }
-        guard let ipcFD = launched.ipcFD else { return nil }
+            .whenFailure { error in
+                logger.error("cannot read the worker's output", metadata: ["bot": "\(id)", "error": "\(error)"])
+            }
+        guard let ipcFD = launched.ipcFD else { return }
         let pid = launched.pid
-        do {
-            return try await ClientBootstrap(group: eventLoopGroup)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            WorkerChannelHandler(id: id, pid: pid, stats: stats, events: sink, maximumFrameLength: maximumFrameLength))
-                    }
+        ClientBootstrap(group: eventLoopGroup)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        WorkerChannelHandler(id: id, pid: pid, stats: stats, events: sink, maximumFrameLength: maximumFrameLength))
                 }
-                .withConnectedSocket(ipcFD)
-                .get()
-        } catch {
-            logger.error("cannot attach the worker's IPC channel", metadata: ["bot": "\(id)", "error": "\(error)"])
-            return nil
-        }
+            }
+            .withConnectedSocket(ipcFD)
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    sink.yield(.channelAttached(id: id, pid: pid, channel))
+                case .failure(let error):
+                    sink.yield(.protocolViolation(id: id, pid: pid, reason: "cannot attach its IPC channel: \(error)"))
+                }
+            }
     }
 }
 

@@ -1,9 +1,12 @@
 import BotmasterIPC
 import Glibc
+import NIOCore
 
 /// Everything the supervisor reacts to, in the order it happened. One task consumes these, so
 /// the fleet's state has a single owner and needs no locks.
 enum SupervisorEvent: Sendable {
+    /// The master's end of a worker's IPC channel is registered with the event loop.
+    case channelAttached(id: String, pid: pid_t, any Channel)
     /// A worker's hello frame arrived on the channel of process `pid`.
     case hello(id: String, pid: pid_t, Hello)
     /// A worker's stream broke the protocol; its channel is closed.
