@@ -47,8 +47,10 @@ public enum FlushReason: String, Sendable, Equatable {
 /// Merges each chat's burst of messages into one job: a batch closes when the chat has been
 /// quiet for `quiet`, when it holds `maxMessages`, or when its first message is `maxWait` old,
 /// whichever comes first. Chats are independent; order within a chat is kept. Deadlines live
-/// in a min-heap with lazy deletion, so adding a message and finding what is due are
-/// O(log chats) however many chats are open.
+/// in a min-heap with one entry per open batch: a batch's deadline only ever moves later, so a
+/// new message does not touch the heap, and an entry found early is put back at the batch's
+/// real deadline. Adding a message is a dictionary update; finding what is due is
+/// O(log chats) per batch.
 public struct RapidFireBatcher: Sendable {
     public var quiet: Duration
     public var maxMessages: Int
@@ -83,16 +85,21 @@ public struct RapidFireBatcher: Sendable {
 
     /// Adds a message; returns the batch it completes, if it fills one (or batching is off).
     public mutating func add(_ message: IncomingMessage, now: MonotonicTime) -> MessageBatch? {
-        nextGeneration &+= 1
-        var batch = open[message.chatID] ?? OpenBatch(messages: [], firstAt: now, lastAt: now, generation: 0)
-        batch.messages.append(message)
-        batch.lastAt = now
-        batch.generation = nextGeneration
-        if batch.messages.count >= maxMessages || quiet <= .zero {
-            open[message.chatID] = nil
-            return MessageBatch(
-                chatID: message.chatID, messages: batch.messages, reason: batch.messages.count >= maxMessages ? .full : .quiet)
+        if var batch = open[message.chatID] {
+            batch.messages.append(message)
+            batch.lastAt = now
+            if batch.messages.count >= maxMessages {
+                open[message.chatID] = nil  // its heap entry is stale now and is dropped when reached
+                return MessageBatch(chatID: message.chatID, messages: batch.messages, reason: .full)
+            }
+            open[message.chatID] = batch
+            return nil
         }
+        if maxMessages <= 1 || quiet <= .zero {
+            return MessageBatch(chatID: message.chatID, messages: [message], reason: maxMessages <= 1 ? .full : .quiet)
+        }
+        nextGeneration &+= 1
+        let batch = OpenBatch(messages: [message], firstAt: now, lastAt: now, generation: nextGeneration)
         open[message.chatID] = batch
         deadlines.insert(Deadline(at: deadline(of: batch), chatID: message.chatID, generation: batch.generation))
         return nil
@@ -101,10 +108,9 @@ public struct RapidFireBatcher: Sendable {
     /// The batches due at `now`, oldest deadline first.
     public mutating func due(now: MonotonicTime) -> [MessageBatch] {
         var flushed: [MessageBatch] = []
-        while let next = deadlines.min, next.at <= now {
+        while let next = currentMin(), next.at <= now {
             deadlines.removeMin()
-            guard let batch = open[next.chatID], batch.generation == next.generation else { continue }  // superseded
-            open[next.chatID] = nil
+            guard let batch = open.removeValue(forKey: next.chatID) else { continue }
             let reason: FlushReason = batch.firstAt + maxWait <= now && batch.lastAt + quiet > now ? .maxWait : .quiet
             flushed.append(MessageBatch(chatID: next.chatID, messages: batch.messages, reason: reason))
         }
@@ -113,9 +119,21 @@ public struct RapidFireBatcher: Sendable {
 
     /// When the next batch falls due, for the caller's timer; `nil` when none is open.
     public mutating func nextDeadline() -> MonotonicTime? {
+        currentMin()?.at
+    }
+
+    /// The heap's minimum once it is a live batch at its real deadline: stale entries (batches
+    /// closed as full) are dropped, early ones (more messages came) are moved to their deadline.
+    private mutating func currentMin() -> Deadline? {
         while let next = deadlines.min {
-            if let batch = open[next.chatID], batch.generation == next.generation { return next.at }
+            guard let batch = open[next.chatID], batch.generation == next.generation else {
+                deadlines.removeMin()
+                continue
+            }
+            let actual = deadline(of: batch)
+            if actual == next.at { return next }
             deadlines.removeMin()
+            deadlines.insert(Deadline(at: actual, chatID: next.chatID, generation: next.generation))
         }
         return nil
     }
