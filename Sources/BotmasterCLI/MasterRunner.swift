@@ -107,16 +107,20 @@ struct MasterRunner {
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+        var failure: CLIFailure?
         do {
             try await group.run()
         } catch {
+            // A service failed (the status port taken, say); the fleet was drained all the same.
             logger.error("master stopped with an error", metadata: ["error": "\(error)"])
+            failure = CLIFailure("the master stopped with an error: \(error)")
         }
         FileSystem.removeFile(layout.controlSocket)
         FileSystem.removeFile(layout.masterPIDFile)
         logger.info("master stopped")
         masterLog.close()
         withExtendedLifetime(lock) {}
+        if let failure { throw failure }
     }
 
     /// `BOTMASTER_WORKER_BINARY`, else the `botworker` installed next to this executable.

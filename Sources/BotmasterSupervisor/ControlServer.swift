@@ -45,9 +45,11 @@ public struct ControlServer: Service {
             .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true)
             .get()
         chmod(socketPath, 0o600)
-        await withGracefulShutdownHandler {
+        // Closed on graceful shutdown and also on cancellation (another service failed): a
+        // future's `get()` does not end by itself when the task is cancelled.
+        await withTaskCancellationOrGracefulShutdownHandler {
             try? await channel.closeFuture.get()
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             channel.close(promise: nil)
         }
         FileSystem.removeFile(socketPath)

@@ -101,6 +101,27 @@ import Testing
         #expect(try HTTPGet.get(port: fleet.statusPort, path: "/health").status == 200)
     }
 
+    @Test func aTakenStatusPortStopsTheMasterWithAnErrorAndNoWorkerLeft() async throws {
+        let fleet = try TestFleet(workers: ["a": ""])
+        defer { fleet.tearDown() }
+        // Occupy the fleet's status port.
+        let blocker = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(blocker) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(fleet.statusPort).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(blocker, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(blocker, 1) == 0)
+        let (code, output) = try fleet.run(["start"])
+        #expect(code == 1)
+        #expect(output.contains("the master exited during start-up (exit 1)"), "\(output)")
+        #expect(fleet.masterLog.contains("master stopped with an error"))
+        #expect(FileSystem.directoryEntries("\(fleet.home)/run/workers") == [], "the fleet was drained")
+    }
+
     @Test func dashboardShowsEveryWorkerInHeadlessChromium() async throws {
         let fleet = try TestFleet(workers: ["alpha": "", "beta": "protocol = \"none\"\ncommand = [\"sleep\", \"1000\"]\n"])
         defer { fleet.tearDown() }
