@@ -62,7 +62,7 @@ struct LogFollower {
             }
             guard let size = FileSystem.fileSize(path) else { continue }
             if Int(size) < offset { offset = 0 }  // truncated
-            if Int(size) > offset, let data = Self.read(path, from: offset) {
+            if Int(size) > offset, let data = FileSystem.readFile(path, from: offset) {
                 Terminal.write(String(decoding: data, as: UTF8.self))
                 offset += data.count
             }
@@ -89,20 +89,5 @@ struct LogFollower {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return UInt64(info.st_ino)
-    }
-
-    private static func read(_ path: String, from offset: Int) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { return nil }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            result.append(contentsOf: chunk[0..<count])
-        }
-        return result
     }
 }

@@ -2,11 +2,12 @@ import Glibc
 
 /// The few file operations the master needs, on plain paths, without Foundation.
 public enum FileSystem {
-    /// The whole file, or `nil` when it cannot be opened or read.
-    public static func readFile(_ path: String) -> [UInt8]? {
+    /// The whole file from `offset` on, or `nil` when it cannot be opened or read.
+    public static func readFile(_ path: String, from offset: Int = 0) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        if offset > 0 && lseek(fd, off_t(offset), SEEK_SET) < 0 { return nil }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -89,6 +90,26 @@ public enum FileSystem {
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
+    }
+
+    /// Creates a new, empty directory named `<prefix>XXXXXX` (random) and returns its path.
+    public static func makeTemporaryDirectory(prefix: String) throws(SystemError) -> String {
+        var template = Array("\(prefix)XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in mkdtemp(buffer.baseAddress!).map { String(cString: $0) } }
+        guard let made else { throw SystemError(call: "mkdtemp", subject: prefix, code: errno) }
+        return made
+    }
+
+    /// Removes a file, or a directory with everything in it; links are removed, not followed.
+    public static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in directoryEntries(path) ?? [] { removeTree("\(path)/\(name)") }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
     }
 
     /// Size of a file in bytes, or `nil` when it does not exist.

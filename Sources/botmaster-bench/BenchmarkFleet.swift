@@ -17,8 +17,7 @@ final class BenchmarkFleet {
 
     init(workers: Int) throws {
         workerCount = workers
-        var template = Array("/tmp/botmaster-bench-XXXXXX".utf8CString)
-        home = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        home = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-bench-")
         let executable = FileSystem.currentExecutablePath() ?? ""
         binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
         try FileSystem.createDirectory("\(home)/workers")
@@ -159,13 +158,6 @@ final class BenchmarkFleet {
             var status: Int32 = 0
             waitpid(masterPID, &status, 0)
         }
-        if !keepHome {
-            for directory in ["workers", "logs", "run/workers", "run"] {
-                for name in FileSystem.directoryEntries("\(home)/\(directory)") ?? [] {
-                    FileSystem.removeFile("\(home)/\(directory)/\(name)")
-                }
-            }
-            for directory in ["workers", "logs", "run/workers", "run", ""] { rmdir("\(home)/\(directory)") }
-        }
+        if !keepHome { FileSystem.removeTree(home) }
     }
 }

@@ -6,8 +6,7 @@ import Testing
 
 @Suite struct FleetLoaderTests {
     func makeFleet(_ files: [String: String]) throws -> String {
-        var template = Array("/tmp/botmaster-fleet-XXXXXX".utf8CString)
-        let directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let directory = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-fleet-")
         for (name, text) in files {
             try FileSystem.writeFileAtomically("\(directory)/\(name)", Array(text.utf8))
         }

@@ -27,8 +27,7 @@ import Testing
     }
 
     @Test func rotatesBySizeKeepingABoundedNumberOfFiles() throws {
-        var template = Array("/tmp/botmaster-log-XXXXXX".utf8CString)
-        let directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let directory = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-log-")
         let path = "\(directory)/worker_a.log"
         let log = RotatingLogFile(path: path, maximumBytes: 100, filesKept: 2)
         let line = Array(String(repeating: "x", count: 39).utf8) + [0x0A]  // 40 bytes

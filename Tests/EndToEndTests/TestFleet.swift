@@ -14,8 +14,7 @@ final class TestFleet {
 
     /// Creates `home/workers/<id>.toml` for each entry.
     init(workers: [String: String]) throws {
-        var template = Array("/tmp/botmaster-e2e-XXXXXX".utf8CString)
-        home = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        home = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-e2e-")
         let executable = FileSystem.currentExecutablePath() ?? ""
         binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
         statusPort = LoopbackPort.free()
@@ -149,17 +148,6 @@ final class TestFleet {
                 kill(-pid, SIGKILL)
             }
         }
-        removeTree(home)
-    }
-
-    private func removeTree(_ path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            for name in FileSystem.directoryEntries(path) ?? [] { removeTree("\(path)/\(name)") }
-            rmdir(path)
-        } else {
-            unlink(path)
-        }
+        FileSystem.removeTree(home)
     }
 }
