@@ -8,12 +8,12 @@ import Logging
 /// place; this handler writes what it is given.
 public struct MasterLogHandler: LogHandler {
     private let sink: MasterLogSink
-    private let label: String
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
 
+    /// - Parameter label: the logger's label; every logger writes to the same sink, so it is not
+    ///   part of the line.
     public init(label: String, sink: MasterLogSink, level: Logger.Level) {
-        self.label = label
         self.sink = sink
         self.logLevel = level
     }

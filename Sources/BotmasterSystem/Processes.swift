@@ -38,11 +38,6 @@ public enum Processes {
         }
     }
 
-    /// Whether a process with this pid exists (it may be a zombie).
-    public static func exists(_ pid: pid_t) -> Bool {
-        kill(pid, 0) == 0 || errno == EPERM
-    }
-
     /// Asks the kernel to send `signal` to this process when its parent dies, then closes the
     /// race where the parent died before the request: if the parent is no longer
     /// `expectedParent`, the caller should exit at once.
