@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "botmaster", targets: ["botmaster"]),
         .executable(name: "botworker", targets: ["botworker"]),
         .executable(name: "botmaster-bench", targets: ["botmaster-bench"]),
+        .executable(name: "botapi-sandbox", targets: ["botapi-sandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -24,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
     ],
     targets: [
         // The wire protocol between master and worker. Deliberately free of Foundation and NIO so
@@ -39,7 +42,7 @@ let package = Package(
         // Fleet definitions (`workers/*.toml`) and master settings, with precise errors.
         .target(
             name: "BotmasterConfig",
-            dependencies: ["BotmasterSystem", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["BotmasterSystem", "BotmasterIPC", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strictSettings
         ),
         // The supervision core: restart policy, worker lifecycle, the supervisor service.
@@ -60,8 +63,10 @@ let package = Package(
         .target(
             name: "BotmasterHTTP",
             dependencies: [
-                "BotmasterSupervisor", "BotmasterControl", "BotmasterSystem",
+                "BotmasterSupervisor", "BotmasterControl", "BotmasterSystem", "BotmasterConfig", "BotmasterIPC",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -78,6 +83,46 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Telegram Bot API shapes (Update, Message, Chat, User, ResponseParameters) and the client
+        // the runtime calls the API with (AsyncHTTPClient).
+        .target(
+            name: "BotAPI",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The bot runtime with its I/O: update sources, the job scheduler, handlers, handoff.
+        .target(
+            name: "BotEngine",
+            dependencies: [
+                "BotRuntime", "BotAPI", "BotmasterSystem", "BotmasterIPC", "BotworkerKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // A local stand-in for the Telegram Bot API with test controls (inject messages, 429s, 5xx).
+        .target(
+            name: "BotAPISandbox",
+            dependencies: [
+                "BotAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "botapi-sandbox",
+            dependencies: ["BotAPISandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         // The worker side of the protocol, shared by `botworker` and anyone embedding it.
@@ -97,7 +142,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(name: "botmaster", dependencies: ["BotmasterCLI"], swiftSettings: strictSettings),
-        .executableTarget(name: "botworker", dependencies: ["BotworkerKit"], swiftSettings: strictSettings),
+        .executableTarget(name: "botworker", dependencies: ["BotworkerKit", "BotEngine"], swiftSettings: strictSettings),
         .executableTarget(
             name: "botmaster-bench",
             dependencies: [

@@ -92,6 +92,26 @@ struct MasterRunner {
         let supervisor = Supervisor(configuration: configuration, logger: logger, eventLoopGroup: eventLoopGroup)
         let control = ControlServer(
             socketPath: layout.controlSocket, supervisor: supervisor, eventLoopGroup: eventLoopGroup, logger: logger)
+        var webhookServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if settings.webhook.isEnabled {
+            do {
+                let webhook = try WebhookServer.application(
+                    settings: settings.webhook, supervisor: supervisor, stats: WebhookStats(), eventLoopGroup: eventLoopGroup,
+                    logger: logger)
+                webhookServices.append(.init(service: webhook))
+            } catch {
+                throw CLIFailure(
+                    "cannot load the webhook TLS certificate or key (WEBHOOK_SSL_CERT, WEBHOOK_SSL_KEY): \(error)")
+            }
+            logger.info(
+                "webhook endpoint enabled",
+                metadata: [
+                    "bind": "\(settings.webhook.bind)", "port": "\(settings.webhook.port)",
+                    "tls": "\(settings.webhook.certificatePath != nil)",
+                ])
+        } else if fleet.enabledWorkers.contains(where: { $0.bot?.mode == .webhook }) {
+            logger.error("bots in webhook mode need WEBHOOK_SECRET (and WEBHOOK_HOST); they will not start without it")
+        }
         // Services shut down in reverse order: the fleet drains first while `status` still answers.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -103,7 +123,8 @@ struct MasterRunner {
                         service: StatusServer.application(
                             host: settings.statusHost, port: settings.statusPort, token: settings.statusToken,
                             supervisor: supervisor, registry: registry, eventLoopGroup: httpEventLoopGroup, logger: logger)),
-                    .init(service: SupervisorService(supervisor: supervisor), successTerminationBehavior: .gracefullyShutdownGroup),
+                ] + webhookServices + [
+                    .init(service: SupervisorService(supervisor: supervisor), successTerminationBehavior: .gracefullyShutdownGroup)
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

@@ -26,6 +26,9 @@ public struct MasterSettings: Sendable, Equatable {
     /// means none. Never logged.
     public var statusToken: String?
 
+    /// The webhook endpoint.
+    public var webhook = WebhookSettings()
+
     public init() {}
 
     /// Whether the status API listens beyond this host.
@@ -96,6 +99,7 @@ public struct MasterSettings: Sendable, Equatable {
         if let token = environment["STATUS_TOKEN"], !token.isEmpty {
             settings.statusToken = token
         }
+        settings.webhook = WebhookSettings.from(environment: environment, problem: problem)
         return (settings, problems)
     }
 }

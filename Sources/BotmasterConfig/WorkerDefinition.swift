@@ -1,3 +1,5 @@
+import BotmasterIPC
+
 /// How the master talks to a worker.
 public enum WorkerProtocol: String, Sendable, Equatable {
     /// Speaks the pipe protocol: hello, heartbeats, drain, config updates.
@@ -24,6 +26,8 @@ public struct WorkerDefinition: Sendable, Equatable {
     public var limits: WorkerLimits
     /// The worker's log level (`log_level`), or `nil` for the master's. Changes apply live.
     public var logLevel: String?
+    /// The bot runtime's settings when the file defines a bot (`token_env` or `token_file`).
+    public var bot: BotSettings?
 
     public init(
         id: String,
@@ -33,7 +37,8 @@ public struct WorkerDefinition: Sendable, Equatable {
         environment: [String: String] = [:],
         enabled: Bool = true,
         limits: WorkerLimits = WorkerLimits(),
-        logLevel: String? = nil
+        logLevel: String? = nil,
+        bot: BotSettings? = nil
     ) {
         self.id = id
         self.file = file
@@ -43,6 +48,7 @@ public struct WorkerDefinition: Sendable, Equatable {
         self.enabled = enabled
         self.limits = limits
         self.logLevel = logLevel
+        self.bot = bot
     }
 
     /// Whether a bot id is acceptable: 1 to 64 of `A-Z a-z 0-9 _ -`, so that it is safe in file

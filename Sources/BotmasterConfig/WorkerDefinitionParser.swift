@@ -5,7 +5,7 @@ import TOMLKit
 public enum WorkerDefinitionParser {
     /// The keys a bot file may have at the top level. Anything else is a typo until proven
     /// otherwise, and typos in a supervisor's config are how limits silently stop applying.
-    static let topLevelKeys: Set<String> = ["id", "command", "protocol", "env", "enabled", "limits", "log_level"]
+    static let topLevelKeys = Set(["id", "command", "protocol", "env", "enabled", "limits", "log_level"]).union(botKeys)
     static let limitKeys: Set<String> = [
         "memory", "heartbeat_interval", "heartbeat_timeout", "restart_cooldown", "max_restarts_per_hour",
         "stop_timeout", "start_timeout",
@@ -38,7 +38,7 @@ public enum WorkerDefinitionParser {
 }
 
 /// Reads typed values out of a TOML table and records a ``ConfigProblem`` for each bad one.
-private struct TableReader {
+struct TableReader {
     let file: String
     var problems: [ConfigProblem] = []
 
@@ -113,6 +113,10 @@ private struct TableReader {
                 problem("limits", "must be a table, not \(describe(value))")
             }
         }
+        definition.bot = bot(from: table)
+        if definition.bot != nil && definition.workerProtocol == .none {
+            problem("protocol", "a bot (token_env or token_file) needs protocol = \"botmaster\": its settings travel over the pipe")
+        }
         return definition
     }
 
@@ -151,14 +155,17 @@ private struct TableReader {
         return limits
     }
 
-    mutating func duration(_ table: TOMLTable, _ key: String, into target: inout Duration, minimum: Duration) {
+    mutating func duration(
+        _ table: TOMLTable, _ key: String, into target: inout Duration, minimum: Duration, section: String = "limits"
+    ) {
         guard let value = table[key] else { return }
+        let path = "\(section).\(key)"
         guard let text = value.string, let parsed = DurationText.parse(text) else {
-            problem("limits.\(key)", "\(describe(value)) is not a duration (use e.g. \"200ms\", \"45s\", \"5m\")")
+            problem(path, "\(describe(value)) is not a duration (use e.g. \"200ms\", \"45s\", \"5m\")")
             return
         }
         guard parsed >= minimum else {
-            problem("limits.\(key)", "\"\(text)\" is below the minimum of \(DurationText.format(minimum))")
+            problem(path, "\"\(text)\" is below the minimum of \(DurationText.format(minimum))")
             return
         }
         target = parsed

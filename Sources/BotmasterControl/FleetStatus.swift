@@ -113,10 +113,13 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
     public var lastHeartbeatMsAgo: Int64?
     /// The bot's memory cap (`[limits] memory`), for "how close to the cap" at a glance.
     public var memoryLimitBytes: UInt64?
+    /// The bot runtime's counters, or `null` for a worker that is not a bot (or has not reported yet).
+    public var bot: BotCounters?
 
     public init(
         id: String, pid: Int32?, state: String, restarts: Int, lastExit: String?, uptimeMs: Int64?,
-        rssBytes: UInt64?, messages: UInt64, errors: UInt64, lastHeartbeatMsAgo: Int64?, memoryLimitBytes: UInt64? = nil
+        rssBytes: UInt64?, messages: UInt64, errors: UInt64, lastHeartbeatMsAgo: Int64?, memoryLimitBytes: UInt64? = nil,
+        bot: BotCounters? = nil
     ) {
         self.id = id
         self.pid = pid
@@ -129,10 +132,11 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
         self.errors = errors
         self.lastHeartbeatMsAgo = lastHeartbeatMsAgo
         self.memoryLimitBytes = memoryLimitBytes
+        self.bot = bot
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, pid, state, restarts
+        case id, pid, state, restarts, bot
         case lastExit = "last_exit"
         case uptimeMs = "uptime_ms"
         case rssBytes = "rss_bytes"
@@ -156,5 +160,6 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
         try container.encode(errors, forKey: .errors)
         try container.encode(lastHeartbeatMsAgo, forKey: .lastHeartbeatMsAgo)
         try container.encode(memoryLimitBytes, forKey: .memoryLimitBytes)
+        try container.encode(bot, forKey: .bot)
     }
 }

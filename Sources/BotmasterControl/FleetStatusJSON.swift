@@ -33,7 +33,9 @@ extension FleetStatus {
         out.raw("},\"workers\":[")
         for (index, worker) in workers.enumerated() {
             if index > 0 { out.raw(",") }
-            out.raw("{\"errors\":")
+            out.raw("{\"bot\":")
+            if let bot = worker.bot { out.bot(bot) } else { out.raw("null") }
+            out.raw(",\"errors\":")
             out.unsigned(worker.errors)
             out.raw(",\"id\":")
             out.string(worker.id)
@@ -59,6 +61,37 @@ extension FleetStatus {
         }
         out.raw("]}")
         return out.bytes
+    }
+}
+
+extension JSONWriter {
+    /// A worker's bot counters, keys sorted.
+    mutating func bot(_ bot: BotCounters) {
+        raw("{\"batches\":")
+        unsigned(bot.batches)
+        raw(",\"breaker\":")
+        string(bot.breaker)
+        raw(",\"dead_lettered\":")
+        unsigned(bot.deadLettered)
+        raw(",\"duplicates\":")
+        unsigned(bot.duplicates)
+        raw(",\"handoffs\":")
+        unsigned(bot.handoffs)
+        raw(",\"in_flight\":")
+        unsigned(bot.inFlight)
+        raw(",\"job_failures\":")
+        unsigned(bot.jobFailures)
+        raw(",\"jobs_ok\":")
+        unsigned(bot.jobsOK)
+        raw(",\"poll_conflicts\":")
+        unsigned(bot.pollConflicts)
+        raw(",\"rate_limited\":")
+        unsigned(bot.rateLimited)
+        raw(",\"received\":")
+        unsigned(bot.received)
+        raw(",\"source\":")
+        string(bot.source)
+        raw("}")
     }
 }
 

@@ -13,12 +13,16 @@ public enum FrameType: UInt8, Sendable, CaseIterable {
     case logLevel = 0x05
     /// Master → worker, finish the work in hand and exit 0. JSON ``Drain``.
     case drain = 0x06
+    /// Master → worker, a webhook update for the bot. Binary ``WebhookUpdate``.
+    case update = 0x07
+    /// Worker → master, whether it took a webhook update. Binary ``UpdateAck``.
+    case updateAck = 0x08
 
     /// Whether a worker is allowed to send this type.
     public var isSentByWorker: Bool {
         switch self {
-        case .hello, .heartbeat: true
-        case .welcome, .config, .logLevel, .drain: false
+        case .hello, .heartbeat, .updateAck: true
+        case .welcome, .config, .logLevel, .drain, .update: false
         }
     }
 }

@@ -2,6 +2,7 @@
 public enum WorkerMessage: Sendable, Equatable {
     case hello(Hello)
     case heartbeat(Heartbeat)
+    case updateAck(UpdateAck)
 }
 
 /// A frame from the master, decoded.
@@ -10,6 +11,7 @@ public enum MasterMessage: Sendable, Equatable {
     case config(ConfigUpdate)
     case logLevel(LogLevelChange)
     case drain(Drain)
+    case update(WebhookUpdate)
 
     /// The frame that carries this message.
     public func frame() -> Frame {
@@ -18,6 +20,7 @@ public enum MasterMessage: Sendable, Equatable {
         case .config(let message): Frame(type: .config, payload: JSONPayload.encode(message))
         case .logLevel(let message): Frame(type: .logLevel, payload: JSONPayload.encode(message))
         case .drain(let message): Frame(type: .drain, payload: JSONPayload.encode(message))
+        case .update(let message): message.frame()
         }
     }
 
@@ -33,7 +36,8 @@ public enum MasterMessage: Sendable, Equatable {
         case .config: self = .config(try JSONPayload.decode(ConfigUpdate.self, from: frame))
         case .logLevel: self = .logLevel(try JSONPayload.decode(LogLevelChange.self, from: frame))
         case .drain: self = .drain(try JSONPayload.decode(Drain.self, from: frame))
-        case .hello, .heartbeat:
+        case .update: self = .update(try WebhookUpdate(payload: frame.payload))
+        case .hello, .heartbeat, .updateAck:
             throw .unexpectedFrame(frame.type, reason: "only a worker sends it")
         }
     }
@@ -70,7 +74,10 @@ public struct WorkerStreamValidator: Sendable {
         case .heartbeat:
             guard greeted else { throw .unexpectedFrame(.heartbeat, reason: "heartbeat before hello") }
             return .heartbeat(try Heartbeat(payload: frame.payload))
-        case .welcome, .config, .logLevel, .drain:
+        case .updateAck:
+            guard greeted else { throw .unexpectedFrame(.updateAck, reason: "update ack before hello") }
+            return .updateAck(try UpdateAck(payload: frame.payload))
+        case .welcome, .config, .logLevel, .drain, .update:
             throw .unexpectedFrame(frame.type, reason: "only the master sends it")
         }
     }

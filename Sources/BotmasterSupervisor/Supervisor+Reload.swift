@@ -69,14 +69,20 @@ extension Supervisor {
             worker.definition = definition
             worker.lifecycle.limits = definition.limits
             if wasRetiring || old.command != definition.command || old.environment != definition.environment
-                || old.workerProtocol != definition.workerProtocol
+                || old.workerProtocol != definition.workerProtocol || Self.botNeedsRestart(from: old.bot, to: definition.bot)
             {
                 summary.restarted.append(id)
                 await perform(worker.lifecycle.plannedRestart(.reload, at: now), for: id)
-            } else if old.limits != definition.limits || old.logLevel != definition.logLevel {
+            } else if old.limits != definition.limits || old.logLevel != definition.logLevel || old.bot != definition.bot {
                 summary.updated.append(id)
+                var update = ConfigUpdate()
                 if old.limits.heartbeatInterval != definition.limits.heartbeatInterval {
-                    let update = ConfigUpdate(heartbeatIntervalMs: Int(definition.limits.heartbeatInterval.millisecondsClamped))
+                    update.heartbeatIntervalMs = Int(definition.limits.heartbeatInterval.millisecondsClamped)
+                }
+                if old.bot != definition.bot, let bot = definition.bot {
+                    update.settings = bot.jsonObject
+                }
+                if update != ConfigUpdate() {
                     send(MasterMessage.config(update).frame(), to: worker.channel)
                 }
                 if old.logLevel != definition.logLevel {
@@ -88,6 +94,16 @@ extension Supervisor {
             }
         }
         return summary
+    }
+
+    /// Whether a bot's settings changed in a way a running process cannot take: it became or
+    /// stopped being a bot, or its token, mode or API changed.
+    static func botNeedsRestart(from old: BotSettings?, to new: BotSettings?) -> Bool {
+        switch (old, new) {
+        case (nil, nil): false
+        case (let old?, let new?): old.needsRestart(toApply: new)
+        default: true
+        }
     }
 
     /// Drops a stopped, removed worker from the table.

@@ -20,6 +20,8 @@ public actor Supervisor {
     private let eventLoopGroup: any EventLoopGroup
     private let events: AsyncStream<SupervisorEvent>
     let eventSink: AsyncStream<SupervisorEvent>.Continuation
+    /// Webhook requests waiting for their worker's answer.
+    public nonisolated let webhookAcks = WebhookAcks()
     private let startedAt = MonotonicTime.now()
 
     var workers: [String: ManagedWorker] = [:]
@@ -148,7 +150,8 @@ public actor Supervisor {
                 messages: snapshot.heartbeat?.messages ?? 0,
                 errors: snapshot.heartbeat?.errors ?? 0,
                 lastHeartbeatMsAgo: worker.pid == nil ? nil : lastProof.map { (now - $0).millisecondsClamped },
-                memoryLimitBytes: worker.definition.limits.memoryBytes)
+                memoryLimitBytes: worker.definition.limits.memoryBytes,
+                bot: worker.pid == nil ? nil : snapshot.heartbeat.flatMap { BotCounters(heartbeatExtra: $0.extra) })
         }
         return FleetStatus(
             master: MasterStatus(
@@ -190,7 +193,8 @@ public actor Supervisor {
             logger.info("worker running", metadata: ["bot": "\(id)", "pid": "\(pid)", "runtime": "\(hello.runtime)"])
             let welcome = Welcome(
                 heartbeatIntervalMs: Int(worker.definition.limits.heartbeatInterval.millisecondsClamped),
-                logLevel: worker.definition.logLevel ?? configuration.settings.logLevel)
+                logLevel: worker.definition.logLevel ?? configuration.settings.logLevel,
+                settings: worker.definition.bot?.jsonObject ?? [:])
             send(MasterMessage.welcome(welcome).frame(), to: worker.channel)
         case .protocolViolation(let id, let pid, let reason):
             guard workers[id]?.pid == pid else { return }
@@ -377,6 +381,25 @@ public actor Supervisor {
         }
     }
 
+    /// Where a webhook request for `id` can go.
+    public enum WebhookTarget: Sendable {
+        /// No such bot, or it is not a bot runtime.
+        case unknownBot
+        /// The bot exists but its worker cannot take updates now (starting, restarting, stopped).
+        case unavailable(state: String)
+        /// Its worker's channel.
+        case ready(any Channel)
+    }
+
+    /// The channel of `id`'s running worker, for the webhook endpoint.
+    public func webhookTarget(for id: String) -> WebhookTarget {
+        guard let worker = workers[id], worker.definition.bot != nil else { return .unknownBot }
+        guard worker.lifecycle.state == .running, let channel = worker.channel, !shuttingDown else {
+            return .unavailable(state: worker.lifecycle.state.rawValue)
+        }
+        return .ready(channel)
+    }
+
     nonisolated func send(_ frame: Frame, to channel: (any Channel)?) {
         guard let channel else { return }
         channel.writeAndFlush(ByteBuffer(bytes: frame.encoded()), promise: nil)
@@ -424,6 +447,7 @@ public actor Supervisor {
     /// hello always finds its channel. Not waiting keeps the start of 1000 workers a tight loop.
     private func attach(_ launched: LaunchedWorker, id: String, stats: WorkerLiveStats, log: RotatingLogFile) {
         let sink = eventSink
+        let acks = webhookAcks
         let logger = self.logger
         let maximumFrameLength = configuration.maximumFrameLength
         NIOPipeBootstrap(group: eventLoopGroup)
@@ -442,7 +466,8 @@ public actor Supervisor {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        WorkerChannelHandler(id: id, pid: pid, stats: stats, events: sink, maximumFrameLength: maximumFrameLength))
+                        WorkerChannelHandler(
+                            id: id, pid: pid, stats: stats, acks: acks, events: sink, maximumFrameLength: maximumFrameLength))
                 }
             }
             .withConnectedSocket(ipcFD)

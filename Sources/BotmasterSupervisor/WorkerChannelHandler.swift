@@ -11,6 +11,7 @@ final class WorkerChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let id: String
+    private let acks: WebhookAcks
     private let pid: pid_t
     private let stats: WorkerLiveStats
     private let events: AsyncStream<SupervisorEvent>.Continuation
@@ -18,8 +19,12 @@ final class WorkerChannelHandler: ChannelInboundHandler {
     private var validator = WorkerStreamValidator()
     private var failed = false
 
-    init(id: String, pid: pid_t, stats: WorkerLiveStats, events: AsyncStream<SupervisorEvent>.Continuation, maximumFrameLength: Int) {
+    init(
+        id: String, pid: pid_t, stats: WorkerLiveStats, acks: WebhookAcks, events: AsyncStream<SupervisorEvent>.Continuation,
+        maximumFrameLength: Int
+    ) {
         self.id = id
+        self.acks = acks
         self.pid = pid
         self.stats = stats
         self.events = events
@@ -40,6 +45,8 @@ final class WorkerChannelHandler: ChannelInboundHandler {
                     events.yield(.hello(id: id, pid: pid, hello))
                 case .heartbeat(let heartbeat):
                     stats.record(heartbeat, at: .now())
+                case .updateAck(let ack):
+                    acks.resolve(ack.requestID, .acknowledged(ack.result))
                 }
             }
         } catch {
@@ -50,6 +57,7 @@ final class WorkerChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        acks.failAll(bot: id)
         if !failed { events.yield(.channelClosed(id: id, pid: pid)) }
         context.fireChannelInactive()
     }

@@ -1,16 +1,21 @@
 import BotmasterIPC
 import Glibc
+import Synchronization
 
 /// The worker's end of the IPC channel (fd 3): blocking writes of whole frames, and reads that
-/// return whatever frames are complete. The worker is single-threaded, so nothing here locks.
+/// return whatever frames are complete. Only the main loop reads; writes go through
+/// ``writer``, which other threads (the bot runtime's update acks) share.
 public struct WorkerChannel: ~Copyable {
     /// The descriptor.
     public let fd: Int32
+    /// Writes whole frames, from any thread.
+    public let writer: FrameWriter
     private var decoder = FrameDecoder()
     private var readBuffer = [UInt8](repeating: 0, count: 16 * 1024)
 
     public init(fd: Int32) {
         self.fd = fd
+        self.writer = FrameWriter(fd: fd)
     }
 
     /// What a read found.
@@ -42,16 +47,38 @@ public struct WorkerChannel: ~Copyable {
 
     /// Writes one frame completely.
     public func write(_ frame: Frame) throws(WorkerChannelError) {
+        try writer.write(frame)
+    }
+}
+
+/// Writes whole frames to the channel; a lock keeps frames from different threads from
+/// interleaving.
+public final class FrameWriter: Sendable {
+    private let fd: Int32
+    private let lock = Mutex<Void>(())
+
+    init(fd: Int32) {
+        self.fd = fd
+    }
+
+    /// Writes one frame completely.
+    public func write(_ frame: Frame) throws(WorkerChannelError) {
         let bytes = frame.encoded()
+        let result: WorkerChannelError? = lock.withLock { _ in Self.writeAll(bytes, to: fd) }
+        if let result { throw result }
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> WorkerChannelError? {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw .system("send", errno)
+                return .system("send", errno)
             }
             offset += written
         }
+        return nil
     }
 }
 

@@ -37,13 +37,16 @@ public struct WorkerRuntime: ~Copyable {
     private var heartbeatInterval: Duration = .seconds(45)
     private var nextHeartbeat: MonotonicTime?
     private var logLevel = "info"
-    /// Counters reported in every heartbeat; the bot runtime increments them.
-    public var messages: UInt64 = 0
-    public var errors: UInt64 = 0
+    private let payload: (any WorkerPayload)?
 
-    public init(identity: Identity) {
+    /// - Parameters:
+    ///   - identity: who this worker is.
+    ///   - payload: the bot runtime, started when the welcome carries settings; `nil` for a
+    ///     worker that only keeps the protocol.
+    public init(identity: Identity, payload: (any WorkerPayload)? = nil) {
         self.identity = identity
         self.channel = WorkerChannel(fd: identity.ipcFD)
+        self.payload = payload
     }
 
     /// Runs until drained or orphaned.
@@ -62,11 +65,11 @@ public struct WorkerRuntime: ~Copyable {
             pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
         ]
         while true {
-            if TerminationSignal.received { return .drained }
+            if TerminationSignal.received { return drain() }
             let timeout = nextHeartbeat.map { max(Int32(clamping: ($0 - .now()).millisecondsClamped), 0) } ?? -1
             let ready = poll(&pollSet, 2, timeout)
             if ready < 0 && errno != EINTR { return .failed("poll: \(String(cString: strerror(errno)))") }
-            if TerminationSignal.received { return .drained }
+            if TerminationSignal.received { return drain() }
             if pollSet[0].revents != 0 {
                 do {
                     switch try channel.read() {
@@ -96,17 +99,40 @@ public struct WorkerRuntime: ~Copyable {
         case .welcome(let welcome):
             apply(heartbeatIntervalMs: welcome.heartbeatIntervalMs)
             logLevel = welcome.logLevel
+            if !welcome.settings.isEmpty, let failure = configurePayload(welcome.settings) { return failure }
             try sendHeartbeat()
         case .config(let update):
             if let interval = update.heartbeatIntervalMs { apply(heartbeatIntervalMs: interval) }
+            if let settings = update.settings, let failure = configurePayload(settings) { return failure }
+        case .update(let update):
+            if let payload {
+                payload.receive(update)
+            } else {
+                try channel.write(UpdateAck(requestID: update.requestID, result: .invalid).frame())
+            }
         case .logLevel(let change):
             logLevel = change.level
             Self.say("botworker \(identity.botID): log level \(change.level)")
         case .drain:
-            // Nothing is in hand between frames: the work of a drain is done.
-            return .drained
+            return drain()
         }
         return nil
+    }
+
+    private func configurePayload(_ settings: [String: JSONValue]) -> Outcome? {
+        guard let payload else { return nil }
+        do {
+            try payload.configure(settings: settings, writer: channel.writer)
+            return nil
+        } catch {
+            return .failed(error.description)
+        }
+    }
+
+    /// Finishes the payload's work in hand; the protocol loop itself holds none between frames.
+    private func drain() -> Outcome {
+        payload?.drain()
+        return .drained
     }
 
     private mutating func apply(heartbeatIntervalMs: Int) {
@@ -116,7 +142,9 @@ public struct WorkerRuntime: ~Copyable {
 
     private mutating func sendHeartbeat() throws {
         let uptime = UInt64(max((MonotonicTime.now() - startedAt).millisecondsClamped, 0))
-        try channel.write(Heartbeat(uptimeMs: uptime, messages: messages, errors: errors).frame())
+        let heartbeat = Heartbeat(
+            uptimeMs: uptime, messages: payload?.messages ?? 0, errors: payload?.errors ?? 0, extra: payload?.heartbeatExtra ?? [])
+        try channel.write(heartbeat.frame())
         nextHeartbeat = Self.nextTick(after: .now(), every: heartbeatInterval, slot: Self.slot(for: identity.botID))
     }
 

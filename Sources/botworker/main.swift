@@ -1,3 +1,4 @@
+import BotEngine
 import BotmasterSystem
 import BotworkerKit
 import Glibc
@@ -11,7 +12,11 @@ guard let identity = WorkerRuntime.Identity.fromEnvironment(Environment.current(
     exit(2)
 }
 
-var runtime = WorkerRuntime(identity: identity)
+// The bot runtime starts when the master's welcome carries the bot's settings; a worker
+// without them only keeps the protocol.
+let bot = BotWorker(
+    botID: identity.botID, environment: Environment.current(), log: { WorkerRuntime.say("botworker \(identity.botID): \($0)") })
+var runtime = WorkerRuntime(identity: identity, payload: bot)
 let outcome = runtime.run()
 switch outcome {
 case .drained:

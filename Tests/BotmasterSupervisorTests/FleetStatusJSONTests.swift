@@ -22,7 +22,8 @@ import Testing
             workers: [
                 WorkerStatus(
                     id: "a", pid: 10, state: "running", restarts: 0, lastExit: nil, uptimeMs: 0, rssBytes: 13_000_000,
-                    messages: UInt64.max, errors: 9, lastHeartbeatMsAgo: -5, memoryLimitBytes: 157_286_400),
+                    messages: UInt64.max, errors: 9, lastHeartbeatMsAgo: -5, memoryLimitBytes: 157_286_400,
+                    bot: BotCounters(heartbeatExtra: [1, 2, 3, 4, 5, 6, 7, 2, 9, 10, 11, 3])),
                 WorkerStatus(
                     id: "b-é", pid: nil, state: "errored", restarts: 5, lastExit: "protocol error: \"x\\y\" é 🤖", uptimeMs: nil,
                     rssBytes: nil, messages: 0, errors: 0, lastHeartbeatMsAgo: nil, memoryLimitBytes: nil),

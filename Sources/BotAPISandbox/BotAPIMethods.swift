@@ -1,0 +1,92 @@
+import BotAPI
+import Hummingbird
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Dispatches one Bot API call to the sandbox, with injected faults applied first.
+enum BotAPIMethods {
+    static func call(_ method: String, bot: Int64, parameters: Data, sandbox: Sandbox) async -> Response {
+        if let fault = await sandbox.begin(method, bot: bot) {
+            if let latency = fault.latencyMs { try? await Task.sleep(for: .milliseconds(latency)) }
+            if let status = fault.status {
+                let description =
+                    status == 429 ? "Too Many Requests: retry after \(fault.retryAfter ?? 1)" : "Internal Server Error (injected)"
+                return SandboxServer.failure(
+                    Sandbox.Failure(code: status, description: description, retryAfter: status == 429 ? fault.retryAfter ?? 1 : nil))
+            }
+        }
+        switch method {
+        case "getMe":
+            return ok(await sandbox.getMe(bot: bot))
+        case "getUpdates":
+            return await respond(decode(GetUpdates.self, parameters)) { await sandbox.getUpdates(bot: bot, $0) }
+        case "sendMessage":
+            return await respond(decode(SendMessage.self, parameters)) { await sandbox.sendMessage(bot: bot, $0) }
+        case "forwardMessage", "copyMessage":
+            return await respond(decode(MessageTransfer.self, parameters)) { request in
+                let result = await sandbox.transfer(method, bot: bot, request)
+                return method == "copyMessage"
+                    ? result.map { AnyResult.id(MessageID(messageID: $0.messageID)) } : result.map { .message($0) }
+            }
+        case "setWebhook":
+            return await respond(decode(SetWebhook.self, parameters)) { await sandbox.setWebhook(bot: bot, $0) }
+        case "deleteWebhook":
+            return await respond(decode(DeleteWebhook.self, parameters)) { .success(await sandbox.deleteWebhook(bot: bot, $0)) }
+        default:
+            return SandboxServer.failure(Sandbox.Failure(code: 404, description: "Not Found: method \(method) is not in the sandbox"))
+        }
+    }
+
+    /// copyMessage answers with a MessageId, forwardMessage with a Message.
+    enum AnyResult: Codable, Sendable {
+        case message(Message)
+        case id(MessageID)
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .message(let message): try message.encode(to: encoder)
+            case .id(let id): try id.encode(to: encoder)
+            }
+        }
+
+        init(from decoder: any Decoder) throws { self = .message(try Message(from: decoder)) }
+    }
+
+    private static func decode<Value: Decodable>(_ type: Value.Type, _ data: Data) -> Result<Value, Sandbox.Failure> {
+        do {
+            return .success(try JSONDecoder().decode(type, from: data))
+        } catch {
+            return .failure(Sandbox.Failure(code: 400, description: "Bad Request: \(reason(error))"))
+        }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, _): "\(key.stringValue) is required"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            "wrong type of \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        default: "invalid JSON"
+        }
+    }
+
+    private static func respond<Request, Result: Codable & Sendable>(
+        _ request: Swift.Result<Request, Sandbox.Failure>, _ perform: (Request) async -> Swift.Result<Result, Sandbox.Failure>
+    ) async -> Response {
+        switch request {
+        case .failure(let failure): return SandboxServer.failure(failure)
+        case .success(let request):
+            switch await perform(request) {
+            case .success(let result): return ok(result)
+            case .failure(let failure): return SandboxServer.failure(failure)
+            }
+        }
+    }
+
+    private static func ok<Result: Codable & Sendable>(_ result: Result) -> Response {
+        SandboxServer.json(APIResponse(ok: true, result: result))
+    }
+}

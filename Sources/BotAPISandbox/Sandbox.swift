@@ -1,0 +1,229 @@
+import BotAPI
+
+/// The sandbox's state: every bot it has seen, keyed by the number in front of the token's
+/// colon, as Telegram does. All Bot API and test-control calls go through this actor.
+public actor Sandbox {
+    private var bots: [Int64: SandboxBot] = [:]
+    private var pollWaiters: [Int64: (ticket: Int, continuation: CheckedContinuation<PollWake, Never>)] = [:]
+    private var deliveryWaiters: [Int64: CheckedContinuation<Void, Never>] = [:]
+    private var nextTicket = 0
+    private let clock: @Sendable () -> Int64
+    private let deliver: @Sendable (Update, SetWebhook) async -> Bool
+
+    enum PollWake { case update, timeout, conflict }
+
+    /// A Bot API failure: the status, description and optional `retry_after`.
+    public struct Failure: Error, Sendable, Equatable {
+        public var code: Int
+        public var description: String
+        public var retryAfter: Int?
+    }
+
+    /// - Parameters:
+    ///   - clock: milliseconds since the Unix epoch, for message dates and records.
+    ///   - deliver: posts one update to a webhook; `true` when it answered 2xx.
+    public init(clock: @escaping @Sendable () -> Int64, deliver: @escaping @Sendable (Update, SetWebhook) async -> Bool) {
+        self.clock = clock
+        self.deliver = deliver
+    }
+
+    func bot(_ id: Int64) -> SandboxBot {
+        bots[id] ?? SandboxBot(id: id)
+    }
+
+    private func update(_ id: Int64, _ change: (inout SandboxBot) -> Void) {
+        var bot = bots[id] ?? SandboxBot(id: id)
+        change(&bot)
+        bots[id] = bot
+    }
+
+    /// Counts a call and returns the fault to inject for it, if any.
+    func begin(_ method: String, bot id: Int64) -> SandboxFault? {
+        var fault: SandboxFault?
+        update(id) { bot in
+            bot.calls[method, default: 0] += 1
+            fault = bot.takeFault(for: method)
+        }
+        return fault
+    }
+
+    // MARK: Bot API methods
+
+    func getMe(bot id: Int64) -> User { bot(id).me }
+
+    func getUpdates(bot id: Int64, _ request: GetUpdates) async -> Result<[Update], Failure> {
+        guard bot(id).webhook == nil else {
+            return .failure(
+                Failure(
+                    code: 409,
+                    description:
+                        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"))
+        }
+        if let previous = pollWaiters.removeValue(forKey: id) { previous.continuation.resume(returning: .conflict) }
+        let limit = min(max(request.limit ?? 100, 1), 100)
+        if let offset = request.offset { update(id) { $0.confirm(below: offset) } }
+        let available = { (bot: SandboxBot) in Array(bot.pending.filter { $0.updateID >= (request.offset ?? Int64.min) }.prefix(limit)) }
+        let now = available(bot(id))
+        let timeout = max(request.timeout ?? 0, 0)
+        guard now.isEmpty, timeout > 0 else { return .success(now) }
+        nextTicket += 1
+        let ticket = nextTicket
+        let wake = await withCheckedContinuation { continuation in
+            pollWaiters[id] = (ticket, continuation)
+            Task {
+                try? await Task.sleep(for: .seconds(timeout))
+                self.expirePoll(bot: id, ticket: ticket)
+            }
+        }
+        if wake == .conflict {
+            return .failure(
+                Failure(
+                    code: 409,
+                    description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"))
+        }
+        guard bot(id).webhook == nil else { return .failure(Failure(code: 409, description: "Conflict: a webhook was set")) }
+        return .success(available(bot(id)))
+    }
+
+    private func expirePoll(bot id: Int64, ticket: Int) {
+        guard let waiter = pollWaiters[id], waiter.ticket == ticket else { return }
+        pollWaiters[id] = nil
+        waiter.continuation.resume(returning: .timeout)
+    }
+
+    func sendMessage(bot id: Int64, _ request: SendMessage) -> Result<Message, Failure> {
+        guard !request.text.isEmpty else { return .failure(Failure(code: 400, description: "Bad Request: message text is empty")) }
+        guard request.text.count <= 4096 else { return .failure(Failure(code: 400, description: "Bad Request: message is too long")) }
+        var message: Message!
+        update(id) { bot in
+            let messageID = bot.newMessageID(in: request.chatID)
+            let replied = request.replyParameters.flatMap { bot.messages[.init(chat: request.chatID, message: $0.messageID)] }
+            message = Message(
+                messageID: messageID, date: clock() / 1000, chat: SandboxBot.chat(request.chatID), from: bot.me, text: request.text,
+                replyToMessage: replied.map { RepliedMessage(messageID: $0.messageID, chat: $0.chat, text: $0.text) })
+            bot.record("sendMessage", message: message, replyTo: request.replyParameters?.messageID, atMs: clock())
+        }
+        return .success(message)
+    }
+
+    func transfer(_ method: String, bot id: Int64, _ request: MessageTransfer) -> Result<Message, Failure> {
+        guard let original = bot(id).messages[.init(chat: request.fromChatID, message: request.messageID)] else {
+            return .failure(
+                Failure(code: 400, description: "Bad Request: message to \(method == "forwardMessage" ? "forward" : "copy") not found"))
+        }
+        var message: Message!
+        update(id) { bot in
+            let messageID = bot.newMessageID(in: request.chatID)
+            message = Message(
+                messageID: messageID, date: clock() / 1000, chat: SandboxBot.chat(request.chatID),
+                from: method == "forwardMessage" ? original.from : bot.me, text: original.text)
+            bot.record(method, message: message, fromChatID: request.fromChatID, atMs: clock())
+        }
+        return .success(message)
+    }
+
+    func setWebhook(bot id: Int64, _ request: SetWebhook) -> Result<Bool, Failure> {
+        guard request.url.hasPrefix("https://") || request.url.hasPrefix("http://") else {
+            return .failure(Failure(code: 400, description: "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"))
+        }
+        if let poll = pollWaiters.removeValue(forKey: id) { poll.continuation.resume(returning: .conflict) }
+        let starts = bot(id).webhook == nil
+        update(id) { bot in
+            bot.webhook = request
+            if request.dropPendingUpdates == true { bot.pending.removeAll() }
+        }
+        deliveryWaiters.removeValue(forKey: id)?.resume()
+        if starts { Task { await self.runDelivery(bot: id) } }
+        return .success(true)
+    }
+
+    func deleteWebhook(bot id: Int64, _ request: DeleteWebhook) -> Bool {
+        update(id) { bot in
+            bot.webhook = nil
+            if request.dropPendingUpdates == true { bot.pending.removeAll() }
+        }
+        deliveryWaiters.removeValue(forKey: id)?.resume()
+        return true
+    }
+
+    // MARK: Webhook delivery
+
+    /// Delivers the bot's updates one at a time, oldest first, until its webhook is removed; a
+    /// failed delivery is repeated with backoff, as Telegram does.
+    private func runDelivery(bot id: Int64) async {
+        var backoff = Duration.milliseconds(100)
+        while let (update, webhook) = await nextDelivery(bot: id) {
+            if await deliver(update, webhook) {
+                delivered(bot: id, updateID: update.updateID)
+                backoff = .milliseconds(100)
+            } else {
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// The oldest pending update and where to send it; waits while there is none; `nil` once the
+    /// webhook is removed.
+    func nextDelivery(bot id: Int64) async -> (Update, SetWebhook)? {
+        while true {
+            let current = bot(id)
+            guard let webhook = current.webhook else { return nil }
+            if let first = current.pending.first { return (first, webhook) }
+            await withCheckedContinuation { continuation in deliveryWaiters[id] = continuation }
+        }
+    }
+
+    func delivered(bot id: Int64, updateID: Int64) {
+        update(id) { bot in bot.pending.removeAll { $0.updateID == updateID } }
+    }
+
+    // MARK: Test controls
+
+    /// Makes a user send `injected` to the bot; returns the update it becomes.
+    public func inject(bot id: Int64, _ injected: InjectedMessage) -> Update {
+        var result: Update!
+        update(id) { bot in
+            let messageID = bot.newMessageID(in: injected.chatID)
+            let userID = injected.userID ?? injected.chatID
+            let replied = injected.replyToMessageID.flatMap { bot.messages[.init(chat: injected.chatID, message: $0)] }
+            let message = Message(
+                messageID: messageID, date: clock() / 1000, chat: SandboxBot.chat(injected.chatID),
+                from: User(id: userID, isBot: false, firstName: injected.firstName ?? "User \(userID)"), text: injected.text,
+                replyToMessage: replied.map { RepliedMessage(messageID: $0.messageID, chat: $0.chat, text: $0.text) })
+            result = Update(updateID: bot.nextUpdateID, message: message)
+            bot.enqueue(result)
+        }
+        wake(bot: id)
+        return result
+    }
+
+    /// Queues an update exactly as given (a duplicate, an unusual kind).
+    public func injectRaw(bot id: Int64, _ raw: Update) {
+        update(id) { $0.enqueue(raw) }
+        wake(bot: id)
+    }
+
+    private func wake(bot id: Int64) {
+        pollWaiters.removeValue(forKey: id)?.continuation.resume(returning: .update)
+        deliveryWaiters.removeValue(forKey: id)?.resume()
+    }
+
+    public func sent(bot id: Int64, chat: Int64?, after sequence: Int) -> [SentRecord] {
+        bot(id).sent.filter { $0.sequence > sequence && (chat == nil || $0.chatID == chat) }
+    }
+
+    public func addFault(bot id: Int64, _ fault: SandboxFault) {
+        update(id) { $0.faults.append(fault) }
+    }
+
+    public func summary(bot id: Int64) -> SandboxBotSummary { bot(id).summary }
+
+    public func summaries() -> [SandboxBotSummary] { bots.keys.sorted().map { bots[$0]!.summary } }
+
+    /// Forgets a bot entirely.
+    public func reset(bot id: Int64) {
+        bots[id] = nil
+        wake(bot: id)
+    }
+}

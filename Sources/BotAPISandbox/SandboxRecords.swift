@@ -1,0 +1,71 @@
+import BotAPI
+
+/// What a bot did through the sandbox's Bot API, for tests and for people trying a fleet.
+public struct SentRecord: Codable, Sendable, Equatable {
+    /// Order of the call among this bot's sends, from 1.
+    public var sequence: Int
+    /// `sendMessage`, `forwardMessage` or `copyMessage`.
+    public var method: String
+    public var chatID: Int64
+    public var messageID: Int64
+    public var text: String?
+    public var fromChatID: Int64?
+    public var replyToMessageID: Int64?
+    /// Milliseconds since the Unix epoch.
+    public var atMs: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case sequence, method, text
+        case chatID = "chat_id", messageID = "message_id", fromChatID = "from_chat_id"
+        case replyToMessageID = "reply_to_message_id", atMs = "at_ms"
+    }
+}
+
+/// A failure or delay the sandbox injects into its next Bot API answers.
+public struct SandboxFault: Codable, Sendable, Equatable {
+    /// Only calls of this method; `nil` for any method except `getUpdates`.
+    public var method: String?
+    /// The HTTP status and `error_code` to answer with (429, 500, 502, …); `nil` for a delay only.
+    public var status: Int?
+    /// For 429: `parameters.retry_after` in seconds.
+    public var retryAfter: Int?
+    /// Delay before answering, in milliseconds.
+    public var latencyMs: Int?
+    /// How many calls it applies to.
+    public var count: Int
+
+    enum CodingKeys: String, CodingKey {
+        case method, status, count
+        case retryAfter = "retry_after", latencyMs = "latency_ms"
+    }
+}
+
+/// A user message to inject (`POST /sandbox/bots/<bot id>/messages`).
+public struct InjectedMessage: Codable, Sendable {
+    public var chatID: Int64
+    public var text: String
+    /// Defaults to the chat id (a private chat).
+    public var userID: Int64?
+    public var firstName: String?
+    public var replyToMessageID: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case text
+        case chatID = "chat_id", userID = "user_id", firstName = "first_name", replyToMessageID = "reply_to_message_id"
+    }
+}
+
+/// Per-bot counters (`GET /sandbox/bots/<bot id>`).
+public struct SandboxBotSummary: Codable, Sendable, Equatable {
+    public var botID: Int64
+    public var pendingUpdates: Int
+    public var sentTotal: Int
+    public var webhookURL: String?
+    /// Calls per Bot API method.
+    public var calls: [String: Int]
+
+    enum CodingKeys: String, CodingKey {
+        case calls
+        case botID = "bot_id", pendingUpdates = "pending_updates", sentTotal = "sent_total", webhookURL = "webhook_url"
+    }
+}

@@ -1,0 +1,145 @@
+import AsyncHTTPClient
+import BotAPI
+import Hummingbird
+import Logging
+import NIOCore
+import NIOFoundationCompat
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// The sandbox's HTTP face: the Bot API at `/bot<token>/<method>` and test controls under
+/// `/sandbox/`.
+public enum SandboxServer {
+    /// The routes.
+    public static func router(sandbox: Sandbox) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        let api: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+            let tokenSegment = try context.parameters.require("token")
+            let method = try context.parameters.require("method")
+            guard let botID = botID(fromPathSegment: tokenSegment) else {
+                return failure(Sandbox.Failure(code: 401, description: "Unauthorized"))
+            }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let parameters = body.readableBytes > 0 ? Data(buffer: body) : queryJSON(request.uri.queryParameters)
+            return await BotAPIMethods.call(method, bot: botID, parameters: parameters, sandbox: sandbox)
+        }
+        router.get("/:token/:method", use: api)
+        router.post("/:token/:method", use: api)
+
+        router.get("/sandbox/bots") { _, _ in json(await sandbox.summaries()) }
+        router.get("/sandbox/bots/:bot") { _, context in
+            json(await sandbox.summary(bot: try context.parameters.require("bot", as: Int64.self)))
+        }
+        router.delete("/sandbox/bots/:bot") { _, context in
+            await sandbox.reset(bot: try context.parameters.require("bot", as: Int64.self))
+            return json(["ok": true])
+        }
+        router.post("/sandbox/bots/:bot/messages") { request, context in
+            let bot = try context.parameters.require("bot", as: Int64.self)
+            guard let message = try await decode(InjectedMessage.self, from: request) else {
+                return badRequest("expected {\"chat_id\": <int>, \"text\": \"…\"} with optional user_id, first_name, reply_to_message_id")
+            }
+            return json(await sandbox.inject(bot: bot, message))
+        }
+        router.post("/sandbox/bots/:bot/updates") { request, context in
+            let bot = try context.parameters.require("bot", as: Int64.self)
+            guard let update = try await decode(Update.self, from: request) else { return badRequest("expected a Bot API Update object") }
+            await sandbox.injectRaw(bot: bot, update)
+            return json(update)
+        }
+        router.get("/sandbox/bots/:bot/sent") { request, context in
+            let bot = try context.parameters.require("bot", as: Int64.self)
+            let chat = request.uri.queryParameters.get("chat_id", as: Int64.self)
+            let after = request.uri.queryParameters.get("after", as: Int.self) ?? 0
+            return json(await sandbox.sent(bot: bot, chat: chat, after: after))
+        }
+        router.post("/sandbox/bots/:bot/faults") { request, context in
+            let bot = try context.parameters.require("bot", as: Int64.self)
+            guard let fault = try await decode(SandboxFault.self, from: request), fault.count > 0 else {
+                return badRequest(
+                    "expected {\"status\": 429, \"retry_after\": 2, \"count\": 1} or {\"latency_ms\": 50, \"count\": 10}, optionally with \"method\""
+                )
+            }
+            await sandbox.addFault(bot: bot, fault)
+            return json(["ok": true])
+        }
+        return router
+    }
+
+    /// `bot123456:ABC…` → 123456; `nil` for anything else.
+    static func botID(fromPathSegment segment: String) -> Int64? {
+        guard segment.hasPrefix("bot"), let colon = segment.firstIndex(of: ":") else { return nil }
+        let secret = segment[segment.index(after: colon)...]
+        guard !secret.isEmpty else { return nil }
+        return Int64(segment[segment.index(segment.startIndex, offsetBy: 3)..<colon])
+    }
+
+    /// Query parameters as a JSON object, numbers and booleans unquoted, so that
+    /// `GET /bot<token>/getUpdates?offset=5` works as it does on Telegram.
+    static func queryJSON(_ parameters: Parameters) -> Data {
+        var fields: [String] = []
+        for (key, value) in parameters {
+            let text = String(value)
+            let literal = Int64(text) != nil || text == "true" || text == "false" ? text : "\"\(jsonEscaped(text))\""
+            fields.append("\"\(jsonEscaped(String(key)))\":\(literal)")
+        }
+        return Data("{\(fields.joined(separator: ","))}".utf8)
+    }
+
+    private static func jsonEscaped(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case _ where scalar.value < 0x20:
+                result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, from request: Request) async throws -> Value? {
+        let body = try await request.body.collect(upTo: 1 << 20)
+        return try? JSONDecoder().decode(type, from: body)
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let bytes = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(data: bytes)))
+    }
+
+    static func badRequest(_ message: String) -> Response {
+        json(["error": message], status: .badRequest)
+    }
+
+    static func failure(_ failure: Sandbox.Failure) -> Response {
+        let body = APIResponse<Bool>(
+            ok: false, errorCode: failure.code, description: failure.description,
+            parameters: failure.retryAfter.map { ResponseParameters(retryAfter: $0) })
+        return json(body, status: HTTPResponse.Status(code: failure.code))
+    }
+
+    /// Posts an update to a webhook with the secret header; `true` on a 2xx answer.
+    public static func deliverer(http: HTTPClient) -> @Sendable (Update, SetWebhook) async -> Bool {
+        { update, webhook in
+            var request = HTTPClientRequest(url: webhook.url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            if let secret = webhook.secretToken { request.headers.add(name: "X-Telegram-Bot-Api-Secret-Token", value: secret) }
+            guard let body = try? JSONEncoder().encode(update) else { return false }
+            request.body = .bytes(ByteBuffer(data: body))
+            guard let response = try? await http.execute(request, timeout: .seconds(10)) else { return false }
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            return response.status.code / 100 == 2
+        }
+    }
+}

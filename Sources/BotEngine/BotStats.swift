@@ -1,0 +1,48 @@
+import Synchronization
+
+/// The bot runtime's counters, written by the pipeline and read by the heartbeat (another
+/// thread), hence atomics. Their order in the heartbeat is ``heartbeatCounters``.
+public final class BotStats: Sendable {
+    /// Where updates come from right now, as the heartbeat reports it.
+    public enum Source: UInt64, Sendable {
+        case starting = 0
+        case polling = 1
+        case webhook = 2
+        /// Webhook mode whose setWebhook failed, polling instead (`AUTO_SWITCH_MODE=true`).
+        case pollingAfterWebhookFailed = 3
+        /// getUpdates answers 409: another poller or a webhook is using this token.
+        case conflict = 4
+        /// setWebhook failed and falling back to polling is off.
+        case webhookFailed = 5
+    }
+
+    public let received = Atomic<UInt64>(0)
+    public let duplicates = Atomic<UInt64>(0)
+    public let batches = Atomic<UInt64>(0)
+    public let jobsSucceeded = Atomic<UInt64>(0)
+    public let jobFailures = Atomic<UInt64>(0)
+    public let deadLettered = Atomic<UInt64>(0)
+    public let rateLimited = Atomic<UInt64>(0)
+    public let breakerState = Atomic<UInt64>(0)
+    public let handoffs = Atomic<UInt64>(0)
+    public let inFlight = Atomic<UInt64>(0)
+    public let pollConflicts = Atomic<UInt64>(0)
+    public let source = Atomic<UInt64>(Source.starting.rawValue)
+
+    public init() {}
+
+    static func add(_ counter: borrowing Atomic<UInt64>, _ value: UInt64 = 1) {
+        counter.wrappingAdd(value, ordering: .relaxed)
+    }
+
+    /// Every counter, in the order the heartbeat carries them after its three fixed fields
+    /// (documented in `Sources/BotmasterIPC/README.md`).
+    public var heartbeatCounters: [UInt64] {
+        [
+            received.load(ordering: .relaxed), duplicates.load(ordering: .relaxed), batches.load(ordering: .relaxed),
+            jobsSucceeded.load(ordering: .relaxed), jobFailures.load(ordering: .relaxed), deadLettered.load(ordering: .relaxed),
+            rateLimited.load(ordering: .relaxed), breakerState.load(ordering: .relaxed), handoffs.load(ordering: .relaxed),
+            inFlight.load(ordering: .relaxed), pollConflicts.load(ordering: .relaxed), source.load(ordering: .relaxed),
+        ]
+    }
+}

@@ -1,0 +1,52 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOFoundationCompat
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// POSTs the ``HandlerRequest`` as JSON to a backend and reads a ``HandlerReply`` from its JSON
+/// answer. A non-2xx status, a timeout or an answer that is not a JSON object fails the job.
+public struct HTTPHandler: BatchHandler {
+    let http: HTTPClient
+    let url: String
+    let timeout: Duration
+
+    public init(http: HTTPClient, url: String, timeout: Duration) {
+        self.http = http
+        self.url = url
+        self.timeout = timeout
+    }
+
+    public func handle(_ request: HandlerRequest) async throws(HandlerFailure) -> HandlerReply {
+        var call = HTTPClientRequest(url: url)
+        call.method = .POST
+        call.headers.add(name: "Content-Type", value: "application/json")
+        call.headers.add(name: "User-Agent", value: "botworker")
+        guard let body = try? JSONEncoder().encode(request) else { throw HandlerFailure("cannot encode the request") }
+        call.body = .bytes(ByteBuffer(data: body))
+        let status: UInt
+        let answer: ByteBuffer
+        do {
+            let response = try await http.execute(call, timeout: TimeAmount(timeout))
+            status = response.status.code
+            answer = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            throw HandlerFailure("backend unreachable: \(type(of: error)) \(Self.shortReason(error))")
+        }
+        guard status / 100 == 2 else { throw HandlerFailure("backend answered HTTP \(status)") }
+        guard answer.readableBytes > 0 else { return HandlerReply(reply: nil) }
+        guard let reply = try? JSONDecoder().decode(HandlerReply.self, from: answer) else {
+            throw HandlerFailure("backend answer is not a JSON object with \"reply\" and \"handoff\"")
+        }
+        return reply
+    }
+
+    /// AsyncHTTPClient's errors describe themselves without the body.
+    static func shortReason(_ error: any Error) -> String {
+        String(describing: error).prefix(200).description
+    }
+}

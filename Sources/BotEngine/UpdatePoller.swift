@@ -1,0 +1,66 @@
+import BotAPI
+import BotmasterSystem
+
+/// Long polling with `getUpdates`, confirming only finished updates.
+///
+/// With nothing in flight it long-polls (25 s) with one past the last update seen. While
+/// updates are in flight the offset stays at the oldest unfinished one, so Telegram keeps
+/// returning those: the poller then re-reads without waiting (at most every 250 ms, or as soon
+/// as a job finishes, never more than every 50 ms), feeds only the new updates on, and the
+/// engine recognises the re-reads. A crash therefore costs re-reading, never losing.
+struct UpdatePoller: Sendable {
+    let engine: BotEngine
+    let client: BotAPIClient
+    let stats: BotStats
+    let log: @Sendable (String) -> Void
+    let source: BotStats.Source
+
+    static let longPollSeconds = 25
+
+    func run() async {
+        var failures = 0
+        var lastPoll = MonotonicTime(nanoseconds: 0)
+        var reportedConflict = false
+        while !Task.isCancelled {
+            let offset = await engine.pollOffset
+            let busy = stats.inFlight.load(ordering: .relaxed) > 0
+            let sinceLast = MonotonicTime.now() - lastPoll
+            if busy && sinceLast < .milliseconds(50) { try? await Task.sleep(for: .milliseconds(50) - sinceLast) }
+            lastPoll = .now()
+            do {
+                let updates = try await client.getUpdates(offset: offset, timeout: busy ? 0 : Self.longPollSeconds)
+                if failures > 0 || reportedConflict { log("polling again after \(failures) failed getUpdates calls") }
+                failures = 0
+                reportedConflict = false
+                stats.source.store(source.rawValue, ordering: .relaxed)
+                var fresh = 0
+                for update in updates where await engine.accept(update) != .duplicate { fresh += 1 }
+                if fresh == 0 && busy { await engine.waitForProgress(limit: .milliseconds(250)) }
+            } catch {
+                if Task.isCancelled { break }
+                failures += 1
+                if error.isConflict {
+                    BotStats.add(stats.pollConflicts)
+                    stats.source.store(BotStats.Source.conflict.rawValue, ordering: .relaxed)
+                    if !reportedConflict {
+                        log("getUpdates answered 409: another poller or a webhook is using this token; backing off")
+                        reportedConflict = true
+                    }
+                } else if failures == 1 || failures.isMultiple(of: 20) {
+                    log("getUpdates failed (\(failures) in a row): \(error)")
+                }
+                try? await Task.sleep(for: Self.backoff(afterFailures: failures))
+            }
+        }
+    }
+
+    /// Confirms what finished before the process exits, so the next one does not answer it again.
+    func confirmFinished() async {
+        guard let offset = await engine.pollOffset else { return }
+        _ = try? await client.getUpdates(offset: offset, limit: 1, timeout: 0)
+    }
+
+    static func backoff(afterFailures failures: Int) -> Duration {
+        .milliseconds(min(500 << min(failures - 1, 6), 30_000))
+    }
+}

@@ -1,0 +1,73 @@
+/// The master's webhook endpoint, from the environment: `WEBHOOK_BIND`, `WEBHOOK_PORT`,
+/// `WEBHOOK_SECRET`, `WEBHOOK_SSL_CERT`, `WEBHOOK_SSL_KEY`, `WEBHOOK_ALLOWED_NETWORKS`,
+/// `WEBHOOK_MAX_BODY`. The endpoint runs when `WEBHOOK_SECRET` is set.
+public struct WebhookSettings: Sendable, Equatable {
+    /// Address to listen on (Telegram must reach it: all interfaces by default).
+    public var bind = "0.0.0.0"
+    public var port = 8443
+    /// Compared with `X-Telegram-Bot-Api-Secret-Token` on every request.
+    public var secret: String?
+    /// PEM certificate chain and key; both set means TLS.
+    public var certificatePath: String?
+    public var privateKeyPath: String?
+    /// Source networks allowed to post (CIDR); empty allows every source.
+    public var allowedNetworks: [String] = []
+    /// Largest accepted body.
+    public var maximumBodyBytes = 256 * 1024
+
+    public init() {}
+
+    /// Whether the endpoint runs.
+    public var isEnabled: Bool { secret != nil }
+
+    /// Telegram's delivery networks, as its documentation lists them: the example allowlist.
+    public static let telegramNetworks = ["149.154.160.0/20", "91.108.4.0/22"]
+
+    static func from(environment: [String: String], problem: (String, String) -> Void) -> WebhookSettings {
+        var settings = WebhookSettings()
+        if let bind = environment["WEBHOOK_BIND"], !bind.isEmpty { settings.bind = bind }
+        if let text = environment["WEBHOOK_PORT"] {
+            if let port = Int(text), (0...65535).contains(port) {
+                settings.port = port
+            } else {
+                problem("WEBHOOK_PORT", "\"\(text)\" is not a port (0 to 65535)")
+            }
+        }
+        if let secret = environment["WEBHOOK_SECRET"], !secret.isEmpty {
+            // Telegram allows 1-256 of A-Z a-z 0-9 _ - in a secret token.
+            let allowed =
+                secret.utf8.count <= 256
+                && secret.utf8.allSatisfy { byte in
+                    (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte) || byte == 0x5f
+                        || byte == 0x2d
+                }
+            if allowed {
+                settings.secret = secret
+            } else {
+                problem("WEBHOOK_SECRET", "must be 1 to 256 of A-Z a-z 0-9 _ - (Telegram's rule)")
+            }
+        }
+        settings.certificatePath = environment["WEBHOOK_SSL_CERT"].flatMap { $0.isEmpty ? nil : $0 }
+        settings.privateKeyPath = environment["WEBHOOK_SSL_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        if (settings.certificatePath == nil) != (settings.privateKeyPath == nil) {
+            problem(
+                settings.certificatePath == nil ? "WEBHOOK_SSL_CERT" : "WEBHOOK_SSL_KEY",
+                "TLS needs both WEBHOOK_SSL_CERT and WEBHOOK_SSL_KEY")
+        }
+        if let text = environment["WEBHOOK_ALLOWED_NETWORKS"], !text.isEmpty {
+            let networks = text.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+            for network in networks where NetworkAllowlist.Network(cidr: network) == nil {
+                problem("WEBHOOK_ALLOWED_NETWORKS", "\"\(network)\" is not a network such as 149.154.160.0/20 or 2001:db8::/32")
+            }
+            settings.allowedNetworks = networks
+        }
+        if let text = environment["WEBHOOK_MAX_BODY"] {
+            if let bytes = ByteSizeText.parse(text), bytes >= 1024, bytes <= 1_000_000 {
+                settings.maximumBodyBytes = Int(bytes)
+            } else {
+                problem("WEBHOOK_MAX_BODY", "\"\(text)\" is not a size from 1KB to 1000KB")
+            }
+        }
+        return settings
+    }
+}

@@ -1,0 +1,69 @@
+/// A bot runtime's counters in the status document, from its last heartbeat.
+public struct BotCounters: Codable, Sendable, Equatable {
+    public var received: UInt64
+    public var duplicates: UInt64
+    public var batches: UInt64
+    public var jobsOK: UInt64
+    /// Failed job attempts (each retry counts).
+    public var jobFailures: UInt64
+    public var deadLettered: UInt64
+    /// 429 answers obeyed.
+    public var rateLimited: UInt64
+    /// `closed`, `open` or `half_open`.
+    public var breaker: String
+    /// Chats handed to an operator now.
+    public var handoffs: UInt64
+    /// Updates received and not yet answered.
+    public var inFlight: UInt64
+    /// getUpdates answers of 409 (another poller or a webhook uses the token).
+    public var pollConflicts: UInt64
+    /// `starting`, `polling`, `webhook`, `polling_after_webhook_failed`, `conflict` or `webhook_failed`.
+    public var source: String
+
+    public init(
+        received: UInt64, duplicates: UInt64, batches: UInt64, jobsOK: UInt64, jobFailures: UInt64, deadLettered: UInt64,
+        rateLimited: UInt64, breaker: String, handoffs: UInt64, inFlight: UInt64, pollConflicts: UInt64, source: String
+    ) {
+        self.received = received
+        self.duplicates = duplicates
+        self.batches = batches
+        self.jobsOK = jobsOK
+        self.jobFailures = jobFailures
+        self.deadLettered = deadLettered
+        self.rateLimited = rateLimited
+        self.breaker = breaker
+        self.handoffs = handoffs
+        self.inFlight = inFlight
+        self.pollConflicts = pollConflicts
+        self.source = source
+    }
+
+    /// Reads the counters a bot worker appends to its heartbeat, in the order the protocol
+    /// documents; `nil` for a worker that appends none.
+    public init?(heartbeatExtra values: [UInt64]) {
+        guard values.count >= 12 else { return nil }
+        let breakers = ["closed", "open", "half_open"]
+        let sources = ["starting", "polling", "webhook", "polling_after_webhook_failed", "conflict", "webhook_failed"]
+        self.init(
+            received: values[0], duplicates: values[1], batches: values[2], jobsOK: values[3], jobFailures: values[4],
+            deadLettered: values[5], rateLimited: values[6], breaker: values[7] < 3 ? breakers[Int(values[7])] : "unknown",
+            handoffs: values[8], inFlight: values[9], pollConflicts: values[10],
+            source: values[11] < 6 ? sources[Int(values[11])] : "unknown")
+    }
+
+    /// A sentence for people when the source is in trouble, else `nil`.
+    public var sourceProblem: String? {
+        switch source {
+        case "conflict": "getUpdates answers 409: another poller or a webhook is using this token"
+        case "webhook_failed": "setWebhook fails; updates are not arriving"
+        case "polling_after_webhook_failed": "setWebhook failed; polling instead (AUTO_SWITCH_MODE)"
+        default: nil
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case received, duplicates, batches, breaker, handoffs, source
+        case jobsOK = "jobs_ok", jobFailures = "job_failures", deadLettered = "dead_lettered", rateLimited = "rate_limited"
+        case inFlight = "in_flight", pollConflicts = "poll_conflicts"
+    }
+}

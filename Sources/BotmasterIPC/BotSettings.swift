@@ -1,0 +1,183 @@
+/// A bot's runtime settings as they travel from master to worker: in the welcome's and the
+/// config frame's `settings` object. Durations are whole milliseconds. The token itself never
+/// travels here, only where to read it (`token_env` or `token_file`).
+public struct BotSettings: Codable, Sendable, Equatable {
+    /// Where updates come from.
+    public enum Mode: String, Codable, Sendable, Equatable {
+        case polling, webhook
+    }
+
+    /// Name of the environment variable that holds the token.
+    public var tokenEnv: String?
+    /// Path of a file whose first line is the token.
+    public var tokenFile: String?
+    public var mode: Mode
+    /// Base URL of the Bot API (`https://api.telegram.org`, or a sandbox).
+    public var apiBase: String
+    public var batch: Batch
+    public var dedup: Dedup
+    public var rate: Rate
+    public var handler: Handler
+    public var retry: Retry
+    public var handoff: Handoff
+
+    public init(
+        tokenEnv: String? = nil, tokenFile: String? = nil, mode: Mode = .polling, apiBase: String = BotSettings.telegramAPIBase,
+        batch: Batch = Batch(), dedup: Dedup = Dedup(), rate: Rate = Rate(), handler: Handler = Handler(),
+        retry: Retry = Retry(), handoff: Handoff = Handoff()
+    ) {
+        self.tokenEnv = tokenEnv
+        self.tokenFile = tokenFile
+        self.mode = mode
+        self.apiBase = apiBase
+        self.batch = batch
+        self.dedup = dedup
+        self.rate = rate
+        self.handler = handler
+        self.retry = retry
+        self.handoff = handoff
+    }
+
+    /// The public Telegram Bot API.
+    public static let telegramAPIBase = "https://api.telegram.org"
+
+    /// Rapid-fire batching: flush a chat's messages when it was quiet for `quietMs`, at
+    /// `maxMessages`, or when the first message is `maxWaitMs` old.
+    public struct Batch: Codable, Sendable, Equatable {
+        public var quietMs: Int
+        public var maxMessages: Int
+        public var maxWaitMs: Int
+
+        public init(quietMs: Int = 5000, maxMessages: Int = 10, maxWaitMs: Int = 15000) {
+            self.quietMs = quietMs
+            self.maxMessages = maxMessages
+            self.maxWaitMs = maxWaitMs
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case quietMs = "quiet_ms", maxMessages = "max_messages", maxWaitMs = "max_wait_ms"
+        }
+    }
+
+    /// Duplicate suppression window and its memory bound.
+    public struct Dedup: Codable, Sendable, Equatable {
+        public var windowMs: Int
+        public var maxEntries: Int
+
+        public init(windowMs: Int = 30000, maxEntries: Int = 10000) {
+            self.windowMs = windowMs
+            self.maxEntries = maxEntries
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case windowMs = "window_ms", maxEntries = "max_entries"
+        }
+    }
+
+    /// Outgoing message rates.
+    public struct Rate: Codable, Sendable, Equatable {
+        public var perSecond: Double
+        public var perChatPerSecond: Double
+
+        public init(perSecond: Double = 30, perChatPerSecond: Double = 1) {
+            self.perSecond = perSecond
+            self.perChatPerSecond = perChatPerSecond
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case perSecond = "per_second", perChatPerSecond = "per_chat_per_second"
+        }
+    }
+
+    /// What turns a batch into a reply.
+    public struct Handler: Codable, Sendable, Equatable {
+        public enum Kind: String, Codable, Sendable, Equatable {
+            case echo, http, command
+        }
+
+        public var kind: Kind
+        /// The backend for `http`.
+        public var url: String?
+        /// How long an `http` or `command` handler may take.
+        public var timeoutMs: Int
+        /// The program for `command`.
+        public var argv: [String]?
+        /// Chats handled in parallel.
+        public var concurrency: Int
+
+        public init(kind: Kind = .echo, url: String? = nil, timeoutMs: Int = 10000, argv: [String]? = nil, concurrency: Int = 20) {
+            self.kind = kind
+            self.url = url
+            self.timeoutMs = timeoutMs
+            self.argv = argv
+            self.concurrency = concurrency
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case kind, url, argv, concurrency
+            case timeoutMs = "timeout_ms"
+        }
+    }
+
+    /// Retries of a failed job.
+    public struct Retry: Codable, Sendable, Equatable {
+        public var maxAttempts: Int
+        public var baseDelayMs: Int
+        public var maxDelayMs: Int
+
+        public init(maxAttempts: Int = 3, baseDelayMs: Int = 500, maxDelayMs: Int = 30000) {
+            self.maxAttempts = maxAttempts
+            self.baseDelayMs = baseDelayMs
+            self.maxDelayMs = maxDelayMs
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case maxAttempts = "max_attempts", baseDelayMs = "base_delay_ms", maxDelayMs = "max_delay_ms"
+        }
+    }
+
+    /// Handing a chat to a human operator.
+    public struct Handoff: Codable, Sendable, Equatable {
+        /// Where the user's messages go while the chat is handed off; `nil` disables handoff.
+        public var operatorChatID: Int64?
+        public var startCommand: String
+        public var stopCommand: String
+
+        public init(operatorChatID: Int64? = nil, startCommand: String = "/operator", stopCommand: String = "/release") {
+            self.operatorChatID = operatorChatID
+            self.startCommand = startCommand
+            self.stopCommand = stopCommand
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case operatorChatID = "operator_chat_id", startCommand = "start_command", stopCommand = "stop_command"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tokenEnv = "token_env", tokenFile = "token_file", mode, apiBase = "api_base"
+        case batch, dedup, rate, handler, retry, handoff
+    }
+
+    /// Whether moving from `self` to `other` needs a new process: the token, the mode and the
+    /// API are fixed for a process's life; everything else applies live.
+    public func needsRestart(toApply other: BotSettings) -> Bool {
+        tokenEnv != other.tokenEnv || tokenFile != other.tokenFile || mode != other.mode || apiBase != other.apiBase
+    }
+
+    /// These settings as the `settings` object of a welcome or config frame.
+    public var jsonObject: [String: JSONValue] {
+        // Round trip through the encoder so the keys are exactly the Codable ones.
+        let bytes = JSONPayload.encode(self)
+        let frame = Frame(type: .config, payload: bytes)
+        return (try? JSONPayload.decode([String: JSONValue].self, from: frame)) ?? [:]
+    }
+
+    /// Reads settings from a welcome's or config frame's `settings` object; `nil` when the object
+    /// carries no bot (a plain worker), an error when it carries a malformed one.
+    public init?(settingsObject: [String: JSONValue]) throws(ProtocolError) {
+        guard !settingsObject.isEmpty else { return nil }
+        let frame = Frame(type: .config, payload: JSONPayload.encode(settingsObject))
+        self = try JSONPayload.decode(BotSettings.self, from: frame)
+    }
+}

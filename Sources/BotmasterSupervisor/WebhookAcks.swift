@@ -1,0 +1,62 @@
+import BotmasterIPC
+import Synchronization
+
+/// Webhook requests waiting for their worker's ``UpdateAck``, by request id.
+///
+/// Resolved straight from the worker's channel handler on its event loop, without a hop
+/// through the supervisor actor: the ack is on the path of every webhook request.
+public final class WebhookAcks: Sendable {
+    /// How a wait ended.
+    public enum Outcome: Sendable, Equatable {
+        case acknowledged(UpdateAck.Result)
+        /// The worker's channel closed (it died or is being replaced) before it answered.
+        case workerGone
+        /// It did not answer in time.
+        case timedOut
+    }
+
+    private struct Pending {
+        var bot: String
+        var continuation: CheckedContinuation<Outcome, Never>
+    }
+
+    private let pending = Mutex<[UInt64: Pending]>([:])
+    private let nextID = Atomic<UInt64>(1)
+
+    public init() {}
+
+    /// A fresh request id.
+    public func makeRequestID() -> UInt64 {
+        nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
+    /// Sends with `send` and waits for the ack of `requestID`, at most `timeout`.
+    public func wait(for requestID: UInt64, bot: String, timeout: Duration, send: () -> Void) async -> Outcome {
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            self.resolve(requestID, .timedOut)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { continuation in
+            pending.withLock { $0[requestID] = Pending(bot: bot, continuation: continuation) }
+            send()
+        }
+    }
+
+    /// Ends the wait for `requestID`, if it is still waiting.
+    func resolve(_ requestID: UInt64, _ outcome: Outcome) {
+        pending.withLock { $0.removeValue(forKey: requestID) }?.continuation.resume(returning: outcome)
+    }
+
+    /// Ends every wait on `bot`'s worker: its channel is gone.
+    func failAll(bot: String) {
+        let gone = pending.withLock { table in
+            let ids = table.filter { $0.value.bot == bot }.map(\.key)
+            return ids.compactMap { table.removeValue(forKey: $0) }
+        }
+        for waiter in gone { waiter.continuation.resume(returning: .workerGone) }
+    }
+
+    /// Requests waiting now.
+    public var count: Int { pending.withLock { $0.count } }
+}

@@ -1,0 +1,27 @@
+import BotmasterIPC
+
+/// What a worker runs besides the protocol: the bot runtime, plugged into ``WorkerRuntime``
+/// so that the protocol loop stays free of it (and of its dependencies).
+///
+/// The runtime calls these from its single protocol thread.
+public protocol WorkerPayload: AnyObject, Sendable {
+    /// The welcome's or a config frame's `settings`. The first call starts the payload; a
+    /// thrown error ends the worker with that reason (exit status 1).
+    func configure(settings: [String: JSONValue], writer: FrameWriter) throws(WorkerPayloadError)
+    /// A webhook update; the payload answers with an ``UpdateAck`` through the writer.
+    func receive(_ update: WebhookUpdate)
+    /// Finishes the work in hand; returns when it is done.
+    func drain()
+    /// Counters for the heartbeat's `messages` and `errors`.
+    var messages: UInt64 { get }
+    var errors: UInt64 { get }
+    /// Counters appended after the heartbeat's fixed fields.
+    var heartbeatExtra: [UInt64] { get }
+}
+
+/// Why a payload cannot run; becomes the worker's last log line.
+public struct WorkerPayloadError: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import AsyncHTTPClient
+import BotAPISandbox
+import Hummingbird
+import Logging
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// `botapi-sandbox`: a local stand-in for the Telegram Bot API, to run a fleet offline.
+@main
+struct BotAPISandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "botapi-sandbox",
+        abstract: "A local Telegram Bot API for trying and testing bots offline.",
+        discussion: """
+            Bot API: POST or GET http://HOST:PORT/bot<id>:<secret>/<method> (getMe, getUpdates, sendMessage,
+            forwardMessage, copyMessage, setWebhook, deleteWebhook). Any token of that form is a bot.
+            Test controls:
+              POST /sandbox/bots/<id>/messages  {"chat_id": 42, "text": "hi"}     a user writes to the bot
+              POST /sandbox/bots/<id>/updates   <Update>                          queue a raw update
+              GET  /sandbox/bots/<id>/sent[?chat_id=42&after=N]                   what the bot sent
+              POST /sandbox/bots/<id>/faults    {"status": 429, "retry_after": 2, "count": 1}
+              GET  /sandbox/bots[/<id>]   DELETE /sandbox/bots/<id>
+            """)
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8081
+
+    func run() async throws {
+        var logger = Logger(label: "botapi-sandbox")
+        logger.logLevel = .notice
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+        let sandbox = Sandbox(
+            clock: { Int64(Date().timeIntervalSince1970 * 1000) }, deliver: SandboxServer.deliverer(http: http))
+        let app = Application(
+            router: SandboxServer.router(sandbox: sandbox),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "botapi-sandbox"),
+            onServerRunning: { _ in
+                print("botapi-sandbox listening on http://\(host):\(port)")
+            },
+            logger: logger)
+        do {
+            try await app.runService()
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+    }
+}
