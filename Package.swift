@@ -166,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BotmasterControl", "BotmasterSystem"],
+            dependencies: ["BotmasterControl", "BotmasterSystem", "BotAPI", "BotAPISandbox"],
             swiftSettings: strictSettings
         ),
     ]

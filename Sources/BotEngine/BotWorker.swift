@@ -82,9 +82,12 @@ public final class BotWorker: WorkerPayload {
                 connectionPool: HTTPClient.Configuration.ConnectionPool(
                     idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)))
         let client = BotAPIClient(http: http, apiBase: settings.apiBase, token: token)
+        var handlerEnvironment = environment
+        if let name = settings.tokenEnv { handlerEnvironment[name] = nil }
+        let environment = handlerEnvironment
         let engine = BotEngine(
             botID: botID, settings: settings, client: client, stats: stats,
-            makeHandler: { handler in Self.makeHandler(handler, http: http) }, log: log)
+            makeHandler: { [environment] handler in Self.makeHandler(handler, http: http, environment: environment) }, log: log)
         let (feed, feedContinuation) = AsyncStream.makeStream(of: WebhookUpdate.self)
         let poller = UpdatePoller(engine: engine, client: client, stats: stats, log: log, source: .polling)
         let autoSwitch = environment["AUTO_SWITCH_MODE"] == "true"
@@ -155,11 +158,14 @@ public final class BotWorker: WorkerPayload {
         return await engine.accept(decoded)
     }
 
-    static func makeHandler(_ handler: BotSettings.Handler, http: HTTPClient) -> any BatchHandler {
+    /// - Parameter environment: the worker's environment; the token variable is left out of
+    ///   what a `command` handler's program sees.
+    static func makeHandler(_ handler: BotSettings.Handler, http: HTTPClient, environment: [String: String]) -> any BatchHandler {
         switch handler.kind {
         case .echo: EchoHandler()
         case .http: HTTPHandler(http: http, url: handler.url ?? "", timeout: .milliseconds(handler.timeoutMs))
-        case .command: CommandHandler(argv: handler.argv ?? ["false"], timeout: .milliseconds(handler.timeoutMs))
+        case .command:
+            CommandHandler(argv: handler.argv ?? ["false"], timeout: .milliseconds(handler.timeoutMs), environment: environment)
         }
     }
 

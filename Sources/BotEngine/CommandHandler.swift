@@ -14,22 +14,26 @@ import NIOPosix
 public struct CommandHandler: BatchHandler {
     let argv: [String]
     let timeout: Duration
+    let environment: [String: String]
 
-    public init(argv: [String], timeout: Duration) {
+    /// - Parameter environment: the program's environment (the worker's, without the token).
+    public init(argv: [String], timeout: Duration, environment: [String: String]) {
         self.argv = argv
         self.timeout = timeout
+        self.environment = environment
     }
 
     public func handle(_ request: HandlerRequest) async throws(HandlerFailure) -> HandlerReply {
         guard let input = try? JSONEncoder().encode(request) else { throw HandlerFailure("cannot encode the request") }
         let argv = self.argv
         let timeout = self.timeout
+        let environment = self.environment
         let result: Result<String, HandlerFailure>
         do {
             // Spawning, writing, reading and waiting block: they run on NIO's thread pool, never
             // on the threads that run the pipeline.
             result = try await NIOThreadPool.singleton.runIfActive {
-                Self.run(argv: argv, input: Array(input), timeout: timeout)
+                Self.run(argv: argv, input: Array(input), timeout: timeout, environment: environment)
             }
         } catch {
             throw HandlerFailure("cannot run \(argv[0]): \(error)")
@@ -38,7 +42,7 @@ public struct CommandHandler: BatchHandler {
         return HandlerReply(reply: output.isEmpty ? nil : output)
     }
 
-    static func run(argv: [String], input: [UInt8], timeout: Duration) -> Result<String, HandlerFailure> {
+    static func run(argv: [String], input: [UInt8], timeout: Duration, environment: [String: String]) -> Result<String, HandlerFailure> {
         let stdin: (read: Int32, write: Int32)
         let stdout: (read: Int32, write: Int32)
         do {
@@ -51,7 +55,7 @@ public struct CommandHandler: BatchHandler {
         do {
             pid = try ProcessSpawner.spawn(
                 SpawnRequest(
-                    arguments: argv, environment: Environment.current(), workingDirectory: nil,
+                    arguments: argv, environment: environment, workingDirectory: nil,
                     descriptors: [0: stdin.read, 1: stdout.write, 2: STDERR_FILENO], newProcessGroup: true))
         } catch {
             [stdin.read, stdin.write, stdout.read, stdout.write].forEach(Descriptors.close)

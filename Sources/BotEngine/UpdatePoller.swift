@@ -21,6 +21,7 @@ struct UpdatePoller: Sendable {
         var failures = 0
         var lastPoll = MonotonicTime(nanoseconds: 0)
         var reportedConflict = false
+        stats.source.store(source.rawValue, ordering: .relaxed)
         while !Task.isCancelled {
             let offset = await engine.pollOffset
             let busy = stats.inFlight.load(ordering: .relaxed) > 0
@@ -28,7 +29,9 @@ struct UpdatePoller: Sendable {
             if busy && sinceLast < .milliseconds(50) { try? await Task.sleep(for: .milliseconds(50) - sinceLast) }
             lastPoll = .now()
             do {
-                let updates = try await client.getUpdates(offset: offset, timeout: busy ? 0 : Self.longPollSeconds)
+                // After a failure, a short poll first: its quick answer shows the source works again.
+                let timeout = busy || failures > 0 ? 0 : Self.longPollSeconds
+                let updates = try await client.getUpdates(offset: offset, timeout: timeout)
                 if failures > 0 || reportedConflict { log("polling again after \(failures) failed getUpdates calls") }
                 failures = 0
                 reportedConflict = false

@@ -1,6 +1,6 @@
 /// The master's webhook endpoint, from the environment: `WEBHOOK_BIND`, `WEBHOOK_PORT`,
 /// `WEBHOOK_SECRET`, `WEBHOOK_SSL_CERT`, `WEBHOOK_SSL_KEY`, `WEBHOOK_ALLOWED_NETWORKS`,
-/// `WEBHOOK_MAX_BODY`. The endpoint runs when `WEBHOOK_SECRET` is set.
+/// `WEBHOOK_MAX_BODY`, `WEBHOOK_ACK_TIMEOUT`. The endpoint runs when `WEBHOOK_SECRET` is set.
 public struct WebhookSettings: Sendable, Equatable {
     /// Address to listen on (Telegram must reach it: all interfaces by default).
     public var bind = "0.0.0.0"
@@ -14,6 +14,8 @@ public struct WebhookSettings: Sendable, Equatable {
     public var allowedNetworks: [String] = []
     /// Largest accepted body.
     public var maximumBodyBytes = 256 * 1024
+    /// How long a delivery waits for the worker to take the update before answering 503.
+    public var acknowledgementTimeout: Duration = .seconds(5)
 
     public init() {}
 
@@ -60,6 +62,13 @@ public struct WebhookSettings: Sendable, Equatable {
                 problem("WEBHOOK_ALLOWED_NETWORKS", "\"\(network)\" is not a network such as 149.154.160.0/20 or 2001:db8::/32")
             }
             settings.allowedNetworks = networks
+        }
+        if let text = environment["WEBHOOK_ACK_TIMEOUT"] {
+            if let timeout = DurationText.parse(text), timeout >= .milliseconds(10) {
+                settings.acknowledgementTimeout = timeout
+            } else {
+                problem("WEBHOOK_ACK_TIMEOUT", "\"\(text)\" is not a duration of at least 10ms")
+            }
         }
         if let text = environment["WEBHOOK_MAX_BODY"] {
             if let bytes = ByteSizeText.parse(text), bytes >= 1024, bytes <= 1_000_000 {

@@ -15,8 +15,6 @@ import ServiceLifecycle
 /// The answer waits for the worker: 200 only once it has taken the update, 503 when it is down,
 /// busy or silent (Telegram then delivers again), so an update is never acknowledged and lost.
 public enum WebhookServer {
-    /// How long a delivery waits for the worker's answer.
-    static let acknowledgementTimeout: Duration = .seconds(10)
     static let secretHeader = HTTPField.Name("X-Telegram-Bot-Api-Secret-Token")!
 
     static func router(
@@ -27,6 +25,7 @@ public enum WebhookServer {
         let allowlist = NetworkAllowlist(settings.allowedNetworks)
         let acks = supervisor.webhookAcks
         let maximumBody = settings.maximumBodyBytes
+        let acknowledgementTimeout = settings.acknowledgementTimeout
         router.post("/webhook/:bot") { request, context -> Response in
             let bot = try context.parameters.require("bot")
             if let allowlist, !settings.allowedNetworks.isEmpty {

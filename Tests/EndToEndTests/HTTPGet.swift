@@ -1,6 +1,6 @@
 import Glibc
 
-/// A minimal HTTP/1.1 GET over loopback for the tests: one request per connection
+/// A minimal HTTP/1.1 client over loopback for the tests: one request per connection
 /// (`Connection: close`), the whole answer read to end of file.
 struct HTTPGet {
     struct Answer {
@@ -14,6 +14,15 @@ struct HTTPGet {
     }
 
     static func get(port: Int, path: String, headers: [String: String] = [:]) throws -> Answer {
+        try request("GET", port: port, path: path, headers: headers)
+    }
+
+    static func post(port: Int, path: String, body: String, headers: [String: String] = [:]) throws -> Answer {
+        try request(
+            "POST", port: port, path: path, headers: headers.merging(["Content-Type": "application/json"]) { old, _ in old }, body: body)
+    }
+
+    static func request(_ method: String, port: Int, path: String, headers: [String: String] = [:], body: String = "") throws -> Answer {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -26,9 +35,10 @@ struct HTTPGet {
         guard connected == 0 else { throw Failure(description: "cannot connect to port \(port)") }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
-        request += "\r\n"
+        if method != "GET" { request += "Content-Length: \(body.utf8.count)\r\n" }
+        request += "\r\n" + body
         let bytes = Array(request.utf8)
         guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else {
             throw Failure(description: "cannot send the request")

@@ -1,0 +1,268 @@
+import BotAPISandbox
+import BotmasterControl
+import BotmasterSystem
+import Glibc
+import Testing
+
+/// The bot runtime end to end: the real master, real `botworker` processes and the real
+/// `botapi-sandbox`, talking over loopback.
+@Suite struct BotRuntimeEndToEndTests {
+    static let bot: Int64 = 111
+    static let user: Int64 = 42
+
+    /// A fleet with one bot `echo` on the sandbox, plus `extra` TOML.
+    static func start(_ extra: String = "", batch: String = "quiet = \"1s\"", environment: [String: String] = [:]) throws -> (
+        TestFleet, SandboxProcess
+    ) {
+        let fleet = try TestFleet(workers: [:])
+        let sandbox = try SandboxProcess(directory: fleet.home)
+        try fleet.write(
+            id: "echo",
+            """
+            token_env = "ECHO_TOKEN"
+            api_base = "\(sandbox.apiBase)"
+            \(extra)
+            [batch]
+            \(batch)
+            [limits]
+            heartbeat_interval = "200ms"
+            restart_cooldown = "0s"
+            """)
+        try fleet.startMaster(environment: ["ECHO_TOKEN": "\(bot):sandbox-secret"].merging(environment) { _, new in new })
+        return (fleet, sandbox)
+    }
+
+    static func counters(_ fleet: TestFleet) throws -> BotCounters? {
+        try fleet.client.send(.status).status?.workers.first { $0.id == "echo" }?.bot
+    }
+
+    @discardableResult
+    static func waitUntilPolling(_ fleet: TestFleet) async throws -> FleetStatus {
+        try await fleet.waitForStatus { $0.workers.first?.bot?.source == "polling" }
+    }
+
+    @Test func fourMessagesSentQuicklyBecomeOneReplyInOrder() async throws {
+        let (fleet, sandbox) = try Self.start()
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await Self.waitUntilPolling(fleet)
+        for text in ["one", "two", "three", "four"] {
+            try sandbox.send(bot: Self.bot, chat: Self.user, text)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1)
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(try sandbox.sent(bot: Self.bot, chat: Self.user).map(\.text) == ["one\ntwo\nthree\nfour"])
+        #expect(sent[0].method == "sendMessage")
+        let status = try await fleet.waitForStatus { $0.workers.first?.bot?.jobsOK == 1 }
+        #expect(status.workers[0].bot?.received == 4)
+        #expect(status.workers[0].bot?.batches == 1)
+        #expect(status.workers[0].bot?.inFlight == 0)
+        #expect(!fleet.workerLog("echo").contains("sandbox-secret"), "the token never reaches a log")
+        #expect(!fleet.workerLog("echo").contains("three"), "message texts never reach a log")
+    }
+
+    @Test func messagesFarApartBecomeSeparateReplies() async throws {
+        let (fleet, sandbox) = try Self.start(batch: "quiet = \"300ms\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await Self.waitUntilPolling(fleet)
+        for text in ["first", "second", "third"] {
+            try sandbox.send(bot: Self.bot, chat: Self.user, text)
+            try await Task.sleep(for: .milliseconds(1200))
+        }
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 3)
+        #expect(sent.map(\.text) == ["first", "second", "third"])
+        #expect(sent.allSatisfy { $0.replyToMessageID != nil }, "a single message is answered as a reply to it")
+    }
+
+    @Test func aBurstOfTwelveWithAMaximumOfTenBecomesTwoJobs() async throws {
+        let (fleet, sandbox) = try Self.start(batch: "quiet = \"1s\"\nmax_messages = 10")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await Self.waitUntilPolling(fleet)
+        for index in 1...12 { try sandbox.send(bot: Self.bot, chat: Self.user, "m\(index)") }
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 2)
+        #expect(sent.map(\.text) == [(1...10).map { "m\($0)" }.joined(separator: "\n"), "m11\nm12"])
+    }
+
+    @Test func aDuplicateUpdateIsAnsweredOnce() async throws {
+        let (fleet, sandbox) = try Self.start(batch: "quiet = \"200ms\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await Self.waitUntilPolling(fleet)
+        let messageID = try sandbox.send(bot: Self.bot, chat: Self.user, "once")
+        // The same message again under a new update id, as a redelivery through another path would be.
+        try sandbox.post(
+            "/sandbox/bots/\(Self.bot)/updates",
+            """
+            {"update_id": 500, "message": {"message_id": \(messageID), "date": 0, "chat": {"id": \(Self.user), "type": "private"}, "text": "once"}}
+            """)
+        try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1)
+        let status = try await fleet.waitForStatus { $0.workers.first?.bot?.duplicates == 1 && $0.workers.first?.bot?.jobsOK == 1 }
+        #expect(status.workers[0].bot?.jobsOK == 1)
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try sandbox.sent(bot: Self.bot, chat: Self.user).count == 1)
+    }
+
+    @Test func aTooManyRequestsAnswerIsObeyedForItsRetryAfter() async throws {
+        let (fleet, sandbox) = try Self.start(batch: "quiet = \"100ms\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await Self.waitUntilPolling(fleet)
+        try sandbox.post("/sandbox/bots/\(Self.bot)/faults", #"{"method": "sendMessage", "status": 429, "retry_after": 2, "count": 1}"#)
+        let before = WallClock.nowMilliseconds()
+        try sandbox.send(bot: Self.bot, chat: Self.user, "slow down")
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1)
+        #expect(sent[0].atMs - before >= 2000, "sent \(sent[0].atMs - before) ms after the message; retry_after was 2 s")
+        #expect(try sandbox.summary(bot: Self.bot).calls["sendMessage"] == 2)
+        let status = try await fleet.waitForStatus { $0.workers.first?.bot?.rateLimited == 1 }
+        #expect(status.workers[0].bot?.jobFailures == 0, "a 429 is obeyed, not counted as a failed job")
+    }
+
+    @Test func aWorkerKilledMidBatchLosesNoMessage() async throws {
+        let (fleet, sandbox) = try Self.start(batch: "quiet = \"2s\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        let first = try await Self.waitUntilPolling(fleet)
+        let oldPID = try #require(first.workers[0].pid)
+        try sandbox.send(bot: Self.bot, chat: Self.user, "before")
+        try sandbox.send(bot: Self.bot, chat: Self.user, "the crash")
+        try await fleet.waitForStatus { $0.workers.first?.bot?.inFlight == 2 }
+        kill(oldPID, SIGKILL)
+        let restarted = try await fleet.waitForStatus { $0.workers.first?.pid != oldPID && $0.workers.first?.bot?.source == "polling" }
+        #expect(restarted.workers[0].restarts == 1)
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1, timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(1000))
+        #expect(try sandbox.sent(bot: Self.bot, chat: Self.user).map(\.text) == ["before\nthe crash"])
+        #expect(sent.count == 1)
+    }
+
+    @Test func handoffForwardsToTheOperatorAndBringsRepliesBack() async throws {
+        let operatorChat: Int64 = -100
+        let (fleet, sandbox) = try Self.start("[handoff]\noperator_chat_id = \(operatorChat)", batch: "quiet = \"100ms\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await Self.waitUntilPolling(fleet)
+        try sandbox.send(bot: Self.bot, chat: Self.user, "/operator")
+        let notice = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1)
+        #expect(notice[0].text?.contains("operator") == true)
+        try await sandbox.waitForSent(bot: Self.bot, chat: operatorChat, count: 1)
+        try sandbox.send(bot: Self.bot, chat: Self.user, "my order is late")
+        let forwarded = try await sandbox.waitForSent(bot: Self.bot, chat: operatorChat, count: 2)
+        #expect(forwarded[1].method == "forwardMessage")
+        #expect(forwarded[1].text == "my order is late")
+        #expect(try sandbox.sent(bot: Self.bot, chat: Self.user).count == 1, "the bot does not answer a chat in handoff")
+        try sandbox.send(bot: Self.bot, chat: operatorChat, "It ships today", replyTo: forwarded[1].messageID)
+        let back = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 2)
+        #expect(back[1].method == "copyMessage")
+        #expect(back[1].text == "It ships today")
+        try sandbox.send(bot: Self.bot, chat: Self.user, "/release")
+        try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 3)
+        try sandbox.send(bot: Self.bot, chat: Self.user, "hello bot")
+        let after = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 4)
+        #expect(after[3].text == "hello bot", "after /release the bot answers again")
+        let status = try await fleet.waitForStatus { $0.workers.first?.bot?.handoffs == 0 }
+        #expect(status.workers[0].bot?.deadLettered == 0)
+    }
+
+    @Test func aConfigUpdateChangesTheQuietWindowWithoutARestart() async throws {
+        let (fleet, sandbox) = try Self.start(batch: "quiet = \"30s\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        let before = try await Self.waitUntilPolling(fleet)
+        try sandbox.send(bot: Self.bot, chat: Self.user, "waiting")
+        try await fleet.waitForStatus { $0.workers.first?.bot?.inFlight == 1 }
+        let text = String(decoding: FileSystem.readFile("\(fleet.home)/workers/echo.toml") ?? [], as: UTF8.self)
+        try fleet.write(id: "echo", text.replacing("quiet = \"30s\"", with: "quiet = \"200ms\""))
+        let reload = try fleet.run(["reload"])
+        #expect(reload.code == 0, "\(reload.output)")
+        #expect(reload.output.contains("updated"))
+        // The open batch takes the new window at once.
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1, timeout: .seconds(5))
+        #expect(sent[0].text == "waiting")
+        let after = try fleet.client.send(.status).status
+        #expect(after?.workers[0].pid == before.workers[0].pid, "same process")
+        #expect(after?.workers[0].restarts == 0)
+    }
+
+    @Test func aJobThatKeepsFailingIsDeadLetteredAfterItsAttempts() async throws {
+        let (fleet, sandbox) = try Self.start(
+            """
+            [handler]
+            kind = "command"
+            argv = ["sh", "-c", "cat > /dev/null; exit 3"]
+            [retry]
+            max_attempts = 3
+            base_delay = "50ms"
+            max_delay = "100ms"
+            """, batch: "quiet = \"100ms\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await Self.waitUntilPolling(fleet)
+        try sandbox.send(bot: Self.bot, chat: Self.user, "doomed")
+        let status = try await fleet.waitForStatus { $0.workers.first?.bot?.deadLettered == 1 }
+        #expect(status.workers[0].bot?.jobFailures == 3)
+        #expect(status.workers[0].bot?.inFlight == 0, "a dead-lettered job's updates are finished")
+        #expect(try sandbox.sent(bot: Self.bot).isEmpty)
+        #expect(fleet.workerLog("echo").contains("dead-lettered after 3 attempts: sh exit 3"))
+    }
+
+    @Test func theCommandHandlerReadsTheJobAndRepliesWithItsOutput() async throws {
+        let (fleet, sandbox) = try Self.start(
+            """
+            [handler]
+            kind = "command"
+            argv = ["python3", "-c", "import json,sys; job=json.load(sys.stdin); print(job['bot'] + ':' + str(job['chat']['id']) + ':' + job['text'].upper() + ':' + str(len(job['messages'])))"]
+            """, batch: "quiet = \"300ms\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await Self.waitUntilPolling(fleet)
+        try sandbox.send(bot: Self.bot, chat: Self.user, "a")
+        try sandbox.send(bot: Self.bot, chat: Self.user, "b")
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1)
+        #expect(sent[0].text == "echo:42:A\nB:2")
+    }
+}
+
+extension BotRuntimeEndToEndTests {
+    @Test func aConflictingWebhookOnThePollingTokenIsReportedInStatus() async throws {
+        let (fleet, sandbox) = try Self.start(batch: "quiet = \"100ms\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await Self.waitUntilPolling(fleet)
+        // Someone else sets a webhook on the same token: getUpdates now answers 409.
+        let set = try HTTPGet.post(
+            port: sandbox.port, path: "/bot\(Self.bot):sandbox-secret/setWebhook", body: #"{"url": "http://127.0.0.1:9/elsewhere"}"#)
+        #expect(set.status == 200)
+        let status = try await fleet.waitForStatus { $0.workers.first?.bot?.source == "conflict" }
+        #expect(status.workers[0].bot?.pollConflicts ?? 0 >= 1)
+        #expect(status.workers[0].bot?.sourceProblem == "getUpdates answers 409: another poller or a webhook is using this token")
+        #expect(fleet.workerLog("echo").contains("getUpdates answered 409: another poller or a webhook is using this token"))
+        // It goes away again: the bot resumes polling.
+        _ = try HTTPGet.post(port: sandbox.port, path: "/bot\(Self.bot):sandbox-secret/deleteWebhook", body: "{}")
+        try await fleet.waitForStatus { $0.workers.first?.bot?.source == "polling" }
+    }
+}

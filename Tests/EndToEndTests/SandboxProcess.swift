@@ -1,0 +1,92 @@
+import BotAPI
+import BotAPISandbox
+import BotmasterSystem
+import Glibc
+import Testing
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// The real `botapi-sandbox` on a free loopback port, with its test controls.
+final class SandboxProcess {
+    let port: Int
+    private let pid: pid_t
+
+    init(directory: String) throws {
+        port = LoopbackPort.free()
+        let executable = FileSystem.currentExecutablePath() ?? ""
+        let binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
+        let output = open("\(directory)/sandbox.out", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        defer { close(output) }
+        let null = try Descriptors.openNull()
+        defer { close(null) }
+        pid = try ProcessSpawner.spawn(
+            SpawnRequest(
+                arguments: ["\(binaries)/botapi-sandbox", "--port", "\(port)"], environment: Environment.current(),
+                descriptors: [0: null, 1: output, 2: output]))
+        let deadline = MonotonicTime.now() + .seconds(10)
+        while (try? HTTPGet.get(port: port, path: "/sandbox/bots")) == nil {
+            guard MonotonicTime.now() < deadline else { throw HTTPGet.Failure(description: "the sandbox did not start") }
+            usleep(20_000)
+        }
+    }
+
+    var apiBase: String { "http://127.0.0.1:\(port)" }
+
+    /// A user writes `text` in `chat`; returns the update's message id.
+    @discardableResult
+    func send(bot: Int64, chat: Int64, _ text: String, replyTo: Int64? = nil) throws -> Int64 {
+        let reply = replyTo.map { ",\"reply_to_message_id\":\($0)" } ?? ""
+        let body = "{\"chat_id\":\(chat),\"text\":\(Self.quoted(text))\(reply)}"
+        let answer = try HTTPGet.post(port: port, path: "/sandbox/bots/\(bot)/messages", body: body)
+        let update = try JSONDecoder().decode(Update.self, from: Data(answer.body.utf8))
+        return update.message?.messageID ?? 0
+    }
+
+    func post(_ path: String, _ body: String) throws {
+        let answer = try HTTPGet.post(port: port, path: path, body: body)
+        guard answer.status == 200 else { throw HTTPGet.Failure(description: "\(path): \(answer.status) \(answer.body)") }
+    }
+
+    func sent(bot: Int64, chat: Int64? = nil) throws -> [SentRecord] {
+        let query = chat.map { "?chat_id=\($0)" } ?? ""
+        let answer = try HTTPGet.get(port: port, path: "/sandbox/bots/\(bot)/sent\(query)")
+        return try JSONDecoder().decode([SentRecord].self, from: Data(answer.body.utf8))
+    }
+
+    func summary(bot: Int64) throws -> SandboxBotSummary {
+        let answer = try HTTPGet.get(port: port, path: "/sandbox/bots/\(bot)")
+        return try JSONDecoder().decode(SandboxBotSummary.self, from: Data(answer.body.utf8))
+    }
+
+    /// Waits until the bot has sent at least `count` messages to `chat`; returns them.
+    @discardableResult
+    func waitForSent(
+        bot: Int64, chat: Int64? = nil, count: Int, timeout: Duration = .seconds(15), sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> [SentRecord] {
+        let deadline = MonotonicTime.now() + timeout
+        var last: [SentRecord] = []
+        while MonotonicTime.now() < deadline {
+            last = (try? sent(bot: bot, chat: chat)) ?? last
+            if last.count >= count { return last }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record(
+            "bot \(bot) sent \(last.count) messages to \(chat.map(String.init) ?? "any chat"), expected \(count): \(last)",
+            sourceLocation: sourceLocation)
+        throw TestFleet.TimedOut()
+    }
+
+    static func quoted(_ text: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+    }
+
+    func stop() {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    }
+}

@@ -1,0 +1,112 @@
+import BotmasterControl
+import BotmasterSystem
+import Glibc
+import Testing
+
+/// Webhook mode end to end: the sandbox delivers updates to the master's webhook endpoint with
+/// the secret header, the master hands them to the worker over its pipe and answers only after
+/// the worker took them.
+@Suite struct WebhookEndToEndTests {
+    static let bot: Int64 = 222
+    static let user: Int64 = 7
+
+    static func start(autoSwitch: Bool = false, secret: String = "s3cret-webhook") throws -> (TestFleet, SandboxProcess, Int) {
+        let fleet = try TestFleet(workers: [:])
+        let sandbox = try SandboxProcess(directory: fleet.home)
+        let port = LoopbackPort.free()
+        if autoSwitch {
+            // setWebhook keeps failing, so the bot must fall back to polling.
+            try sandbox.post("/sandbox/bots/\(bot)/faults", #"{"method": "setWebhook", "status": 500, "count": 100}"#)
+        }
+        try fleet.write(
+            id: "hook",
+            """
+            token_env = "HOOK_TOKEN"
+            mode = "webhook"
+            api_base = "\(sandbox.apiBase)"
+            [batch]
+            quiet = "100ms"
+            [limits]
+            heartbeat_interval = "200ms"
+            restart_cooldown = "0s"
+            """)
+        try fleet.startMaster(environment: [
+            "HOOK_TOKEN": "\(bot):hook-token", "WEBHOOK_SECRET": secret, "WEBHOOK_PORT": "\(port)", "WEBHOOK_BIND": "127.0.0.1",
+            "WEBHOOK_HOST": "http://127.0.0.1:\(port)", "WEBHOOK_MAX_BODY": "2KB", "WEBHOOK_ACK_TIMEOUT": "1s",
+            "AUTO_SWITCH_MODE": autoSwitch ? "true" : "false",
+        ])
+        return (fleet, sandbox, port)
+    }
+
+    static let update =
+        #"{"update_id": 900, "message": {"message_id": 99, "date": 0, "chat": {"id": 7, "type": "private"}, "text": "direct"}}"#
+
+    @Test func updatesArriveByWebhookAndBadRequestsAreRefused() async throws {
+        let (fleet, sandbox, port) = try Self.start()
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await fleet.waitForStatus { $0.workers.first?.bot?.source == "webhook" }
+        #expect(try sandbox.summary(bot: Self.bot).webhookURL == "http://127.0.0.1:\(port)/webhook/hook")
+
+        // The sandbox delivers like Telegram: POST with the secret header.
+        try sandbox.send(bot: Self.bot, chat: Self.user, "by webhook")
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1)
+        #expect(sent[0].text == "by webhook")
+        #expect(try sandbox.summary(bot: Self.bot).pendingUpdates == 0, "the master answered 200 only once the worker took it")
+
+        let wrong = try HTTPGet.post(
+            port: port, path: "/webhook/hook", body: Self.update, headers: ["X-Telegram-Bot-Api-Secret-Token": "guess"])
+        #expect(wrong.status == 401)
+        let missing = try HTTPGet.post(port: port, path: "/webhook/hook", body: Self.update)
+        #expect(missing.status == 401)
+        let secret = ["X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook"]
+        #expect(try HTTPGet.post(port: port, path: "/webhook/nobody", body: Self.update, headers: secret).status == 404)
+        #expect(try HTTPGet.post(port: port, path: "/webhook/hook", body: "[1, 2]", headers: secret).status == 400)
+        #expect(try HTTPGet.post(port: port, path: "/webhook/hook", body: #"{"no": "update"}"#, headers: secret).status == 400)
+        let big = "{\"pad\": \"" + String(repeating: "x", count: 4096) + "\"}"
+        #expect(try HTTPGet.post(port: port, path: "/webhook/hook", body: big, headers: secret).status == 413)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(try sandbox.sent(bot: Self.bot).count == 1, "nothing refused was delivered")
+        let status = try #require(try fleet.client.send(.status).status)
+        #expect(status.workers[0].bot?.received == 1)
+
+        // A direct delivery with the right secret, twice: answered once.
+        #expect(try HTTPGet.post(port: port, path: "/webhook/hook", body: Self.update, headers: secret).status == 200)
+        #expect(try HTTPGet.post(port: port, path: "/webhook/hook", body: Self.update, headers: secret).status == 200)
+        try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 2)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(try sandbox.sent(bot: Self.bot, chat: Self.user).map(\.text) == ["by webhook", "direct"])
+        let stats = try HTTPGet.get(port: port, path: "/webhook/stats")
+        #expect(stats.body.contains(#""unauthorized":2"#), "\(stats.body)")
+        #expect(stats.body.contains(#""duplicates":1"#), "\(stats.body)")
+    }
+
+    @Test func aWorkerThatIsDownGets503SoTelegramRedelivers() async throws {
+        let (fleet, sandbox, port) = try Self.start()
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        let running = try await fleet.waitForStatus { $0.workers.first?.bot?.source == "webhook" }
+        let secret = ["X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook"]
+        kill(try #require(running.workers[0].pid), SIGSTOP)
+        let stalled = try HTTPGet.post(port: port, path: "/webhook/hook", body: Self.update, headers: secret)
+        #expect(stalled.status == 503, "a stopped worker does not answer within the deadline")
+        kill(try #require(running.workers[0].pid), SIGCONT)
+    }
+
+    @Test func aFailedSetWebhookFallsBackToPollingWhenAllowed() async throws {
+        let (fleet, sandbox, _) = try Self.start(autoSwitch: true)
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await fleet.waitForStatus(timeout: .seconds(30)) { $0.workers.first?.bot?.source == "polling_after_webhook_failed" }
+        try sandbox.send(bot: Self.bot, chat: Self.user, "polled instead")
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1)
+        #expect(sent[0].text == "polled instead")
+        #expect(fleet.workerLog("hook").contains("setWebhook failed; AUTO_SWITCH_MODE=true, so polling instead"))
+    }
+}
