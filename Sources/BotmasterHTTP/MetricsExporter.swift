@@ -16,6 +16,22 @@ final class MetricsExporter: Sendable {
         "botmaster_worker_errors", "botmaster_worker_restarts", "botmaster_worker_heartbeat_age_seconds",
         "botmaster_worker_uptime_seconds",
     ]
+    /// Bot runtime gauges, from the counters in the worker's heartbeat (per process: they reset
+    /// when the worker restarts, like `botmaster_worker_messages`).
+    static let botGauges: [(name: String, value: @Sendable (BotCounters) -> Double)] = [
+        ("botmaster_bot_updates_received", { Double($0.received) }),
+        ("botmaster_bot_duplicates", { Double($0.duplicates) }),
+        ("botmaster_bot_batches", { Double($0.batches) }),
+        ("botmaster_bot_jobs_ok", { Double($0.jobsOK) }),
+        ("botmaster_bot_job_failures", { Double($0.jobFailures) }),
+        ("botmaster_bot_dead_lettered", { Double($0.deadLettered) }),
+        ("botmaster_bot_rate_limited", { Double($0.rateLimited) }),
+        ("botmaster_bot_breaker_open", { $0.breaker == "closed" ? 0 : 1 }),
+        ("botmaster_bot_handoffs", { Double($0.handoffs) }),
+        ("botmaster_bot_in_flight", { Double($0.inFlight) }),
+        ("botmaster_bot_poll_conflicts", { Double($0.pollConflicts) }),
+        ("botmaster_bot_source_ok", { $0.sourceProblem == nil ? 1 : 0 }),
+    ]
     static let states = ["starting", "running", "stopping", "stopped", "backoff", "errored"]
 
     init(registry: PrometheusCollectorRegistry) {
@@ -36,6 +52,18 @@ final class MetricsExporter: Sendable {
         "master_uptime_seconds": "Time since the master started.",
         "last_reload_success": "1 when the last reload was applied, 0 when it was rejected.",
         "last_reload_timestamp_seconds": "When the last reload happened (Unix time).",
+        "bot_updates_received": "Updates the bot's current worker received.",
+        "bot_duplicates": "Updates dropped as duplicates.",
+        "bot_batches": "Rapid-fire batches formed.",
+        "bot_jobs_ok": "Jobs done.",
+        "bot_job_failures": "Failed job attempts (each retry counts).",
+        "bot_dead_lettered": "Jobs that exhausted their retries.",
+        "bot_rate_limited": "429 answers from the Bot API that were obeyed.",
+        "bot_breaker_open": "1 while the Bot API circuit breaker is open or probing.",
+        "bot_handoffs": "Chats handed to a human operator now.",
+        "bot_in_flight": "Updates received and not yet answered.",
+        "bot_poll_conflicts": "getUpdates answers of 409 (another poller or a webhook on the token).",
+        "bot_source_ok": "0 when the bot's update source is in trouble (409 conflict, setWebhook failing, fallen back to polling).",
     ]
 
     private func gauge(_ name: String, _ labels: [(String, String)] = []) -> Gauge {
@@ -59,6 +87,9 @@ final class MetricsExporter: Sendable {
             record("botmaster_worker_errors", Double(worker.errors))
             record("botmaster_worker_restarts", Double(worker.restarts))
             record("botmaster_worker_uptime_seconds", Double(worker.uptimeMs ?? 0) / 1000)
+            for (name, value) in Self.botGauges {
+                if let bot = worker.bot { record(name, value(bot)) } else { registry.unregisterGauge(gauge(name, labels)) }
+            }
             if let age = worker.lastHeartbeatMsAgo {
                 record("botmaster_worker_heartbeat_age_seconds", Double(age) / 1000)
             } else {
@@ -71,7 +102,7 @@ final class MetricsExporter: Sendable {
             return exported.subtracting(current)
         }
         for bot in gone {
-            for name in Self.workerGauges { registry.unregisterGauge(gauge(name, [("bot", bot)])) }
+            for name in Self.workerGauges + Self.botGauges.map(\.name) { registry.unregisterGauge(gauge(name, [("bot", bot)])) }
         }
         gauge("botmaster_master_rss_bytes").set(to: Double(ProcFS.residentBytes(of: Processes.currentID) ?? 0))
         gauge("botmaster_master_uptime_seconds").set(to: Double(fleet.master.uptimeMs) / 1000)

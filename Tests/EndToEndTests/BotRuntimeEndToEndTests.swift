@@ -266,3 +266,43 @@ extension BotRuntimeEndToEndTests {
         try await fleet.waitForStatus { $0.workers.first?.bot?.source == "polling" }
     }
 }
+
+extension BotRuntimeEndToEndTests {
+    @Test func theHTTPHandlerPostsTheJobAndCanHandTheChatOff() async throws {
+        let backendPort = LoopbackPort.free()
+        let script =
+            #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
+            + "/Fixtures/backend.py"
+        let backend = try ProcessSpawner.spawn(
+            SpawnRequest(arguments: ["python3", script, "\(backendPort)"], environment: Environment.current(), descriptors: [:]))
+        defer {
+            kill(backend, SIGKILL)
+            var status: Int32 = 0
+            waitpid(backend, &status, 0)
+        }
+        let (fleet, sandbox) = try Self.start(
+            """
+            [handler]
+            kind = "http"
+            url = "http://127.0.0.1:\(backendPort)/reply"
+            timeout = "2s"
+            [handoff]
+            operator_chat_id = -5
+            """, batch: "quiet = \"200ms\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await Self.waitUntilPolling(fleet)
+        try sandbox.send(bot: Self.bot, chat: Self.user, "hello")
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1)
+        #expect(sent[0].text == "backend: hello (bot echo, chat 42, user 42, 1 messages)")
+        try sandbox.send(bot: Self.bot, chat: Self.user, "human please")
+        try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 3)  // the backend's reply, then the handoff notice
+        try await sandbox.waitForSent(bot: Self.bot, chat: -5, count: 1)
+        try sandbox.send(bot: Self.bot, chat: Self.user, "are you there?")
+        let forwarded = try await sandbox.waitForSent(bot: Self.bot, chat: -5, count: 2)
+        #expect(forwarded[1].text == "are you there?")
+        try await fleet.waitForStatus { $0.workers.first?.bot?.handoffs == 1 }
+    }
+}

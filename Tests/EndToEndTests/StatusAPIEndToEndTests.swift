@@ -12,12 +12,15 @@ import Testing
 @Suite(.serialized) struct StatusAPIEndToEndTests {
     @Test func statusHealthWorkerDetailAndMetricsServeTheFleet() async throws {
         let fleet = try TestFleet(workers: [
-            "ok": "",
+            // A bot whose Bot API is unreachable: it runs and reports its (idle) counters.
+            "ok": "token_env = \"OK_TOKEN\"\napi_base = \"http://127.0.0.1:9\"",
             "crasher": TestFleet.pythonWorker("crash") + "\n[limits]\nrestart_cooldown = \"0s\"\nmax_restarts_per_hour = 1\n",
         ])
         defer { fleet.tearDown() }
-        try fleet.startMaster()
-        try await fleet.waitForStatus { fleet.worker("crasher", in: $0)?.state == "errored" && $0.master.workersRunning == 1 }
+        try fleet.startMaster(environment: ["OK_TOKEN": "1:not-a-real-token"])
+        try await fleet.waitForStatus {
+            fleet.worker("crasher", in: $0)?.state == "errored" && $0.master.workersRunning == 1 && fleet.worker("ok", in: $0)?.bot != nil
+        }
         let port = fleet.statusPort
 
         let status = try HTTPGet.get(port: port, path: "/api/workers/status")
@@ -48,6 +51,7 @@ import Testing
             #"botmaster_worker_up{bot="ok"} 1.0"#, #"botmaster_worker_up{bot="crasher"} 0.0"#,
             #"botmaster_worker_restarts_total{bot="crasher",reason="exit"} 1"#, #"botmaster_reloads_total{result="applied"} 1"#,
             "botmaster_last_reload_success 1.0", "# TYPE botmaster_worker_rss_bytes gauge", "# TYPE botmaster_master_rss_bytes gauge",
+            #"botmaster_bot_jobs_ok{bot="ok"} 0.0"#, #"botmaster_bot_source_ok{bot="ok"} 1.0"#,
         ] {
             #expect(metrics.body.contains(line), "missing \(line)")
         }
