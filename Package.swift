@@ -146,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "botmaster-bench",
             dependencies: [
-                "BotmasterControl", "BotmasterSystem", "BotRuntime",
+                "BotmasterControl", "BotmasterSystem", "BotRuntime", "BotAPISandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

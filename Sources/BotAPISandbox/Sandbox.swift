@@ -20,7 +20,7 @@ public actor Sandbox {
     }
 
     /// - Parameters:
-    ///   - clock: milliseconds since the Unix epoch, for message dates and records.
+    ///   - clock: microseconds since the Unix epoch, for message dates and records.
     ///   - deliver: posts one update to a webhook; `true` when it answered 2xx.
     public init(clock: @escaping @Sendable () -> Int64, deliver: @escaping @Sendable (Update, SetWebhook) async -> Bool) {
         self.clock = clock
@@ -31,10 +31,10 @@ public actor Sandbox {
         bots[id] ?? SandboxBot(id: id)
     }
 
+    /// Changes a bot in place: a copy out of the dictionary would copy its message tables on
+    /// every call.
     private func update(_ id: Int64, _ change: (inout SandboxBot) -> Void) {
-        var bot = bots[id] ?? SandboxBot(id: id)
-        change(&bot)
-        bots[id] = bot
+        change(&bots[id, default: SandboxBot(id: id)])
     }
 
     /// Counts a call and returns the fault to inject for it, if any.
@@ -99,9 +99,9 @@ public actor Sandbox {
             let messageID = bot.newMessageID(in: request.chatID)
             let replied = request.replyParameters.flatMap { bot.messages[.init(chat: request.chatID, message: $0.messageID)] }
             message = Message(
-                messageID: messageID, date: clock() / 1000, chat: SandboxBot.chat(request.chatID), from: bot.me, text: request.text,
+                messageID: messageID, date: clock() / 1_000_000, chat: SandboxBot.chat(request.chatID), from: bot.me, text: request.text,
                 replyToMessage: replied.map { RepliedMessage(messageID: $0.messageID, chat: $0.chat, text: $0.text) })
-            bot.record("sendMessage", message: message, replyTo: request.replyParameters?.messageID, atMs: clock())
+            bot.record("sendMessage", message: message, replyTo: request.replyParameters?.messageID, atUs: clock())
         }
         return .success(message)
     }
@@ -115,9 +115,9 @@ public actor Sandbox {
         update(id) { bot in
             let messageID = bot.newMessageID(in: request.chatID)
             message = Message(
-                messageID: messageID, date: clock() / 1000, chat: SandboxBot.chat(request.chatID),
+                messageID: messageID, date: clock() / 1_000_000, chat: SandboxBot.chat(request.chatID),
                 from: method == "forwardMessage" ? original.from : bot.me, text: original.text)
-            bot.record(method, message: message, fromChatID: request.fromChatID, atMs: clock())
+            bot.record(method, message: message, fromChatID: request.fromChatID, atUs: clock())
         }
         return .success(message)
     }
@@ -188,7 +188,7 @@ public actor Sandbox {
             let userID = injected.userID ?? injected.chatID
             let replied = injected.replyToMessageID.flatMap { bot.messages[.init(chat: injected.chatID, message: $0)] }
             let message = Message(
-                messageID: messageID, date: clock() / 1000, chat: SandboxBot.chat(injected.chatID),
+                messageID: messageID, date: clock() / 1_000_000, chat: SandboxBot.chat(injected.chatID),
                 from: User(id: userID, isBot: false, firstName: injected.firstName ?? "User \(userID)"), text: injected.text,
                 replyToMessage: replied.map { RepliedMessage(messageID: $0.messageID, chat: $0.chat, text: $0.text) })
             result = Update(updateID: bot.nextUpdateID, message: message)

@@ -11,13 +11,15 @@ public struct SentRecord: Codable, Sendable, Equatable {
     public var text: String?
     public var fromChatID: Int64?
     public var replyToMessageID: Int64?
-    /// Milliseconds since the Unix epoch.
+    /// When the sandbox received the call: milliseconds since the Unix epoch.
     public var atMs: Int64
+    /// The same in microseconds, for latency measurements.
+    public var atUs: Int64
 
     enum CodingKeys: String, CodingKey {
         case sequence, method, text
         case chatID = "chat_id", messageID = "message_id", fromChatID = "from_chat_id"
-        case replyToMessageID = "reply_to_message_id", atMs = "at_ms"
+        case replyToMessageID = "reply_to_message_id", atMs = "at_ms", atUs = "at_us"
     }
 }
 

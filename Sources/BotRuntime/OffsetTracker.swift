@@ -1,3 +1,5 @@
+import HeapModule
+
 /// Which update ids a polling worker may confirm to the Bot API.
 ///
 /// `getUpdates` with `offset = N` makes Telegram forget every update below N, so the offset
@@ -8,7 +10,8 @@
 /// with the old one.
 public struct OffsetTracker: Sendable {
     private var inFlight: Set<Int64> = []
-    private var lowestInFlight: Int64?
+    /// The ids in flight as a min-heap; finished ids leave it lazily, when they reach the top.
+    private var order = Heap<Int64>()
     private var highestSeen: Int64?
 
     public init() {}
@@ -24,21 +27,20 @@ public struct OffsetTracker: Sendable {
     public mutating func begin(_ updateID: Int64) -> Bool {
         highestSeen = max(highestSeen ?? updateID, updateID)
         guard inFlight.insert(updateID).inserted else { return false }
-        lowestInFlight = min(lowestInFlight ?? updateID, updateID)
+        order.insert(updateID)
         return true
     }
 
     /// Records that an update's work is over (answered, dead-lettered or dropped).
     public mutating func finish(_ updateID: Int64) {
         guard inFlight.remove(updateID) != nil else { return }
-        // The minimum is recomputed only when it leaves, so finishing is O(1) in the usual case
-        // and O(in flight) when the oldest finishes.
-        if updateID == lowestInFlight { lowestInFlight = inFlight.min() }
+        // Each id enters and leaves the heap once: O(log n) amortized, however jobs finish.
+        while let lowest = order.min, !inFlight.contains(lowest) { order.removeMin() }
     }
 
     /// The offset to poll with: every update below it is finished. `nil` before anything was seen.
     public var offset: Int64? {
-        if let lowestInFlight { return lowestInFlight }
+        if let lowest = order.min { return lowest }
         return highestSeen.map { $0 + 1 }
     }
 }

@@ -440,11 +440,12 @@ public actor Supervisor {
         }
     }
 
-    /// Hands the master's ends of the worker's descriptors to the event loop.
     /// Hands the master's ends of the worker's descriptors to the event loop without waiting:
-    /// the IPC channel arrives as a `.channelAttached` event, which the loop delivers before
-    /// anything the channel reads (registration completes before the first read), so the
-    /// hello always finds its channel. Not waiting keeps the start of 1000 workers a tight loop.
+    /// the IPC channel arrives as a `.channelAttached` event that its handler yields when the
+    /// channel becomes active, before it can yield anything it reads, so the hello always finds
+    /// its channel. (A completion callback on the bootstrap's future may run after the first
+    /// read: relying on it lost a welcome now and then.) Not waiting keeps the start of 1000
+    /// workers a tight loop.
     private func attach(_ launched: LaunchedWorker, id: String, stats: WorkerLiveStats, log: RotatingLogFile) {
         let sink = eventSink
         let acks = webhookAcks
@@ -471,13 +472,8 @@ public actor Supervisor {
                 }
             }
             .withConnectedSocket(ipcFD)
-            .whenComplete { result in
-                switch result {
-                case .success(let channel):
-                    sink.yield(.channelAttached(id: id, pid: pid, channel))
-                case .failure(let error):
-                    sink.yield(.protocolViolation(id: id, pid: pid, reason: "cannot attach its IPC channel: \(error)"))
-                }
+            .whenFailure { error in
+                sink.yield(.protocolViolation(id: id, pid: pid, reason: "cannot attach its IPC channel: \(error)"))
             }
     }
 }

@@ -31,6 +31,13 @@ final class WorkerChannelHandler: ChannelInboundHandler {
         self.decoder = FrameDecoder(maximumLength: maximumFrameLength)
     }
 
+    /// Announces the channel from the handler itself: events from one handler are yielded in
+    /// order on its event loop, so the supervisor has the channel before it sees the hello.
+    func channelActive(context: ChannelHandlerContext) {
+        events.yield(.channelAttached(id: id, pid: pid, context.channel))
+        context.fireChannelActive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !failed else { return }
         let buffer = unwrapInboundIn(data)

@@ -38,7 +38,7 @@ struct BotAPISandboxCommand: AsyncParsableCommand {
         logger.logLevel = .notice
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
         let sandbox = Sandbox(
-            clock: { Int64(Date().timeIntervalSince1970 * 1000) }, deliver: SandboxServer.deliverer(http: http))
+            clock: { Int64(Date().timeIntervalSince1970 * 1_000_000) }, deliver: SandboxServer.deliverer(http: http))
         let app = Application(
             router: SandboxServer.router(sandbox: sandbox),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "botapi-sandbox"),

@@ -15,18 +15,25 @@ final class BenchmarkFleet {
         var description: String
     }
 
-    init(workers: Int) throws {
+    /// Extra environment for the master.
+    var environment: [String: String] = [:]
+
+    /// - Parameters:
+    ///   - workers: how many bots.
+    ///   - definition: the `workers/bot<N>.toml` text for bot N; by default a reference worker
+    ///     with a 1 s heartbeat (45 times the default: the idle-CPU figure is for a busy protocol).
+    init(workers: Int, definition: (Int) -> String = { _ in BenchmarkFleet.heartbeatOnly }) throws {
         workerCount = workers
         home = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-bench-")
         let executable = FileSystem.currentExecutablePath() ?? ""
         binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
         try FileSystem.createDirectory("\(home)/workers")
-        // A 1 s heartbeat is 45 times the default: the idle-CPU figure is for a busy protocol.
-        let definition = Array("[limits]\nheartbeat_interval = \"1s\"\nrestart_cooldown = \"0s\"\nmax_restarts_per_hour = 1000\n".utf8)
         for index in 0..<workers {
-            try FileSystem.writeFileAtomically("\(home)/workers/bot\(index).toml", definition)
+            try FileSystem.writeFileAtomically("\(home)/workers/bot\(index).toml", Array(definition(index).utf8))
         }
     }
+
+    static let heartbeatOnly = "[limits]\nheartbeat_interval = \"1s\"\nrestart_cooldown = \"0s\"\nmax_restarts_per_hour = 1000\n"
 
     var client: ControlClient { ControlClient(socketPath: "\(home)/run/control.sock", timeout: .seconds(30)) }
 
@@ -38,6 +45,7 @@ final class BenchmarkFleet {
         environment["BOTMASTER_MAX_WORKERS"] = "\(workerCount)"
         environment["BOTMASTER_MAX_WORKERS_PER_CORE"] = "\(workerCount)"
         environment["STATUS_PORT"] = "\(statusPort)"
+        environment.merge(self.environment) { _, new in new }
         let started = MonotonicTime.now()
         masterPID = try ProcessSpawner.spawn(
             SpawnRequest(

@@ -29,11 +29,29 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Option(help: "Updates pushed through dedup + batcher in process.")
     var pipelineUpdates = 5_000_000
 
+    @Flag(help: "Only the end-to-end webhook figures (1 and 100 bots), no supervision fleet.")
+    var webhookOnly = false
+
+    @Option(help: "Seconds of wrk load per webhook run.")
+    var webhookSeconds = 10
+
+    @Option(help: "wrk connections for the webhook throughput run.")
+    var webhookConnections = 64
+
+    @Option(help: "Paced webhook updates per second for the latency figure.")
+    var webhookPacedRate = 500
+
     func run() async throws {
         let pipeline = PipelineBenchmark.run(updates: pipelineUpdates)
         let pipelineRow = ResultRow(
             metric: "dedup + rapid-fire batcher in process (\(pipelineUpdates) updates, 1/8 redelivered)",
             target: "≥ 1,000,000 updates/s", value: "\(format(pipeline.perSecond / 1e6, decimals: 2)) M updates/s")
+        if webhookOnly {
+            print(MachineDescription.current())
+            print("")
+            print(ResultRow.markdown(try await webhookRows()))
+            return
+        }
         if pipelineOnly {
             print(MachineDescription.current())
             print("")
@@ -93,9 +111,32 @@ struct FleetBenchmark: AsyncParsableCommand {
         rows.append(ResultRow(metric: "graceful stop of the whole fleet (SIGTERM → exit 0)", target: "", value: seconds(stopTime)))
 
         rows.append(pipelineRow)
+        rows += try await webhookRows()
         print(MachineDescription.current())
         print("")
         print(ResultRow.markdown(rows))
+    }
+
+    /// End to end through webhooks for 1 and for 100 bots.
+    func webhookRows() async throws -> [ResultRow] {
+        var rows: [ResultRow] = []
+        for bots in [1, 100] {
+            let result = try await WebhookBenchmark(
+                bots: bots, seconds: webhookSeconds, connections: webhookConnections, pacedRate: webhookPacedRate
+            ).run()
+            rows.append(
+                ResultRow(
+                    metric:
+                        "webhook → master → worker → echo → Bot API, \(bots) bot\(bots == 1 ? "" : "s"), quiet 0, wrk \(webhookConnections) connections: replies/s (webhook req/s, non-2xx)",
+                    target: "≥ 10,000 updates/s",
+                    value: "\(format(result.repliesPerSecond, decimals: 0))/s (\(result.webhookRequestsPerSecond)/s, \(result.rejected))"))
+            rows.append(
+                ResultRow(
+                    metric:
+                        "added latency, webhook request → reply at the Bot API, \(bots) bot\(bots == 1 ? "" : "s"), \(result.pacedRate) updates/s paced (p50 / p99 of \(result.samples))",
+                    target: "p99 ≤ 5 ms", value: "\(milliseconds(result.latencyP50)) / \(milliseconds(result.latencyP99))"))
+        }
+        return rows
     }
 
     func seconds(_ duration: Duration) -> String { format(Double(duration.nanosecondsClamped) / 1e9, decimals: 2) + " s" }
