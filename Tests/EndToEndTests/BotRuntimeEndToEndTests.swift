@@ -306,3 +306,21 @@ extension BotRuntimeEndToEndTests {
         try await fleet.waitForStatus { $0.workers.first?.bot?.handoffs == 1 }
     }
 }
+
+extension BotRuntimeEndToEndTests {
+    @Test func stoppingTheFleetFlushesOpenBatchesFirst() async throws {
+        let (fleet, sandbox) = try Self.start(batch: "quiet = \"30s\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await Self.waitUntilPolling(fleet)
+        try sandbox.send(bot: Self.bot, chat: Self.user, "answer me before you go")
+        try await fleet.waitForStatus { $0.workers.first?.bot?.inFlight == 1 }
+        let stop = try fleet.run(["stop"])
+        #expect(stop.code == 0, "\(stop.output)")
+        #expect(try sandbox.sent(bot: Self.bot, chat: Self.user).map(\.text) == ["answer me before you go"])
+        // The drain confirmed the answered update: a new poller does not see it again.
+        #expect(try sandbox.summary(bot: Self.bot).pendingUpdates == 0)
+    }
+}

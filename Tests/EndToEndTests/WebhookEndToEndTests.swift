@@ -110,3 +110,53 @@ import Testing
         #expect(fleet.workerLog("hook").contains("setWebhook failed; AUTO_SWITCH_MODE=true, so polling instead"))
     }
 }
+
+extension WebhookEndToEndTests {
+    /// Runs curl (installed by ops/install-deps.sh) and returns the HTTP status it printed.
+    static func curlStatus(_ arguments: [String]) throws -> String {
+        let output = "/tmp/botmaster-curl-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).txt"
+        defer { FileSystem.removeFile(output) }
+        let file = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let null = try Descriptors.openNull()
+        let pid = try ProcessSpawner.spawn(
+            SpawnRequest(
+                arguments: ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"] + arguments, environment: Environment.current(),
+                descriptors: [0: null, 1: file, 2: null]))
+        close(file)
+        close(null)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return String(decoding: FileSystem.readFile(output) ?? [], as: UTF8.self)
+    }
+
+    @Test func theWebhookEndpointServesTLSWithTheConfiguredCertificate() async throws {
+        let fleet = try TestFleet(workers: [:])
+        defer { fleet.tearDown() }
+        let key = "\(fleet.home)/key.pem"
+        let certificate = "\(fleet.home)/cert.pem"
+        let null = try Descriptors.openNull()
+        let openssl = try ProcessSpawner.spawn(
+            SpawnRequest(
+                arguments: [
+                    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1", "-keyout", key,
+                    "-out", certificate,
+                ], environment: Environment.current(), descriptors: [0: null, 1: null, 2: null]))
+        close(null)
+        #expect(fleet.waitFor(openssl) == .exited(code: 0))
+        let port = LoopbackPort.free()
+        try fleet.write(id: "tls", "token_env = \"TLS_TOKEN\"\nmode = \"webhook\"\napi_base = \"http://127.0.0.1:9\"")
+        try fleet.startMaster(environment: [
+            "TLS_TOKEN": "5:x", "WEBHOOK_SECRET": "tls-secret", "WEBHOOK_PORT": "\(port)", "WEBHOOK_BIND": "127.0.0.1",
+            "WEBHOOK_HOST": "https://127.0.0.1:\(port)", "WEBHOOK_SSL_CERT": certificate, "WEBHOOK_SSL_KEY": key,
+        ])
+        try await fleet.waitForStatus { $0.workers.first?.state == "running" }
+        // A wrong secret over TLS: the TLS handshake with our certificate works, the secret does not.
+        let status = try Self.curlStatus([
+            "--cacert", certificate, "-H", "X-Telegram-Bot-Api-Secret-Token: wrong", "-d", Self.update,
+            "https://127.0.0.1:\(port)/webhook/tls",
+        ])
+        #expect(status == "401")
+        #expect(try Self.curlStatus(["--cacert", certificate, "https://127.0.0.1:\(port)/webhook/stats"]) == "200")
+        #expect(try Self.curlStatus(["http://127.0.0.1:\(port)/webhook/stats"]) != "200", "plain HTTP is not served")
+    }
+}
