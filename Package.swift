@@ -142,7 +142,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(name: "botmaster", dependencies: ["BotmasterCLI"], swiftSettings: strictSettings),
-        .executableTarget(name: "botworker", dependencies: ["BotworkerKit", "BotEngine"], swiftSettings: strictSettings),
+        // Linked as a fixed-address (non-PIE) executable: a thousand of them start at once, and
+        // without PIE the loader has ~1,000 relocations to apply instead of ~108,000 (a start
+        // of about 4.2 ms of CPU instead of 5.7 ms, and no private copies of relocated pages).
+        // The price: the worker's own code is not address-randomized (its heap, stack and
+        // shared libraries still are).
+        .executableTarget(
+            name: "botworker", dependencies: ["BotworkerKit", "BotEngine"], swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"])]),
         .executableTarget(
             name: "botmaster-bench",
             dependencies: [

@@ -43,7 +43,9 @@ public final class BotWorker: WorkerPayload {
 
     public var messages: UInt64 { stats.received.load(ordering: .relaxed) }
     public var errors: UInt64 { stats.jobFailures.load(ordering: .relaxed) }
-    public var heartbeatExtra: [UInt64] { stats.heartbeatCounters }
+    /// The bot counters, once the runtime runs: a worker without bot settings reports none, so
+    /// its status row carries no `bot` object.
+    public var heartbeatExtra: [UInt64] { state.withLock { $0.engine == nil } ? [] : stats.heartbeatCounters }
 
     public func configure(settings object: [String: JSONValue], writer: FrameWriter) throws(WorkerPayloadError) {
         let parsed: BotSettings?
