@@ -5,6 +5,7 @@ import BotmasterSystem
 import BotworkerKit
 import NIOCore
 import NIOPosix
+import Glibc
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -142,17 +143,22 @@ public final class BotWorker: WorkerPayload {
         let (engine, source, poller, http, feed) = state.withLock { ($0.engine, $0.source, $0.poller, $0.http, $0.webhookFeed) }
         guard let engine else { return }
         feed?.finish()
-        let done = Mutex<Bool>(false)
-        let finished = Task {
+        // The protocol thread blocks on a pipe until the drain is over; the master's
+        // stop_timeout bounds how long.
+        guard let done = try? Descriptors.pipe() else { return }
+        defer {
+            Descriptors.close(done.read)
+            Descriptors.close(done.write)
+        }
+        Task {
             source?.cancel()
             await engine.drain()
             await poller?.confirmFinished()
             try? await http?.shutdown()
-            done.withLock { $0 = true }
+            try? FileSystem.writeAll(done.write, [1])
         }
-        // The protocol thread waits here; the master's stop_timeout bounds how long.
-        while !done.withLock({ $0 }) { usleep(5_000) }
-        _ = finished
+        var byte: UInt8 = 0
+        while read(done.read, &byte, 1) < 0 && errno == EINTR {}
     }
 
     static func accept(_ update: WebhookUpdate, engine: BotEngine) async -> UpdateAck.Result {
