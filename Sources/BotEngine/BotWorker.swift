@@ -3,9 +3,9 @@ import BotAPI
 import BotmasterIPC
 import BotmasterSystem
 import BotworkerKit
+import Glibc
 import NIOCore
 import NIOPosix
-import Glibc
 import Synchronization
 
 #if canImport(FoundationEssentials)

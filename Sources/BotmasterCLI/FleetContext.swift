@@ -29,7 +29,7 @@ struct FleetContext {
             directory: layout.workersDirectory,
             displayDirectory: "workers",
             maximumWorkers: settings.workerLimit(cores: Environment.coreCount))
-        let problems = settingProblems + fleet.problems
+        let problems = settingProblems + fleet.problems + settings.webhook.problems(for: fleet.workers, environment: environment)
         return problems.isEmpty ? .success((settings, fleet)) : .failure(ConfigProblems(problems))
     }
 

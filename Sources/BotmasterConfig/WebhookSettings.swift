@@ -80,3 +80,27 @@ public struct WebhookSettings: Sendable, Equatable {
         return settings
     }
 }
+
+extension WebhookSettings {
+    /// Bots in webhook mode that cannot work with these settings: the endpoint is off without
+    /// `WEBHOOK_SECRET`, and `setWebhook` needs `WEBHOOK_HOST`.
+    public func problems(for definitions: [WorkerDefinition], environment: [String: String]) -> [ConfigProblem] {
+        var problems: [ConfigProblem] = []
+        for definition in definitions where definition.enabled && definition.bot?.mode == .webhook {
+            if secret == nil {
+                problems.append(
+                    ConfigProblem(
+                        file: definition.file, key: "mode",
+                        message: "webhook mode needs WEBHOOK_SECRET in the master's environment (the webhook endpoint is off without it)"))
+            }
+            let host = environment["WEBHOOK_HOST"] ?? definition.environment["WEBHOOK_HOST"] ?? ""
+            if !(host.hasPrefix("https://") || host.hasPrefix("http://")) {
+                problems.append(
+                    ConfigProblem(
+                        file: definition.file, key: "mode",
+                        message: "webhook mode needs WEBHOOK_HOST, the public https:// address of the webhook port"))
+            }
+        }
+        return problems
+    }
+}

@@ -30,6 +30,17 @@ import Testing
         #expect(fixedOutput == "workers/: 3 bots (2 enabled), no problems\n")
     }
 
+    @Test func checkRefusesAWebhookBotWithoutTheWebhookSettings() throws {
+        let fleet = try TestFleet(workers: ["hook": "token_env = \"HOOK_TOKEN\"\nmode = \"webhook\"\n"])
+        defer { fleet.tearDown() }
+        let (code, output) = try fleet.run(["check"], environment: ["WEBHOOK_SECRET": "", "WEBHOOK_HOST": ""])
+        #expect(code == 1)
+        #expect(output.contains("botmaster: workers/hook.toml: mode: webhook mode needs WEBHOOK_SECRET in the master's environment"))
+        #expect(output.contains("botmaster: workers/hook.toml: mode: webhook mode needs WEBHOOK_HOST"))
+        let (fixedCode, _) = try fleet.run(["check"], environment: ["WEBHOOK_SECRET": "abc", "WEBHOOK_HOST": "https://bots.example.org"])
+        #expect(fixedCode == 0)
+    }
+
     @Test func startRefusesAnInvalidFleetWithoutStartingAnything() throws {
         let fleet = try TestFleet(workers: ["bad": "protocol = \"grpc\"\n"])
         defer { fleet.tearDown() }
