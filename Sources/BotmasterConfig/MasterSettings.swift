@@ -44,6 +44,16 @@ public struct MasterSettings: Sendable, Equatable {
     /// The log levels, as swift-log names them.
     public static let logLevels: Set<String> = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
+    /// Reads a TCP port from `key`, if set; a problem names the key when it is not a port.
+    static func port(_ environment: [String: String], _ key: String, into target: inout Int, problem: (String, String) -> Void) {
+        guard let text = environment[key] else { return }
+        if let port = Int(text), (0...65535).contains(port) {
+            target = port
+        } else {
+            problem(key, "\"\(text)\" is not a port (0 to 65535)")
+        }
+    }
+
     /// Reads the settings from an environment, collecting a problem for each bad value.
     public static func from(environment: [String: String]) -> (MasterSettings, [ConfigProblem]) {
         var settings = MasterSettings()
@@ -89,13 +99,7 @@ public struct MasterSettings: Sendable, Equatable {
                 settings.statusHost = host
             }
         }
-        if let text = environment["STATUS_PORT"] {
-            if let port = Int(text), (0...65535).contains(port) {
-                settings.statusPort = port
-            } else {
-                problem("STATUS_PORT", "\"\(text)\" is not a port (0 to 65535)")
-            }
-        }
+        port(environment, "STATUS_PORT", into: &settings.statusPort, problem: problem)
         if let token = environment["STATUS_TOKEN"], !token.isEmpty {
             settings.statusToken = token
         }

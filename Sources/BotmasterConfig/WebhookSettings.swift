@@ -28,13 +28,7 @@ public struct WebhookSettings: Sendable, Equatable {
     static func from(environment: [String: String], problem: (String, String) -> Void) -> WebhookSettings {
         var settings = WebhookSettings()
         if let bind = environment["WEBHOOK_BIND"], !bind.isEmpty { settings.bind = bind }
-        if let text = environment["WEBHOOK_PORT"] {
-            if let port = Int(text), (0...65535).contains(port) {
-                settings.port = port
-            } else {
-                problem("WEBHOOK_PORT", "\"\(text)\" is not a port (0 to 65535)")
-            }
-        }
+        MasterSettings.port(environment, "WEBHOOK_PORT", into: &settings.port, problem: problem)
         if let secret = environment["WEBHOOK_SECRET"], !secret.isEmpty {
             // Telegram allows 1-256 of A-Z a-z 0-9 _ - in a secret token.
             let allowed =
