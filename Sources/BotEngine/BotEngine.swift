@@ -74,17 +74,20 @@ public actor BotEngine {
         if offsets.isInFlight(update.updateID) { return .duplicate }  // a poll re-read of work in hand
         BotStats.add(stats.received)
         let now = MonotonicTime.now()
-        guard let message = update.message ?? update.editedMessage, let text = message.text else {
-            // Not a text message: nothing to do, but it counts as seen so the offset moves past it.
+        guard let message = update.message, let text = message.text else {
+            // Not a new text message (an edit, a photo, another kind): nothing to answer, but it
+            // counts as seen so the offset moves past it.
             finishAtOnce(update.updateID)
             return .accepted
         }
+        // Refused before dedup sees it: a refused update comes again and must not then count
+        // as a duplicate of itself.
+        guard !draining, offsets.count < Self.maximumInFlight else { return .busy }
         if dedup.isDuplicate(updateID: update.updateID, chatID: message.chat.id, messageID: message.messageID, now: now) {
             BotStats.add(stats.duplicates)
             finishAtOnce(update.updateID)
             return .duplicate
         }
-        guard !draining, offsets.count < Self.maximumInFlight else { return .busy }
         offsets.begin(update.updateID)
         publishInFlight()
         let chat = message.chat.id
