@@ -26,6 +26,7 @@ public enum WebhookServer {
         let acks = supervisor.webhookAcks
         let maximumBody = settings.maximumBodyBytes
         let acknowledgementTimeout = settings.acknowledgementTimeout
+        let routes = WebhookRoutes(supervisor: supervisor)
         router.post("/webhook/:bot") { request, context -> Response in
             let bot = try context.parameters.require("bot")
             if let allowlist, !settings.allowedNetworks.isEmpty {
@@ -34,7 +35,7 @@ public enum WebhookServer {
                     return JSONResponses.error(.forbidden, "source address not allowed")
                 }
             }
-            let target = await supervisor.webhookTarget(for: bot)
+            let target = await routes.target(for: bot)
             if case .unknownBot = target { return JSONResponses.error(.notFound, "unknown bot") }
             let offered = Array((request.headers[secretHeader] ?? "").utf8)
             guard BearerTokenMiddleware<WebhookRequestContext>.constantTimeEquals(offered, secret) else {
@@ -59,7 +60,10 @@ public enum WebhookServer {
             let requestID = acks.makeRequestID()
             let frame = WebhookUpdate(requestID: requestID, body: Array(body.readableBytesView)).frame()
             let outcome = await acks.wait(for: requestID, bot: bot, timeout: acknowledgementTimeout) {
-                channel.writeAndFlush(ByteBuffer(bytes: frame.encoded()), promise: nil)
+                // A channel that closed since the lookup fails the write: answer 503 at once.
+                channel.writeAndFlush(ByteBuffer(bytes: frame.encoded())).whenFailure { _ in
+                    acks.resolve(requestID, .workerGone)
+                }
             }
             switch outcome {
             case .acknowledged(.accepted):

@@ -44,7 +44,7 @@ public final class WebhookAcks: Sendable {
     }
 
     /// Ends the wait for `requestID`, if it is still waiting.
-    func resolve(_ requestID: UInt64, _ outcome: Outcome) {
+    public func resolve(_ requestID: UInt64, _ outcome: Outcome) {
         pending.withLock { $0.removeValue(forKey: requestID) }?.continuation.resume(returning: outcome)
     }
 
