@@ -21,4 +21,5 @@ echo "  curl -d '{\"chat_id\": 42, \"text\": \"hello\"}' http://127.0.0.1:8081/s
 echo "  sleep 3; curl http://127.0.0.1:8081/sandbox/bots/1001/sent   # the echo bot's reply"
 echo "  $bin/botmaster status        # the fleet"
 echo "  $bin/botmaster logs echo -f  # one bot's log"
-echo "  $bin/botmaster stop          # drain and stop everything"
+echo "  $bin/botmaster stop          # drain and stop every bot"
+echo "  pkill -f botapi-sandbox       # stop the sandbox"
