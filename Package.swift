@@ -39,6 +39,15 @@ let package = Package(
         // libsystemd, for sd_notify: readiness, status, reload, stop and watchdog for Type=notify units.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "BotmasterSystemd", dependencies: ["CSystemd"], swiftSettings: strictSettings),
+        // hiredis, the C client of Redis (Debian's libhiredis-dev), and a small Swift client on it.
+        // Not through pkg-config: Debian's hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM
+        // rejects with a warning on every build; the header and library are in the standard paths.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(
+            name: "BotRedis",
+            dependencies: ["CHiredis", "BotmasterSystem", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
         // Fleet definitions (`workers/*.toml`) and master settings, with precise errors.
         .target(
             name: "BotmasterConfig",
@@ -165,6 +174,7 @@ let package = Package(
             dependencies: ["BotmasterSupervisor", "BotmasterSystem", "BotmasterCLI"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "BotRedisTests", dependencies: ["BotRedis", "BotmasterSystem"], swiftSettings: strictSettings),
         .testTarget(name: "BotRuntimeTests", dependencies: ["BotRuntime", "BotmasterSystem"], swiftSettings: strictSettings),
         .testTarget(
             name: "BotmasterHTTPTests",
