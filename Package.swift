@@ -162,7 +162,7 @@ let package = Package(
         .executableTarget(
             name: "botmaster-bench",
             dependencies: [
-                "BotmasterControl", "BotmasterSystem", "BotRuntime", "BotAPISandbox",
+                "BotmasterControl", "BotmasterSystem", "BotRuntime", "BotAPISandbox", "BotRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -32,6 +32,12 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Flag(help: "Only the end-to-end webhook figures (1 and 100 bots), no supervision fleet.")
     var webhookOnly = false
 
+    @Flag(help: "Only the Redis job queue figures (1 and 100 bots), no fleet.")
+    var redisOnly = false
+
+    @Option(help: "Jobs through the Redis queue per run.")
+    var redisJobs = 200_000
+
     @Option(help: "Seconds of wrk load per webhook run.")
     var webhookSeconds = 10
 
@@ -46,6 +52,12 @@ struct FleetBenchmark: AsyncParsableCommand {
         let pipelineRow = ResultRow(
             metric: "dedup + rapid-fire batcher in process (\(pipelineUpdates) updates, 1/8 redelivered)",
             target: "≥ 1,000,000 updates/s", value: "\(format(pipeline.perSecond / 1e6, decimals: 2)) M updates/s")
+        if redisOnly {
+            print(MachineDescription.current())
+            print("")
+            print(ResultRow.markdown(try await redisRows()))
+            return
+        }
         if webhookOnly {
             print(MachineDescription.current())
             print("")
@@ -112,9 +124,25 @@ struct FleetBenchmark: AsyncParsableCommand {
 
         rows.append(pipelineRow)
         rows += try await webhookRows()
+        rows += try await redisRows()
         print(MachineDescription.current())
         print("")
         print(ResultRow.markdown(rows))
+    }
+
+    /// Jobs through the Redis stream queue: one bot (one client) and 100 bots (4 clients).
+    func redisRows() async throws -> [ResultRow] {
+        var rows: [ResultRow] = []
+        for (bots, clients) in [(1, 1), (100, 4)] {
+            let result = try await RedisQueueBenchmark(bots: bots, jobs: redisJobs, batch: 100, clients: clients).run()
+            rows.append(
+                ResultRow(
+                    metric:
+                        "Redis stream queue, enqueue + take + ack in batches of 100, \(bots) bot\(bots == 1 ? "" : "s") (\(clients) client\(clients == 1 ? "" : "s")): jobs/s (round trips per job)",
+                    target: "≥ 20,000 jobs/s, ≤ 2 round trips per job",
+                    value: "\(format(result.jobsPerSecond, decimals: 0))/s (\(format(result.roundTripsPerJob, decimals: 2)))"))
+        }
+        return rows
     }
 
     /// End to end through webhooks for 1 and for 100 bots.
