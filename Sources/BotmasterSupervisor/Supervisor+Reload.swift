@@ -22,15 +22,17 @@ extension Supervisor {
             directory: configuration.layout.workersDirectory,
             displayDirectory: "workers",
             maximumWorkers: configuration.settings.workerLimit(cores: Environment.coreCount))
+        let problems =
+            fleet.problems + configuration.settings.webhook.problems(for: fleet.workers, environment: configuration.environment)
         reloadCount += 1
-        SupervisorMetrics.reloaded(applied: fleet.problems.isEmpty)
-        guard fleet.problems.isEmpty else {
-            let message = "rejected, nothing changed: " + fleet.problems.map(\.description).joined(separator: "; ")
+        SupervisorMetrics.reloaded(applied: problems.isEmpty)
+        guard problems.isEmpty else {
+            let message = "rejected, nothing changed: " + problems.map(\.description).joined(separator: "; ")
             lastReload = ReloadRecord(wallClockMs: WallClock.nowMilliseconds(), succeeded: false, message: message)
-            for problem in fleet.problems {
+            for problem in problems {
                 logger.error("reload rejected", metadata: ["trigger": "\(trigger)", "problem": "\(problem)"])
             }
-            return .failure(ConfigProblems(fleet.problems))
+            return .failure(ConfigProblems(problems))
         }
         let summary = await apply(fleet.enabledWorkers)
         lastReload = ReloadRecord(wallClockMs: WallClock.nowMilliseconds(), succeeded: true, message: summary.description)

@@ -49,9 +49,12 @@ import Testing
 
         try fleet.write(id: "two", "")
         try fleet.write(id: "bad", "[limits]\nmemory = \"huge\"\n")
+        // A webhook bot while this master has no WEBHOOK_SECRET: rejected too, not left to crash.
+        try fleet.write(id: "hook", "token_env = \"HOOK_TOKEN\"\nmode = \"webhook\"\n")
         let (code, output) = try fleet.run(["reload"])
         #expect(code == 1)
         #expect(output.contains(#"workers/bad.toml: limits.memory: "huge" is not a size"#))
+        #expect(output.contains("workers/hook.toml: mode: webhook mode needs WEBHOOK_SECRET"))
         let rejected = try #require(try fleet.client.send(.status).status)
         #expect(rejected.workers.map(\.id) == ["one"], "nothing changed")
         #expect(rejected.workers.first?.pid == before.workers.first?.pid)
@@ -59,6 +62,7 @@ import Testing
         #expect(fleet.masterLog.contains("reload rejected"))
 
         FileSystem.removeFile("\(fleet.home)/workers/bad.toml")
+        FileSystem.removeFile("\(fleet.home)/workers/hook.toml")
         kill(master, SIGUSR2)
         let after = try await fleet.waitForStatus { $0.master.workersRunning == 2 }
         #expect(after.master.reloads == 2)
