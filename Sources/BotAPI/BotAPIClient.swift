@@ -115,7 +115,7 @@ public struct BotAPIClient: Sendable {
     /// Long polling: waits up to `timeout` seconds for updates at or after `offset`.
     public func getUpdates(offset: Int64?, limit: Int = 100, timeout: Int) async throws(BotAPIError) -> [Update] {
         try await call(
-            "getUpdates", GetUpdates(offset: offset, limit: limit, timeout: timeout, allowedUpdates: ["message", "edited_message"]),
+            "getUpdates", GetUpdates(offset: offset, limit: limit, timeout: timeout, allowedUpdates: ["message"]),
             returning: [Update].self, timeout: .seconds(timeout + 10))
     }
 

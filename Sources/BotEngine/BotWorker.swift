@@ -98,7 +98,7 @@ public final class BotWorker: WorkerPayload {
         let stats = self.stats
         let source = Task {
             if let webhookURL, let secret {
-                let hook = SetWebhook(url: webhookURL, secretToken: secret, allowedUpdates: ["message", "edited_message"])
+                let hook = SetWebhook(url: webhookURL, secretToken: secret, allowedUpdates: ["message"])
                 if await Self.setWebhook(hook, client: client, retries: autoSwitch ? 3 : Int.max, stats: stats, log: log) {
                     stats.source.store(BotStats.Source.webhook.rawValue, ordering: .relaxed)
                     log("receiving updates by webhook")
@@ -126,7 +126,7 @@ public final class BotWorker: WorkerPayload {
             state.settings = settings
             state.http = http
             state.source = source
-            state.poller = settings.mode == .polling ? poller : nil
+            state.poller = poller
             state.webhookFeed = feedContinuation
         }
         log("bot runtime started: mode \(settings.mode.rawValue), handler \(settings.handler.kind.rawValue)")
@@ -153,7 +153,12 @@ public final class BotWorker: WorkerPayload {
         Task {
             source?.cancel()
             await engine.drain()
-            await poller?.confirmFinished()
+            // Whichever poller ran (also the fallback after a failed setWebhook) confirms what
+            // finished; a webhook bot has nothing to confirm.
+            let source = stats.source.load(ordering: .relaxed)
+            if source == BotStats.Source.polling.rawValue || source == BotStats.Source.pollingAfterWebhookFailed.rawValue {
+                await poller?.confirmFinished()
+            }
             try? await http?.shutdown()
             try? FileSystem.writeAll(done.write, [1])
         }
