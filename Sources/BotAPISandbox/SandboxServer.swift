@@ -81,27 +81,28 @@ public enum SandboxServer {
     /// Query parameters as a JSON object, numbers and booleans unquoted, so that
     /// `GET /bot<token>/getUpdates?offset=5` works as it does on Telegram.
     static func queryJSON(_ parameters: Parameters) -> Data {
-        var fields: [String] = []
+        var object: [String: QueryValue] = [:]
         for (key, value) in parameters {
             let text = String(value)
-            let literal = Int64(text) != nil || text == "true" || text == "false" ? text : "\"\(jsonEscaped(text))\""
-            fields.append("\"\(jsonEscaped(String(key)))\":\(literal)")
+            object[String(key)] = Int64(text).map(QueryValue.integer) ?? Bool(text).map(QueryValue.bool) ?? .string(text)
         }
-        return Data("{\(fields.joined(separator: ","))}".utf8)
+        return (try? JSONEncoder().encode(object)) ?? Data("{}".utf8)
     }
 
-    private static func jsonEscaped(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case _ where scalar.value < 0x20:
-                result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
+    /// A query parameter's value as JSON would carry it.
+    enum QueryValue: Encodable {
+        case integer(Int64)
+        case bool(Bool)
+        case string(String)
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .integer(let value): try container.encode(value)
+            case .bool(let value): try container.encode(value)
+            case .string(let value): try container.encode(value)
             }
         }
-        return result
     }
 
     static func decode<Value: Decodable>(_ type: Value.Type, from request: Request) async throws -> Value? {

@@ -9,7 +9,7 @@ enum BotToken {
     static func resolve(_ settings: BotSettings, environment: [String: String]) throws(WorkerPayloadError) -> String {
         let token: String
         if let name = settings.tokenEnv {
-            guard let value = environment[name]?.trimmed(), !value.isEmpty else {
+            guard let value = environment[name]?.trimmingSpaces(), !value.isEmpty else {
                 throw WorkerPayloadError("token_env names \(name), which is not set in the worker's environment")
             }
             token = value
@@ -18,7 +18,7 @@ enum BotToken {
                 throw WorkerPayloadError("token_file \(path) cannot be read")
             }
             let firstLine = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-            token = firstLine.trimmed()
+            token = firstLine.trimmingSpaces()
             guard !token.isEmpty else { throw WorkerPayloadError("token_file \(path) is empty") }
         } else {
             throw WorkerPayloadError("the bot has neither token_env nor token_file")
@@ -28,13 +28,5 @@ enum BotToken {
                 "the token from \(settings.tokenEnv ?? settings.tokenFile ?? "") is not a Bot API token (<id>:<secret>)")
         }
         return token
-    }
-}
-
-extension String {
-    /// Without leading and trailing spaces, tabs and line ends.
-    fileprivate func trimmed() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        return String(drop(while: isSpace).reversed().drop(while: isSpace).reversed())
     }
 }

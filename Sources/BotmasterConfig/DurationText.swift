@@ -1,3 +1,5 @@
+import BotmasterSystem
+
 /// Durations as people write them in config files: `"200ms"`, `"45s"`, `"5m"`, `"1h"`, or
 /// combinations such as `"1m30s"`. A bare number is not accepted: the unit is never guessed.
 public enum DurationText {
@@ -82,11 +84,5 @@ public enum ByteSizeText {
     private static func oneDecimal(_ value: Double) -> String {
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
-    }
-}
-
-extension StringProtocol {
-    func trimmingSpaces() -> String {
-        String(drop(while: { $0.isWhitespace }).reversed().drop(while: { $0.isWhitespace }).reversed())
     }
 }

@@ -1,3 +1,5 @@
+import BotmasterSystem
+
 /// The master's webhook endpoint, from the environment: `WEBHOOK_BIND`, `WEBHOOK_PORT`,
 /// `WEBHOOK_SECRET`, `WEBHOOK_SSL_CERT`, `WEBHOOK_SSL_KEY`, `WEBHOOK_ALLOWED_NETWORKS`,
 /// `WEBHOOK_MAX_BODY`, `WEBHOOK_ACK_TIMEOUT`. The endpoint runs when `WEBHOOK_SECRET` is set.

@@ -16,14 +16,18 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
             request.headers[.authorization].flatMap { value in
                 value.hasPrefix("Bearer ") ? value.dropFirst("Bearer ".count) : nil
             } ?? request.uri.queryParameters["token"]
-        guard let presented, Self.constantTimeEquals(Array(presented.utf8), token) else {
+        guard let presented, ConstantTime.equals(Array(presented.utf8), token) else {
             return JSONResponses.error(.unauthorized, "a valid bearer token is required", headers: [.wwwAuthenticate: "Bearer"])
         }
         return try await next(request, context)
     }
+}
 
-    /// Equal length and equal bytes, examining every byte of the expected token regardless.
-    static func constantTimeEquals(_ presented: [UInt8], _ expected: [UInt8]) -> Bool {
+/// Secret comparison for the status token and the webhook secret.
+enum ConstantTime {
+    /// Equal length and equal bytes, examining every byte of the expected secret regardless of
+    /// where the first difference is.
+    static func equals(_ presented: [UInt8], _ expected: [UInt8]) -> Bool {
         var difference = UInt8(truncatingIfNeeded: presented.count ^ expected.count)
         for index in expected.indices {
             difference |= expected[index] ^ (index < presented.count ? presented[index] : 0)

@@ -26,7 +26,6 @@ public enum WebhookServer {
         let acks = supervisor.webhookAcks
         let maximumBody = settings.maximumBodyBytes
         let acknowledgementTimeout = settings.acknowledgementTimeout
-        let routes = WebhookRoutes(supervisor: supervisor)
         router.post("/webhook/:bot") { request, context -> Response in
             let bot = try context.parameters.require("bot")
             if let allowlist, !settings.allowedNetworks.isEmpty {
@@ -35,10 +34,10 @@ public enum WebhookServer {
                     return JSONResponses.error(.forbidden, "source address not allowed")
                 }
             }
-            let target = await routes.target(for: bot)
+            let target = await supervisor.webhookTarget(for: bot)
             if case .unknownBot = target { return JSONResponses.error(.notFound, "unknown bot") }
             let offered = Array((request.headers[secretHeader] ?? "").utf8)
-            guard BearerTokenMiddleware<WebhookRequestContext>.constantTimeEquals(offered, secret) else {
+            guard ConstantTime.equals(offered, secret) else {
                 stats.count(bot) { $0.unauthorized += 1 }
                 return JSONResponses.error(.unauthorized, "missing or wrong X-Telegram-Bot-Api-Secret-Token")
             }

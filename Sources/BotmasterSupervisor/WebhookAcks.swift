@@ -56,7 +56,4 @@ public final class WebhookAcks: Sendable {
         }
         for waiter in gone { waiter.continuation.resume(returning: .workerGone) }
     }
-
-    /// Requests waiting now.
-    public var count: Int { pending.withLock { $0.count } }
 }

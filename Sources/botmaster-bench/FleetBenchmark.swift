@@ -201,7 +201,7 @@ enum MachineDescription {
         let cpuinfo = String(decoding: FileSystem.readFile("/proc/cpuinfo") ?? [], as: UTF8.self)
         let model =
             cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
-            .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters() } ?? "unknown CPU"
+            .split(separator: ":", maxSplits: 1).last.map { $0.trimmingSpaces() } ?? "unknown CPU"
         let memory =
             String(decoding: FileSystem.readFile("/proc/meminfo") ?? [], as: UTF8.self)
             .split(separator: "\n").first { $0.hasPrefix("MemTotal") }?.split(separator: " ").dropFirst().first.flatMap { UInt64($0) } ?? 0
@@ -210,12 +210,6 @@ enum MachineDescription {
         let kernel = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
         return "Machine: \(Environment.coreCount) cores (\(model)), \(memory / 1_048_576) GiB RAM, Linux \(kernel); "
             + "date \(LogDate.today())"
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" }))
     }
 }
 

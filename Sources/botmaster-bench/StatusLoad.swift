@@ -32,7 +32,7 @@ struct StatusLoad {
         while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(100)) }
         let text = String(decoding: FileSystem.readFile(output) ?? [], as: UTF8.self)
         func field(_ prefix: String) -> String {
-            text.split(separator: "\n").first { $0.trimmingCharacters().hasPrefix(prefix) }?
+            text.split(separator: "\n").first { $0.trimmingSpaces().hasPrefix(prefix) }?
                 .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? "?"
         }
         let rate =
