@@ -82,7 +82,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The CLI ↔ master control protocol over the run directory's Unix socket.
-        .target(name: "BotmasterControl", swiftSettings: strictSettings),
+        .target(name: "BotmasterControl", dependencies: ["BotmasterIPC"], swiftSettings: strictSettings),
         // The bot pipeline's pure parts: dedup, rapid-fire batching, rate limits, backoff, breaker.
         // Clock-injected values with no I/O, so every rule is tested without time passing.
         .target(
@@ -109,9 +109,10 @@ let package = Package(
         .target(
             name: "BotEngine",
             dependencies: [
-                "BotRuntime", "BotAPI", "BotmasterSystem", "BotmasterIPC", "BotworkerKit",
+                "BotRuntime", "BotAPI", "BotmasterSystem", "BotmasterIPC", "BotworkerKit", "BotRedis",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -3,61 +3,93 @@ import BotRuntime
 import BotmasterIPC
 import BotmasterSystem
 import DequeModule
+import HeapModule
 
 /// One bot's pipeline: update → dedup → handoff routing or rapid-fire batcher → per-chat job
 /// queue → handler → Bot API.
 ///
-/// Everything lives in this one actor and in this one process, so there is no shared state
-/// between processes to race on, and a batch is a value handed from the batcher to the job
-/// queue: it cannot expire under the job that works on it (seed 002's failures). An update
-/// stays "in flight" from the moment it is accepted until its job is answered or
-/// dead-lettered; the poller never confirms past it.
+/// Two backends hold the state. In memory (the default) everything lives in this actor: a batch
+/// is a value handed from the batcher to the job queue, and an update stays "in flight" — the
+/// poller never confirms past it — until its job is answered or dead-lettered. With Redis
+/// (``RedisBotState``) dedup, open batches, the job queue, retries, dead letters, idempotency
+/// keys, handoff state and the offset live on the server: an update is safe once its intake
+/// script ran, and a process that dies loses nothing — its successor takes the unfinished jobs
+/// over and skips the steps they already made.
 public actor BotEngine {
     let botID: String
-    private(set) var settings: BotSettings
-    private let sender: OutgoingSender
-    private var handler: any BatchHandler
-    private let makeHandler: @Sendable (BotSettings.Handler) -> any BatchHandler
+    var settings: BotSettings
+    let sender: OutgoingSender
+    var handler: any BatchHandler
+    let makeHandler: @Sendable (BotSettings.Handler) -> any BatchHandler
     let stats: BotStats
-    private let log: @Sendable (String) -> Void
+    let log: @Sendable (String) -> Void
+    /// The Redis backend, or `nil` for memory.
+    let durable: RedisBotState?
 
-    private var dedup: DedupCache
-    private var batcher: RapidFireBatcher
-    private var offsets = OffsetTracker()
+    // Memory backend.
+    var dedup: DedupCache
+    var batcher: RapidFireBatcher
+    var offsets = OffsetTracker()
     /// The last chat and sender seen per chat with an open batch, for the handler's document.
-    private var senders: [Int64: (chat: Chat, user: User?)] = [:]
-
-    private var handoffChats: Set<Int64> = []
+    var senders: [Int64: (chat: Chat, user: User?)] = [:]
     /// Messages in the operator chat (forwards and notices) → the user chat they are about.
-    private var operatorThreads: [Int64: Int64] = [:]
-    private var operatorThreadOrder: Deque<Int64> = []
+    var operatorThreads: [Int64: Int64] = [:]
+    var operatorThreadOrder: Deque<Int64> = []
+    var deadLetters: Deque<(entry: DeadLetterEntry, job: BotJob)> = []
 
-    private var queues: [Int64: Deque<BotJob>] = [:]
-    private var ready: Deque<Int64> = []
-    private var running: Set<Int64> = []
-    private var deadLetters: Deque<DeadLetter> = []
-    private var random = SystemRandomNumberGenerator()
+    // Redis backend.
+    /// Whether the state was read from Redis and updates may be taken.
+    var durableReady = false
+    /// One past the highest update id taken.
+    var durableOffset: Int64?
+    /// Open batches' local deadlines (the server decides; these only say when to ask).
+    var batchDue: [Int64: MonotonicTime] = [:]
+    var batchDueOrder = Heap<DueChat>()
+    /// Chats whose head job waits in the retry set: their later jobs wait too.
+    var parked: Set<Int64> = []
+    /// Jobs taken from the stream and not yet finished.
+    var jobsInHand = 0
+    var consumer: Task<Void, Never>?
+    var retryTimer: Task<Void, Never>?
+    var retryDeadline: MonotonicTime?
+    var redisTrouble = RedisTrouble()
 
-    private var timer: Task<Void, Never>?
-    private var timerDeadline: MonotonicTime?
-    private var draining = false
-    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
-    private var progressWaiters: [CheckedContinuation<Void, Never>] = []
+    var handoffChats: Set<Int64> = []
+    var queues: [Int64: Deque<BotJob>] = [:]
+    var ready: Deque<Int64> = []
+    var running: Set<Int64> = []
+    var random = SystemRandomNumberGenerator()
+
+    var timer: Task<Void, Never>?
+    var timerDeadline: MonotonicTime?
+    var draining = false
+    var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    var progressWaiters: [CheckedContinuation<Void, Never>] = []
 
     static let keptDeadLetters = 1000
     static let keptOperatorThreads = 10_000
     /// Updates in flight beyond which webhook deliveries are refused with 503 (Telegram
     /// redelivers): memory stays bounded when a backend stalls.
     static let maximumInFlight = 50_000
+    /// Jobs taken from the Redis stream and not finished beyond which no more are taken.
+    static let maximumJobsInHand = 2000
+
+    /// A chat's batch deadline in the Redis backend's heap.
+    struct DueChat: Comparable {
+        var at: MonotonicTime
+        var chat: Int64
+        static func < (lhs: DueChat, rhs: DueChat) -> Bool { lhs.at < rhs.at }
+    }
 
     init(
-        botID: String, settings: BotSettings, client: BotAPIClient, stats: BotStats,
+        botID: String, settings: BotSettings, client: BotAPIClient, stats: BotStats, durable: RedisBotState? = nil,
         makeHandler: @escaping @Sendable (BotSettings.Handler) -> any BatchHandler, log: @escaping @Sendable (String) -> Void
     ) {
         self.botID = botID
         self.settings = settings
         self.stats = stats
         self.log = log
+        self.durable = durable
         self.makeHandler = makeHandler
         self.handler = makeHandler(settings.handler)
         self.sender = OutgoingSender(client: client, rate: settings.rate, stats: stats)
@@ -67,10 +99,18 @@ public actor BotEngine {
             maxWait: .milliseconds(settings.batch.maxWaitMs))
     }
 
+    /// The backend's name, as `botmaster dlq` reports it.
+    var backendName: String { durable == nil ? "memory" : "redis" }
+
     // MARK: Intake
 
     /// Takes one update from the poller or a webhook delivery.
-    public func accept(_ update: Update) -> UpdateAck.Result {
+    public func accept(_ update: Update) async -> UpdateAck.Result {
+        if let durable { return await acceptDurably(update, store: durable) }
+        return acceptInMemory(update)
+    }
+
+    private func acceptInMemory(_ update: Update) -> UpdateAck.Result {
         if offsets.isInFlight(update.updateID) { return .duplicate }  // a poll re-read of work in hand
         BotStats.add(stats.received)
         let now = MonotonicTime.now()
@@ -91,37 +131,77 @@ public actor BotEngine {
         offsets.begin(update.updateID)
         publishInFlight()
         let chat = message.chat.id
-        let handoff = settings.handoff
-        if let operatorChat = handoff.operatorChatID {
-            if chat == operatorChat {
-                routeOperatorMessage(message, text: text, updateID: update.updateID)
-                return .accepted
-            }
-            if handoffChats.contains(chat) {
-                if Self.isCommand(text, handoff.stopCommand) {
-                    endHandoff(chat, updateIDs: [update.updateID])
-                } else {
-                    enqueue(BotJob(chatID: chat, kind: .forward(messageID: message.messageID), updateIDs: [update.updateID]))
-                }
-                return .accepted
-            }
-            if Self.isCommand(text, handoff.startCommand) {
-                startHandoff(chat, updateIDs: [update.updateID])
-                return .accepted
-            }
+        switch route(message, text: text, updateID: update.updateID, thread: { self.operatorThreads[$0] }) {
+        case .ignore:
+            offsets.finish(update.updateID)
+            publishInFlight()
+        case .job(let job, let change):
+            applyHandoff(change, chat: job.chatID)
+            enqueue(job)
+        case .batch:
+            // Only names for the handler's document; forgetting them all now and then bounds memory.
+            if senders.count >= 50_000 { senders.removeAll(keepingCapacity: true) }
+            senders[chat] = (message.chat, message.from)
+            let incoming = IncomingMessage(
+                updateID: update.updateID, chatID: chat, messageID: message.messageID, userID: message.from?.id, text: text)
+            if let full = batcher.add(incoming, now: now) { enqueueBatch(full) }
+            armTimer()
         }
-        // Only names for the handler's document; forgetting them all now and then bounds memory.
-        if senders.count >= 50_000 { senders.removeAll(keepingCapacity: true) }
-        senders[chat] = (message.chat, message.from)
-        let incoming = IncomingMessage(
-            updateID: update.updateID, chatID: chat, messageID: message.messageID, userID: message.from?.id, text: text)
-        if let full = batcher.add(incoming, now: now) { enqueueBatch(full) }
-        armTimer()
         return .accepted
     }
 
-    /// The offset the poller may confirm: nothing unfinished lies below it.
-    public var pollOffset: Int64? { offsets.offset }
+    /// Where a text message goes.
+    enum Route {
+        /// Operators talking among themselves: nothing to do.
+        case ignore
+        case job(BotJob, handoff: RedisBotState.HandoffChange?)
+        case batch
+    }
+
+    /// Handoff routing: the operator chat's replies go back to their user, a handed-off chat's
+    /// messages go to the operator, the start and stop commands switch; the rest is batched.
+    func route(_ message: Message, text: String, updateID: Int64, thread: (Int64) -> Int64?) -> Route {
+        let chat = message.chat.id
+        let handoff = settings.handoff
+        guard let operatorChat = handoff.operatorChatID else { return .batch }
+        if chat == operatorChat {
+            guard let repliedTo = message.replyToMessage?.messageID, let userChat = thread(repliedTo) else { return .ignore }
+            if Self.isCommand(text, handoff.stopCommand) {
+                return .job(BotJob(chatID: userChat, kind: .handoffEnded, updateIDs: [updateID]), handoff: .end)
+            }
+            return .job(
+                BotJob(
+                    chatID: userChat, kind: .operatorReply, updateIDs: [updateID], messageID: message.messageID,
+                    operatorChatID: message.chat.id), handoff: nil)
+        }
+        if handoffChats.contains(chat) {
+            if Self.isCommand(text, handoff.stopCommand) {
+                return .job(BotJob(chatID: chat, kind: .handoffEnded, updateIDs: [updateID]), handoff: .end)
+            }
+            return .job(BotJob(chatID: chat, kind: .forward, updateIDs: [updateID], messageID: message.messageID), handoff: nil)
+        }
+        if Self.isCommand(text, handoff.startCommand) {
+            return .job(BotJob(chatID: chat, kind: .handoffStarted, updateIDs: [updateID]), handoff: .start)
+        }
+        return .batch
+    }
+
+    func applyHandoff(_ change: RedisBotState.HandoffChange?, chat: Int64) {
+        switch change {
+        case .start?: handoffChats.insert(chat)
+        case .end?: handoffChats.remove(chat)
+        case nil: return
+        }
+        stats.handoffs.store(UInt64(handoffChats.count), ordering: .relaxed)
+    }
+
+    /// The offset the poller may confirm: nothing unfinished (memory) or nothing not yet kept
+    /// in Redis lies below it.
+    public var pollOffset: Int64? { durable == nil ? offsets.offset : durableOffset }
+
+    /// Whether updates below the poll offset are still being worked on, so the poller must
+    /// re-read (memory backend); with Redis everything taken is already safe.
+    public var holdsUnconfirmedUpdates: Bool { durable == nil && offsets.count > 0 }
 
     /// Waits until some update finishes (or `limit` passes): the poller's pause while it has
     /// only re-reads of work in hand.
@@ -134,7 +214,7 @@ public actor BotEngine {
         task.cancel()
     }
 
-    private func wakeProgress() {
+    func wakeProgress() {
         let waiters = progressWaiters
         progressWaiters.removeAll()
         waiters.forEach { $0.resume() }
@@ -150,57 +230,38 @@ public actor BotEngine {
         offsets.finish(updateID)
     }
 
-    private func publishInFlight() {
-        stats.inFlight.store(UInt64(offsets.count), ordering: .relaxed)
+    func publishInFlight() {
+        stats.inFlight.store(UInt64(durable == nil ? offsets.count : jobsInHand), ordering: .relaxed)
     }
 
-    // MARK: Handoff
-
-    private func startHandoff(_ chat: Int64, updateIDs: [Int64]) {
-        if handoffChats.insert(chat).inserted { stats.handoffs.store(UInt64(handoffChats.count), ordering: .relaxed) }
-        enqueue(BotJob(chatID: chat, kind: .handoffStarted, updateIDs: updateIDs))
-    }
-
-    private func endHandoff(_ chat: Int64, updateIDs: [Int64]) {
-        if handoffChats.remove(chat) != nil { stats.handoffs.store(UInt64(handoffChats.count), ordering: .relaxed) }
-        enqueue(BotJob(chatID: chat, kind: .handoffEnded, updateIDs: updateIDs))
-    }
-
-    /// A message in the operator chat: a reply to one of our forwards or notices goes back to
-    /// that user (or ends the handoff); anything else is the operators talking among themselves.
-    private func routeOperatorMessage(_ message: Message, text: String, updateID: Int64) {
-        guard let repliedTo = message.replyToMessage?.messageID, let userChat = operatorThreads[repliedTo] else {
-            offsets.finish(updateID)
-            publishInFlight()
+    func rememberOperatorThread(_ operatorMessageID: Int64, userChat: Int64) async throws {
+        if let durable {
+            try await durable.rememberThread(operatorMessageID: operatorMessageID, userChat: userChat)
             return
         }
-        if Self.isCommand(text, settings.handoff.stopCommand) {
-            endHandoff(userChat, updateIDs: [updateID])
-        } else {
-            enqueue(
-                BotJob(
-                    chatID: userChat, kind: .operatorReply(operatorChatID: message.chat.id, messageID: message.messageID),
-                    updateIDs: [updateID]))
-        }
-    }
-
-    private func rememberOperatorThread(_ operatorMessageID: Int64, userChat: Int64) {
         if operatorThreads.updateValue(userChat, forKey: operatorMessageID) == nil { operatorThreadOrder.append(operatorMessageID) }
         while operatorThreadOrder.count > Self.keptOperatorThreads, let oldest = operatorThreadOrder.popFirst() {
             operatorThreads[oldest] = nil
         }
     }
 
-    // MARK: Batching
+    // MARK: Batching (memory)
 
-    private func enqueueBatch(_ batch: MessageBatch) {
+    func enqueueBatch(_ batch: MessageBatch) {
         BotStats.add(stats.batches)
-        enqueue(BotJob(chatID: batch.chatID, kind: .batch(batch), updateIDs: batch.updateIDs))
+        let who = senders[batch.chatID]
+        let messages = batch.messages.map { message in
+            JobMessage(
+                updateID: message.updateID, messageID: message.messageID, text: message.text, userID: message.userID,
+                firstName: who?.user?.firstName, username: who?.user?.username, chatType: who?.chat.type)
+        }
+        enqueue(BotJob(chatID: batch.chatID, kind: .batch, messages: messages))
     }
 
-    /// Keeps one timer task armed for the batcher's earliest deadline.
-    private func armTimer() {
-        guard let next = batcher.nextDeadline() else {
+    /// Keeps one timer task armed for the earliest batch deadline.
+    func armTimer() {
+        let next = durable == nil ? batcher.nextDeadline() : batchDueOrder.min?.at
+        guard let next else {
             timer?.cancel()
             timer = nil
             timerDeadline = nil
@@ -218,161 +279,16 @@ public actor BotEngine {
         }
     }
 
-    private func flushDue() {
+    private func flushDue() async {
         timer = nil
         timerDeadline = nil
-        for batch in batcher.due(now: .now()) { enqueueBatch(batch) }
+        if durable != nil {
+            await flushDueDurably()
+        } else {
+            for batch in batcher.due(now: .now()) { enqueueBatch(batch) }
+        }
         armTimer()
     }
-
-    // MARK: Job queue
-
-    private func enqueue(_ job: BotJob) {
-        queues[job.chatID, default: []].append(job)
-        if !running.contains(job.chatID) && queues[job.chatID]!.count == 1 { ready.append(job.chatID) }
-        pump()
-    }
-
-    /// Starts chat runners while fewer than `concurrency` chats are being worked on.
-    private func pump() {
-        while running.count < max(settings.handler.concurrency, 1), let chat = ready.popFirst() {
-            running.insert(chat)
-            Task { await self.runChat(chat) }
-        }
-    }
-
-    /// Works through one chat's queue in order, then lets another chat have the slot.
-    private func runChat(_ chat: Int64) async {
-        runner: while var job = queues[chat]?.first {
-            let outcome = await execute(&job)
-            switch outcome {
-            case .done:
-                BotStats.add(stats.jobsSucceeded)
-            case .failed(let reason):
-                BotStats.add(stats.jobFailures)
-                job.failures += 1
-                queues[chat]?[0] = job
-                let backoff = RetryBackoff(
-                    baseDelay: .milliseconds(settings.retry.baseDelayMs), maxDelay: .milliseconds(settings.retry.maxDelayMs),
-                    maxAttempts: settings.retry.maxAttempts)
-                if let delay = backoff.delay(beforeAttempt: job.failures + 1, using: &random) {
-                    if draining {
-                        // Left unfinished on purpose: its updates stay unconfirmed, so the next
-                        // process reads them again instead of this one waiting out the backoff.
-                        log("bot \(botID): \(job.kindName) job \(job.key) failed while draining: \(reason); left for the next process")
-                        break runner
-                    }
-                    log("bot \(botID): \(job.kindName) job \(job.key) failed (attempt \(job.failures)): \(reason); retrying in \(delay)")
-                    try? await Task.sleep(for: delay)
-                    continue
-                }
-                deadLetter(job, reason: reason)
-            }
-            queues[chat]?.removeFirst()
-            for id in job.updateIDs { offsets.finish(id) }
-            publishInFlight()
-            wakeProgress()
-        }
-        if queues[chat]?.isEmpty == true { queues[chat] = nil }
-        running.remove(chat)
-        pump()
-        if running.isEmpty && (ready.isEmpty || draining && queues.values.allSatisfy { $0.isEmpty }) { wakeIdle() }
-    }
-
-    private enum Outcome {
-        case done
-        case failed(String)
-    }
-
-    private func execute(_ job: inout BotJob) async -> Outcome {
-        do {
-            switch job.kind {
-            case .batch(let batch):
-                if handoffChats.contains(job.chatID), let operatorChat = settings.handoff.operatorChatID {
-                    // Handed off after these messages were batched: they go to the operator too.
-                    for message in batch.messages { try await forward(message.messageID, from: job.chatID, to: operatorChat) }
-                    return .done
-                }
-                try await runHandler(&job, batch: batch)
-            case .forward(let messageID):
-                guard let operatorChat = settings.handoff.operatorChatID else { return .done }
-                try await forward(messageID, from: job.chatID, to: operatorChat)
-            case .operatorReply(let operatorChat, let messageID):
-                let transfer = MessageTransfer(chatID: job.chatID, fromChatID: operatorChat, messageID: messageID)
-                _ = try await sender.perform(chatID: job.chatID) { client throws(BotAPIError) in try await client.copyMessage(transfer) }
-            case .handoffStarted:
-                try await notify(
-                    job.chatID, "You are now talking to an operator. Send \(settings.handoff.stopCommand) to return to the bot.")
-                if let operatorChat = settings.handoff.operatorChatID {
-                    let notice = SendMessage(
-                        chatID: operatorChat,
-                        text:
-                            "Chat \(job.chatID) asked for an operator. Reply to its forwarded messages to answer; reply \(settings.handoff.stopCommand) to hand it back."
-                    )
-                    let sent = try await sender.perform(chatID: operatorChat) { client throws(BotAPIError) in
-                        try await client.sendMessage(notice)
-                    }
-                    rememberOperatorThread(sent.messageID, userChat: job.chatID)
-                }
-            case .handoffEnded:
-                try await notify(job.chatID, "You are back with the bot.")
-            }
-            return .done
-        } catch {
-            return .failed("\(error)")
-        }
-    }
-
-    private func runHandler(_ job: inout BotJob, batch: MessageBatch) async throws {
-        let reply: HandlerReply
-        if let cached = job.reply {
-            reply = cached
-        } else {
-            let who = senders[job.chatID]
-            let request = HandlerRequest(
-                bot: botID, chat: .init(id: job.chatID, type: who?.chat.type ?? "private"),
-                user: who?.user.map { .init(id: $0.id, firstName: $0.firstName, username: $0.username) }, text: batch.mergedText,
-                messages: batch.messages.map { .init(updateID: $0.updateID, messageID: $0.messageID, text: $0.text) })
-            reply = try await handler.handle(request)
-            job.reply = reply
-        }
-        if !job.replySent, let text = reply.reply, !text.isEmpty {
-            let message = SendMessage(
-                chatID: job.chatID, text: String(text.prefix(4096)),
-                replyParameters: batch.messages.count == 1 ? ReplyParameters(messageID: batch.messages[0].messageID) : nil)
-            _ = try await sender.perform(chatID: job.chatID) { client throws(BotAPIError) in try await client.sendMessage(message) }
-            job.replySent = true
-        }
-        if reply.handoff == true, settings.handoff.operatorChatID != nil, !handoffChats.contains(job.chatID) {
-            startHandoff(job.chatID, updateIDs: [])
-        }
-    }
-
-    private func forward(_ messageID: Int64, from chat: Int64, to operatorChat: Int64) async throws {
-        let transfer = MessageTransfer(chatID: operatorChat, fromChatID: chat, messageID: messageID)
-        let forwarded = try await sender.perform(chatID: operatorChat) { client throws(BotAPIError) in
-            try await client.forwardMessage(transfer)
-        }
-        rememberOperatorThread(forwarded.messageID, userChat: chat)
-    }
-
-    private func notify(_ chat: Int64, _ text: String) async throws {
-        let message = SendMessage(chatID: chat, text: text)
-        _ = try await sender.perform(chatID: chat) { client throws(BotAPIError) in try await client.sendMessage(message) }
-    }
-
-    private func deadLetter(_ job: BotJob, reason: String) {
-        BotStats.add(stats.deadLettered)
-        log("bot \(botID): \(job.kindName) job \(job.key) dead-lettered after \(job.failures) attempts: \(reason)")
-        deadLetters.append(
-            DeadLetter(
-                key: job.key, chatID: job.chatID, kind: job.kindName, updateIDs: job.updateIDs, attempts: job.failures,
-                lastError: reason, atMs: WallClock.nowMilliseconds()))
-        if deadLetters.count > Self.keptDeadLetters { deadLetters.removeFirst() }
-    }
-
-    /// The dead-letter list, oldest first.
-    public var deadLetterList: [DeadLetter] { Array(deadLetters) }
 
     // MARK: Live settings and drain
 
@@ -380,7 +296,7 @@ public actor BotEngine {
     public func apply(_ new: BotSettings) async {
         let old = settings
         settings = new
-        if old.batch != new.batch {
+        if old.batch != new.batch && durable == nil {
             batcher.quiet = .milliseconds(new.batch.quietMs)
             batcher.maxMessages = new.batch.maxMessages
             batcher.maxWait = .milliseconds(new.batch.maxWaitMs)
@@ -388,7 +304,7 @@ public actor BotEngine {
             timer?.cancel()
             timer = nil
             timerDeadline = nil
-            flushDue()
+            await flushDue()
         }
         if old.dedup != new.dedup {
             dedup.window = .milliseconds(new.dedup.windowMs)
@@ -400,17 +316,25 @@ public actor BotEngine {
         log("bot \(botID): settings applied live")
     }
 
-    /// Stops taking updates, flushes every open batch and waits until every job is over.
+    /// Stops taking updates and waits for the work in hand. In memory every open batch is
+    /// flushed and every job finished; with Redis open batches stay open (the next process
+    /// flushes them when due) and only the jobs being worked on are finished.
     public func drain() async {
         draining = true
         timer?.cancel()
         timer = nil
-        for batch in batcher.flushAll() { enqueueBatch(batch) }
-        guard !(running.isEmpty && ready.isEmpty) else { return }
+        if durable != nil {
+            consumer?.cancel()
+            retryTimer?.cancel()
+            guard !running.isEmpty else { return }
+        } else {
+            for batch in batcher.flushAll() { enqueueBatch(batch) }
+            guard !(running.isEmpty && ready.isEmpty) else { return }
+        }
         await withCheckedContinuation { idleWaiters.append($0) }
     }
 
-    private func wakeIdle() {
+    func wakeIdle() {
         let waiters = idleWaiters
         idleWaiters.removeAll()
         waiters.forEach { $0.resume() }

@@ -1,58 +1,135 @@
 import BotAPI
 import BotRuntime
 
+/// One message of a job, with what the handler's document says about its sender.
+struct JobMessage: Codable, Sendable, Equatable {
+    var updateID: Int64
+    var messageID: Int64
+    var text: String
+    var userID: Int64?
+    var firstName: String?
+    var username: String?
+    var chatType: String?
+
+    enum CodingKeys: String, CodingKey {
+        case text, username
+        case updateID = "update_id", messageID = "message_id", userID = "user_id", firstName = "first_name"
+        case chatType = "chat_type"
+    }
+}
+
 /// One unit of work in a chat's queue. Jobs of one chat run in order; the update ids are
 /// finished (and may be confirmed to the Bot API) only when the job is over.
-struct BotJob: Sendable {
-    enum Kind: Sendable {
+///
+/// The job is also its own durable document (JSON, in the Redis stream, retry set and dead
+/// letters): what it is, how often it failed, the handler's reply once there is one, and which
+/// of its steps (the Bot API calls it makes) already happened, so that a retry repeats none.
+struct BotJob: Codable, Sendable {
+    enum Kind: String, Codable, Sendable {
         /// A rapid-fire batch for the handler.
-        case batch(MessageBatch)
+        case batch
         /// A user message in handoff, forwarded to the operator chat.
-        case forward(messageID: Int64)
+        case forward
         /// An operator's reply, copied to the user's chat.
-        case operatorReply(operatorChatID: Int64, messageID: Int64)
+        case operatorReply = "operator_reply"
         /// The chat was handed to an operator (`/operator` or a handler's `handoff: true`).
-        case handoffStarted
+        case handoffStarted = "handoff_started"
         /// The chat is back with the bot.
-        case handoffEnded
+        case handoffEnded = "handoff_ended"
     }
 
     /// The user chat whose queue the job is in.
     var chatID: Int64
     var kind: Kind
+    /// The messages of a batch.
+    var messages: [JobMessage] = []
     var updateIDs: [Int64]
+    /// The message to forward, or the operator's message to copy.
+    var messageID: Int64?
+    var operatorChatID: Int64?
+    /// Tells apart jobs born of the same updates (a handler's handoff after its batch).
+    var tag: String?
     /// Failed attempts so far.
     var failures = 0
     /// The handler's reply once it has one, so that a retry after a failed send does not run
     /// the handler again.
     var reply: HandlerReply?
-    /// Whether this job's reply was already sent: a retry never sends twice.
-    var replySent = false
+    /// Steps (Bot API calls, numbered in the order the job makes them) already done.
+    var stepsDone: Set<Int> = []
 
-    /// Stable key of the job for the dead-letter list and idempotency: bot, chat, first and
-    /// last update id.
-    var key: String {
-        "\(chatID):\(updateIDs.first ?? 0)-\(updateIDs.last ?? 0)"
+    /// The stream entry the job came from (Redis backend); not part of the document.
+    var streamID: String?
+    /// Taken again after its worker died: its steps' idempotency keys must be read first.
+    var redelivered = false
+    /// Steps done whose idempotency keys are not yet written: written before the next step
+    /// or with the job's acknowledgement, whichever comes first.
+    var unrecordedSteps: [(step: Int, messageID: Int64)] = []
+
+    init(
+        chatID: Int64, kind: Kind, messages: [JobMessage] = [], updateIDs: [Int64]? = nil, messageID: Int64? = nil,
+        operatorChatID: Int64? = nil, tag: String? = nil
+    ) {
+        self.chatID = chatID
+        self.kind = kind
+        self.messages = messages
+        self.updateIDs = updateIDs ?? messages.map(\.updateID)
+        self.messageID = messageID
+        self.operatorChatID = operatorChatID
+        self.tag = tag
     }
 
-    var kindName: String {
+    /// Stable key of the job for the dead-letter list and idempotency: chat, first and last
+    /// update id (the bot is in every key's prefix), and the tag if any.
+    var key: String {
+        "\(chatID):\(updateIDs.first ?? 0)-\(updateIDs.last ?? 0)" + (tag.map { "/" + $0 } ?? "")
+    }
+
+    var kindName: String { kind.rawValue }
+
+    /// The most steps the job can make: what an idempotency check after a crash reads.
+    var maximumSteps: Int {
         switch kind {
-        case .batch: "batch"
-        case .forward: "forward"
-        case .operatorReply: "operator_reply"
-        case .handoffStarted: "handoff_started"
-        case .handoffEnded: "handoff_ended"
+        case .batch: max(messages.count, 1)
+        case .handoffStarted: 2
+        case .forward, .operatorReply, .handoffEnded: 1
         }
     }
-}
 
-/// A job that failed `max_attempts` times, kept for inspection and replay.
-public struct DeadLetter: Sendable, Equatable {
-    public var key: String
-    public var chatID: Int64
-    public var kind: String
-    public var updateIDs: [Int64]
-    public var attempts: Int
-    public var lastError: String
-    public var atMs: Int64
+    /// The batch's texts joined with newlines, in order.
+    var mergedText: String { messages.map(\.text).joined(separator: "\n") }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, messages, tag, failures, reply
+        case chatID = "chat", updateIDs = "updates", messageID = "message_id", operatorChatID = "operator_chat"
+        case stepsDone = "steps"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        chatID = try container.decode(Int64.self, forKey: .chatID)
+        kind = try container.decode(Kind.self, forKey: .kind)
+        messages = try container.decodeIfPresent([JobMessage].self, forKey: .messages) ?? []
+        // A batch taken by the Lua script carries its messages only.
+        updateIDs = try container.decodeIfPresent([Int64].self, forKey: .updateIDs) ?? messages.map(\.updateID)
+        messageID = try container.decodeIfPresent(Int64.self, forKey: .messageID)
+        operatorChatID = try container.decodeIfPresent(Int64.self, forKey: .operatorChatID)
+        tag = try container.decodeIfPresent(String.self, forKey: .tag)
+        failures = try container.decodeIfPresent(Int.self, forKey: .failures) ?? 0
+        reply = try container.decodeIfPresent(HandlerReply.self, forKey: .reply)
+        stepsDone = try container.decodeIfPresent(Set<Int>.self, forKey: .stepsDone) ?? []
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(chatID, forKey: .chatID)
+        try container.encode(kind, forKey: .kind)
+        if !messages.isEmpty { try container.encode(messages, forKey: .messages) }
+        try container.encode(updateIDs, forKey: .updateIDs)
+        try container.encodeIfPresent(messageID, forKey: .messageID)
+        try container.encodeIfPresent(operatorChatID, forKey: .operatorChatID)
+        try container.encodeIfPresent(tag, forKey: .tag)
+        if failures > 0 { try container.encode(failures, forKey: .failures) }
+        try container.encodeIfPresent(reply, forKey: .reply)
+        if !stepsDone.isEmpty { try container.encode(stepsDone.sorted(), forKey: .stepsDone) }
+    }
 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BotAPI
+import BotRedis
 import BotmasterIPC
 import BotmasterSystem
 import BotworkerKit
@@ -30,6 +31,8 @@ public final class BotWorker: WorkerPayload {
         var source: Task<Void, Never>?
         var poller: UpdatePoller?
         var webhookFeed: AsyncStream<WebhookUpdate>.Continuation?
+        var durable: RedisBotState?
+        var writer: FrameWriter?
     }
 
     /// - Parameters:
@@ -85,18 +88,32 @@ public final class BotWorker: WorkerPayload {
                 connectionPool: HTTPClient.Configuration.ConnectionPool(
                     idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)))
         let client = BotAPIClient(http: http, apiBase: settings.apiBase, token: token)
+        // REDIS_URL (the fleet's, or the bot's own from its definition's env) moves the
+        // state to Redis; empty or unset keeps it in memory.
+        var durable: RedisBotState?
+        if let text = environment["REDIS_URL"], !text.isEmpty {
+            do {
+                durable = RedisBotState(
+                    url: try RedisURL(parsing: text), fleet: FleetName.resolve(environment: environment), bot: botID)
+            } catch {
+                throw WorkerPayloadError("\(error)")
+            }
+        }
         var handlerEnvironment = environment
         if let name = settings.tokenEnv { handlerEnvironment[name] = nil }
         let environment = handlerEnvironment
         let engine = BotEngine(
-            botID: botID, settings: settings, client: client, stats: stats,
+            botID: botID, settings: settings, client: client, stats: stats, durable: durable,
             makeHandler: { [environment] handler in Self.makeHandler(handler, http: http, environment: environment) }, log: log)
         let (feed, feedContinuation) = AsyncStream.makeStream(of: WebhookUpdate.self)
         let poller = UpdatePoller(engine: engine, client: client, stats: stats, log: log, source: .polling)
         let autoSwitch = environment["AUTO_SWITCH_MODE"] == "true"
         let log = self.log
         let stats = self.stats
+        let store = durable
+        let isDurable = store != nil
         let source = Task {
+            if isDurable { await engine.startDurably() }
             if let webhookURL, let secret {
                 let hook = SetWebhook(url: webhookURL, secretToken: secret, allowedUpdates: ["message"])
                 if await Self.setWebhook(hook, client: client, retries: autoSwitch ? 3 : Int.max, stats: stats, log: log) {
@@ -128,8 +145,12 @@ public final class BotWorker: WorkerPayload {
             state.source = source
             state.poller = poller
             state.webhookFeed = feedContinuation
+            state.durable = store
+            state.writer = writer
         }
-        log("bot runtime started: mode \(settings.mode.rawValue), handler \(settings.handler.kind.rawValue)")
+        log(
+            "bot runtime started: mode \(settings.mode.rawValue), handler \(settings.handler.kind.rawValue), state in \(isDurable ? "Redis" : "memory")"
+        )
     }
 
     public func receive(_ update: WebhookUpdate) {
@@ -139,8 +160,19 @@ public final class BotWorker: WorkerPayload {
         }
     }
 
+    public func deadLetters(_ request: DeadLetterRequest) {
+        let (engine, writer) = state.withLock { ($0.engine, $0.writer) }
+        guard let engine, let writer else { return }
+        Task {
+            let reply = await engine.deadLetterAction(request)
+            try? writer.write(reply.frame())
+        }
+    }
+
     public func drain() {
-        let (engine, source, poller, http, feed) = state.withLock { ($0.engine, $0.source, $0.poller, $0.http, $0.webhookFeed) }
+        let (engine, source, poller, http, feed, durable) = state.withLock {
+            ($0.engine, $0.source, $0.poller, $0.http, $0.webhookFeed, $0.durable)
+        }
         guard let engine else { return }
         feed?.finish()
         // The protocol thread blocks on a pipe until the drain is over; the master's
@@ -160,6 +192,7 @@ public final class BotWorker: WorkerPayload {
                 await poller?.confirmFinished()
             }
             try? await http?.shutdown()
+            await durable?.shutdown()
             try? FileSystem.writeAll(done.write, [1])
         }
         var byte: UInt8 = 0

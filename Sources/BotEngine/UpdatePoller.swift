@@ -24,7 +24,7 @@ struct UpdatePoller: Sendable {
         stats.source.store(source.rawValue, ordering: .relaxed)
         while !Task.isCancelled {
             let offset = await engine.pollOffset
-            let busy = stats.inFlight.load(ordering: .relaxed) > 0
+            let busy = await engine.holdsUnconfirmedUpdates
             let sinceLast = MonotonicTime.now() - lastPoll
             if busy && sinceLast < .milliseconds(50) { try? await Task.sleep(for: .milliseconds(50) - sinceLast) }
             lastPoll = .now()
@@ -37,8 +37,22 @@ struct UpdatePoller: Sendable {
                 reportedConflict = false
                 stats.source.store(source.rawValue, ordering: .relaxed)
                 var fresh = 0
-                for update in updates where await engine.accept(update) != .duplicate { fresh += 1 }
-                if fresh == 0 && busy { await engine.waitForProgress(limit: .milliseconds(250)) }
+                var refused = false
+                for update in updates {
+                    let result = await engine.accept(update)
+                    if result == .busy {
+                        // Not taken (draining, full, or its state store is away): neither it
+                        // nor anything after it may be confirmed; read them again shortly.
+                        refused = true
+                        break
+                    }
+                    if result != .duplicate { fresh += 1 }
+                }
+                if refused {
+                    try? await Task.sleep(for: .milliseconds(500))
+                } else if fresh == 0 && busy {
+                    await engine.waitForProgress(limit: .milliseconds(250))
+                }
             } catch {
                 if Task.isCancelled { break }
                 failures += 1

@@ -1,13 +1,22 @@
+import BotmasterIPC
+
 /// A request from the CLI to the master: one JSON object on one line.
 public struct ControlRequest: Codable, Sendable, Equatable {
-    /// `status` (with `id`: only that worker), `restart` (with `id`), `reload`, `stop`.
+    /// `status` (with `id`: only that worker), `restart` (with `id`), `reload`, `stop`, `dlq`
+    /// (with `id`, `action` and for one entry `key`).
     public var command: String
     /// The bot id, for commands about one worker.
     public var id: String?
+    /// The `dlq` action: `list`, `retry` or `purge`.
+    public var action: DeadLetterRequest.Action?
+    /// The dead letter's key, for `dlq retry` of one entry.
+    public var key: String?
 
-    public init(command: String, id: String? = nil) {
+    public init(command: String, id: String? = nil, action: DeadLetterRequest.Action? = nil, key: String? = nil) {
         self.command = command
         self.id = id
+        self.action = action
+        self.key = key
     }
 
     public static let status = ControlRequest(command: "status")
@@ -26,12 +35,22 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var message: String?
     /// The fleet, for `status`.
     public var status: FleetStatus?
+    /// The worker's answer, for `dlq`.
+    public var deadLetters: DeadLetterReply?
 
-    public init(ok: Bool, error: String? = nil, message: String? = nil, status: FleetStatus? = nil) {
+    public init(
+        ok: Bool, error: String? = nil, message: String? = nil, status: FleetStatus? = nil, deadLetters: DeadLetterReply? = nil
+    ) {
         self.ok = ok
         self.error = error
         self.message = message
         self.status = status
+        self.deadLetters = deadLetters
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ok, error, message, status
+        case deadLetters = "dead_letters"
     }
 
     public static func failure(_ error: String) -> ControlResponse { ControlResponse(ok: false, error: error) }

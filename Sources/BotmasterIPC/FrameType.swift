@@ -17,12 +17,16 @@ public enum FrameType: UInt8, Sendable, CaseIterable {
     case update = 0x07
     /// Worker → master, whether it took a webhook update. Binary ``UpdateAck``.
     case updateAck = 0x08
+    /// Master → worker, a `botmaster dlq` action. JSON ``DeadLetterRequest``.
+    case deadLetters = 0x09
+    /// Worker → master, its answer. JSON ``DeadLetterReply``.
+    case deadLettersReply = 0x0A
 
     /// Whether a worker is allowed to send this type.
     public var isSentByWorker: Bool {
         switch self {
-        case .hello, .heartbeat, .updateAck: true
-        case .welcome, .config, .logLevel, .drain, .update: false
+        case .hello, .heartbeat, .updateAck, .deadLettersReply: true
+        case .welcome, .config, .logLevel, .drain, .update, .deadLetters: false
         }
     }
 }

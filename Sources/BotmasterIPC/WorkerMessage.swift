@@ -3,6 +3,7 @@ public enum WorkerMessage: Sendable, Equatable {
     case hello(Hello)
     case heartbeat(Heartbeat)
     case updateAck(UpdateAck)
+    case deadLettersReply(DeadLetterReply)
 }
 
 /// A frame from the master, decoded.
@@ -12,6 +13,7 @@ public enum MasterMessage: Sendable, Equatable {
     case logLevel(LogLevelChange)
     case drain(Drain)
     case update(WebhookUpdate)
+    case deadLetters(DeadLetterRequest)
 
     /// The frame that carries this message.
     public func frame() -> Frame {
@@ -21,6 +23,7 @@ public enum MasterMessage: Sendable, Equatable {
         case .logLevel(let message): Frame(type: .logLevel, payload: JSONPayload.encode(message))
         case .drain(let message): Frame(type: .drain, payload: JSONPayload.encode(message))
         case .update(let message): message.frame()
+        case .deadLetters(let message): message.frame()
         }
     }
 
@@ -37,7 +40,8 @@ public enum MasterMessage: Sendable, Equatable {
         case .logLevel: self = .logLevel(try JSONPayload.decode(LogLevelChange.self, from: frame))
         case .drain: self = .drain(try JSONPayload.decode(Drain.self, from: frame))
         case .update: self = .update(try WebhookUpdate(payload: frame.payload))
-        case .hello, .heartbeat, .updateAck:
+        case .deadLetters: self = .deadLetters(try JSONPayload.decode(DeadLetterRequest.self, from: frame))
+        case .hello, .heartbeat, .updateAck, .deadLettersReply:
             throw .unexpectedFrame(frame.type, reason: "only a worker sends it")
         }
     }
@@ -77,7 +81,10 @@ public struct WorkerStreamValidator: Sendable {
         case .updateAck:
             guard greeted else { throw .unexpectedFrame(.updateAck, reason: "update ack before hello") }
             return .updateAck(try UpdateAck(payload: frame.payload))
-        case .welcome, .config, .logLevel, .drain, .update:
+        case .deadLettersReply:
+            guard greeted else { throw .unexpectedFrame(.deadLettersReply, reason: "dead-letter reply before hello") }
+            return .deadLettersReply(try JSONPayload.decode(DeadLetterReply.self, from: frame))
+        case .welcome, .config, .logLevel, .drain, .update, .deadLetters:
             throw .unexpectedFrame(frame.type, reason: "only the master sends it")
         }
     }

@@ -108,6 +108,12 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
             case .failure(let problems):
                 return .failure("reload rejected, nothing changed:\n" + problems.problems.map(\.description).joined(separator: "\n"))
             }
+        case "dlq":
+            guard let id = request.id, let action = request.action else { return .failure("dlq needs a bot id and an action") }
+            switch await supervisor.deadLetters(id, action: action, key: request.key) {
+            case .success(let reply): return ControlResponse(ok: true, deadLetters: reply)
+            case .failure(let failure): return .failure(failure.description)
+            }
         case "stop":
             supervisor.shutdown()
             return ControlResponse(ok: true, message: "stopping")

@@ -22,6 +22,8 @@ public actor Supervisor {
     let eventSink: AsyncStream<SupervisorEvent>.Continuation
     /// Webhook requests waiting for their worker's answer.
     public nonisolated let webhookAcks = WebhookAcks()
+    /// `botmaster dlq` actions waiting for their worker's answer.
+    nonisolated let deadLetterReplies = WorkerReplies<DeadLetterReply>()
     private let startedAt = MonotonicTime.now()
 
     var workers: [String: ManagedWorker] = [:]
@@ -449,6 +451,7 @@ public actor Supervisor {
     private func attach(_ launched: LaunchedWorker, id: String, stats: WorkerLiveStats, log: RotatingLogFile) {
         let sink = eventSink
         let acks = webhookAcks
+        let deadLetterReplies = self.deadLetterReplies
         let logger = self.logger
         let maximumFrameLength = configuration.maximumFrameLength
         NIOPipeBootstrap(group: eventLoopGroup)
@@ -468,7 +471,8 @@ public actor Supervisor {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         WorkerChannelHandler(
-                            id: id, pid: pid, stats: stats, acks: acks, events: sink, maximumFrameLength: maximumFrameLength))
+                            id: id, pid: pid, stats: stats, acks: acks, deadLetterReplies: deadLetterReplies, events: sink,
+                            maximumFrameLength: maximumFrameLength))
                 }
             }
             .withConnectedSocket(ipcFD)

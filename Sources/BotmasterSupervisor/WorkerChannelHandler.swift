@@ -12,6 +12,7 @@ final class WorkerChannelHandler: ChannelInboundHandler {
 
     private let id: String
     private let acks: WebhookAcks
+    private let deadLetterReplies: WorkerReplies<DeadLetterReply>
     private let pid: pid_t
     private let stats: WorkerLiveStats
     private let events: AsyncStream<SupervisorEvent>.Continuation
@@ -20,11 +21,12 @@ final class WorkerChannelHandler: ChannelInboundHandler {
     private var failed = false
 
     init(
-        id: String, pid: pid_t, stats: WorkerLiveStats, acks: WebhookAcks, events: AsyncStream<SupervisorEvent>.Continuation,
-        maximumFrameLength: Int
+        id: String, pid: pid_t, stats: WorkerLiveStats, acks: WebhookAcks, deadLetterReplies: WorkerReplies<DeadLetterReply>,
+        events: AsyncStream<SupervisorEvent>.Continuation, maximumFrameLength: Int
     ) {
         self.id = id
         self.acks = acks
+        self.deadLetterReplies = deadLetterReplies
         self.pid = pid
         self.stats = stats
         self.events = events
@@ -54,6 +56,8 @@ final class WorkerChannelHandler: ChannelInboundHandler {
                     stats.record(heartbeat, at: .now())
                 case .updateAck(let ack):
                     acks.resolve(ack.requestID, .acknowledged(ack.result))
+                case .deadLettersReply(let reply):
+                    deadLetterReplies.resolve(reply.requestID, .acknowledged(reply))
                 }
             }
         } catch {
@@ -65,6 +69,7 @@ final class WorkerChannelHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         acks.failAll(bot: id)
+        deadLetterReplies.failAll(bot: id)
         if !failed { events.yield(.channelClosed(id: id, pid: pid)) }
         context.fireChannelInactive()
     }

@@ -10,6 +10,9 @@ public protocol WorkerPayload: AnyObject, Sendable {
     func configure(settings: [String: JSONValue], writer: FrameWriter) throws(WorkerPayloadError)
     /// A webhook update; the payload answers with an ``UpdateAck`` through the writer.
     func receive(_ update: WebhookUpdate)
+    /// A `botmaster dlq` action; the payload answers with a ``DeadLetterReply`` through the
+    /// writer it was configured with.
+    func deadLetters(_ request: DeadLetterRequest)
     /// Finishes the work in hand; returns when it is done.
     func drain()
     /// Counters for the heartbeat's `messages` and `errors`.

@@ -110,6 +110,12 @@ public struct WorkerRuntime: ~Copyable {
             } else {
                 try channel.write(UpdateAck(requestID: update.requestID, result: .invalid).frame())
             }
+        case .deadLetters(let request):
+            if let payload {
+                payload.deadLetters(request)
+            } else {
+                try channel.write(DeadLetterReply(requestID: request.requestID, error: "this worker runs no bot", backend: "none").frame())
+            }
         case .logLevel(let change):
             logLevel = change.level
             Self.say("botworker \(identity.botID): log level \(change.level)")

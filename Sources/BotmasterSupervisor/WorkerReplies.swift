@@ -1,14 +1,18 @@
 import BotmasterIPC
 import Synchronization
 
-/// Webhook requests waiting for their worker's ``UpdateAck``, by request id.
+/// Webhook requests waiting for their worker's ``UpdateAck`` result.
+public typealias WebhookAcks = WorkerReplies<UpdateAck.Result>
+
+/// Requests to workers waiting for their answer, by request id: webhook updates for their
+/// ack, `botmaster dlq` actions for the worker's reply.
 ///
 /// Resolved straight from the worker's channel handler on its event loop, without a hop
 /// through the supervisor actor: the ack is on the path of every webhook request.
-public final class WebhookAcks: Sendable {
+public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
     /// How a wait ended.
     public enum Outcome: Sendable, Equatable {
-        case acknowledged(UpdateAck.Result)
+        case acknowledged(Answer)
         /// The worker's channel closed (it died or is being replaced) before it answered.
         case workerGone
         /// It did not answer in time.
@@ -30,7 +34,7 @@ public final class WebhookAcks: Sendable {
         nextID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
-    /// Sends with `send` and waits for the ack of `requestID`, at most `timeout`.
+    /// Sends with `send` and waits for the answer to `requestID`, at most `timeout`.
     public func wait(for requestID: UInt64, bot: String, timeout: Duration, send: () -> Void) async -> Outcome {
         let timer = Task {
             try? await Task.sleep(for: timeout)

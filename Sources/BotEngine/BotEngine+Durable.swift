@@ -1,0 +1,237 @@
+import BotAPI
+import BotRedis
+import BotmasterIPC
+import BotmasterSystem
+
+/// The Redis backend's side of the engine: reading the state at start, taking updates through
+/// the intake script, flushing due batches, the job stream's consumer and the retry timer.
+extension BotEngine {
+    /// Counts Redis failures so that an outage logs once when it starts and once when it ends.
+    struct RedisTrouble {
+        var failures = 0
+    }
+
+    /// Reads the bot's state from Redis (retrying until the server answers), then starts the
+    /// consumer. Updates are refused (webhook: 503; polling: not confirmed) until then.
+    func startDurably() async {
+        guard let durable else { return }
+        var snapshot: RedisBotState.Snapshot?
+        while snapshot == nil && !Task.isCancelled && !draining {
+            do {
+                snapshot = try await durable.prepare()
+            } catch {
+                noteRedisFailure("reading the bot's state", error)
+                try? await Task.sleep(for: .milliseconds(min(200 * (1 << min(redisTrouble.failures, 4)), 3000)))
+            }
+        }
+        guard let snapshot else { return }
+        noteRedisRecovered()
+        handoffChats = snapshot.handoffChats
+        stats.handoffs.store(UInt64(handoffChats.count), ordering: .relaxed)
+        durableOffset = snapshot.offset
+        for open in snapshot.openBatches { scheduleBatchCheck(open.chat, after: open.dueIn) }
+        armTimer()
+        if let next = snapshot.nextRetry { armRetryTimer(after: next) }
+        durableReady = true
+        log(
+            "bot \(botID): state in Redis (\(durable.keys.prefix)*): \(snapshot.openBatches.count) open batches, \(handoffChats.count) chats in handoff"
+        )
+        consumer = Task { await self.consume(durable) }
+    }
+
+    func acceptDurably(_ update: Update, store: RedisBotState) async -> UpdateAck.Result {
+        guard durableReady, !draining, jobsInHand < Self.maximumInFlight else { return .busy }
+        BotStats.add(stats.received)
+        guard let message = update.message, let text = message.text else {
+            // Nothing to answer; the offset moves past it (and is stored with the next intake).
+            noteTaken(update.updateID)
+            return .accepted
+        }
+        let chat = message.chat.id
+        var threadLookupFailed = false
+        var thread: Int64?
+        if chat == settings.handoff.operatorChatID, let repliedTo = message.replyToMessage?.messageID {
+            do {
+                thread = try await store.thread(operatorMessageID: repliedTo)
+            } catch {
+                threadLookupFailed = true
+                noteRedisFailure("reading handoff state", error)
+            }
+        }
+        guard !threadLookupFailed else { return .busy }
+        let action: RedisBotState.IntakeAction
+        let route = route(message, text: text, updateID: update.updateID, thread: { _ in thread })
+        switch route {
+        case .ignore: action = .none
+        case .job(let job, let change): action = .job(job, handoff: change)
+        case .batch:
+            let incoming = JobMessage(
+                updateID: update.updateID, messageID: message.messageID, text: text, userID: message.from?.id,
+                firstName: message.from?.firstName, username: message.from?.username, chatType: message.chat.type)
+            action = .batch(incoming, settings.batch)
+        }
+        let outcome: RedisBotState.IntakeOutcome
+        do {
+            outcome = try await store.intake(
+                updateID: update.updateID, chatID: chat, messageID: message.messageID, dedupWindowMs: settings.dedup.windowMs,
+                action: action)
+        } catch {
+            // Not kept, so not taken: a webhook delivery gets 503 and comes again, a polled
+            // update is not confirmed and is read again.
+            noteRedisFailure("taking an update", error)
+            return .busy
+        }
+        noteRedisRecovered()
+        noteTaken(update.updateID)
+        switch outcome {
+        case .duplicate:
+            BotStats.add(stats.duplicates)
+            return .duplicate
+        case .batched(let dueIn):
+            scheduleBatchCheck(chat, after: dueIn)
+            armTimer()
+        case .queued:
+            if case .batch = route { BotStats.add(stats.batches) }
+            if case .job(_, let change) = route, let change, case .job(let job, _) = route { applyHandoff(change, chat: job.chatID) }
+        }
+        return .accepted
+    }
+
+    private func noteTaken(_ updateID: Int64) {
+        durableOffset = max(durableOffset ?? 0, updateID + 1)
+    }
+
+    func scheduleBatchCheck(_ chat: Int64, after delay: Duration) {
+        let at = MonotonicTime.now() + delay
+        if let existing = batchDue[chat], existing <= at { return }
+        batchDue[chat] = at
+        batchDueOrder.insert(DueChat(at: at, chat: chat))
+    }
+
+    /// Asks the server to take every batch whose local deadline passed; the server knows the
+    /// real deadline (a later message may have moved it) and answers with it.
+    func flushDueDurably() async {
+        guard let durable else { return }
+        let now = MonotonicTime.now()
+        var due: [Int64] = []
+        while let first = batchDueOrder.min, first.at <= now {
+            batchDueOrder.removeMin()
+            // Entries replaced by an earlier deadline are skipped.
+            if batchDue[first.chat] == first.at {
+                batchDue[first.chat] = nil
+                due.append(first.chat)
+            }
+        }
+        for chat in due {
+            do {
+                switch try await durable.flush(chatID: chat, force: false) {
+                case .later(let wait): scheduleBatchCheck(chat, after: wait)
+                case .flushed: BotStats.add(stats.batches)
+                case .gone: break
+                }
+                noteRedisRecovered()
+            } catch {
+                noteRedisFailure("flushing a batch", error)
+                scheduleBatchCheck(chat, after: .seconds(1))
+            }
+        }
+    }
+
+    /// Takes the predecessor's unfinished jobs, then new ones as they come.
+    private func consume(_ store: RedisBotState) async {
+        var after = "0"
+        var replayed = 0
+        while !Task.isCancelled {
+            do {
+                let jobs = try await store.take(pending: true, after: after, count: 100, block: .zero)
+                noteRedisRecovered()
+                guard let last = jobs.last?.streamID else { break }
+                after = last
+                replayed += jobs.count
+                for job in jobs { takeJob(job) }
+            } catch {
+                noteRedisFailure("reading unfinished jobs", error)
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        if replayed > 0 { log("bot \(botID): took over \(replayed) unfinished jobs from the previous process") }
+        while !Task.isCancelled && !draining {
+            if jobsInHand >= Self.maximumJobsInHand {
+                await waitForProgress(limit: .milliseconds(250))
+                continue
+            }
+            do {
+                let jobs = try await store.take(pending: false, count: 100, block: .seconds(1))
+                noteRedisRecovered()
+                for job in jobs { takeJob(job) }
+            } catch {
+                if Task.isCancelled { break }
+                noteRedisFailure("taking jobs", error)
+                try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(redisTrouble.failures, 5)), 2000)))
+            }
+        }
+    }
+
+    private func takeJob(_ job: BotJob) {
+        jobsInHand += 1
+        publishInFlight()
+        if job.failures > 0 && parked.contains(job.chatID) {
+            enqueueRetried(job)
+        } else {
+            enqueue(job)
+        }
+    }
+
+    /// Keeps one timer for the retry set's earliest due job.
+    func armRetryTimer(after delay: Duration) {
+        let at = MonotonicTime.now() + delay
+        if let armed = retryDeadline, armed <= at, retryTimer != nil { return }
+        retryTimer?.cancel()
+        retryDeadline = at
+        retryTimer = Task { [weak self] in
+            do { try await Task.sleep(for: delay) } catch { return }
+            await self?.promoteRetries()
+        }
+    }
+
+    private func promoteRetries() async {
+        retryTimer = nil
+        retryDeadline = nil
+        guard let durable, !draining else { return }
+        do {
+            if let next = try await durable.promoteDueRetries() { armRetryTimer(after: next) }
+            noteRedisRecovered()
+        } catch {
+            noteRedisFailure("moving due retries", error)
+            armRetryTimer(after: .seconds(1))
+        }
+    }
+
+    /// Runs a Redis step that must not be skipped (a job's acknowledgement, its retry or dead
+    /// letter), retrying while the server is away: the job stays in hand until it is kept.
+    func persist<Value>(_ what: String, _ operation: () async throws(RedisError) -> Value) async -> Value {
+        while true {
+            do {
+                let value = try await operation()
+                noteRedisRecovered()
+                return value
+            } catch {
+                noteRedisFailure(what, error)
+                try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(redisTrouble.failures, 5)), 2000)))
+            }
+        }
+    }
+
+    func noteRedisFailure(_ what: String, _ error: any Error) {
+        redisTrouble.failures += 1
+        if redisTrouble.failures == 1 || redisTrouble.failures.isMultiple(of: 50) {
+            log("bot \(botID): Redis failed while \(what) (\(redisTrouble.failures) in a row): \(error)")
+        }
+    }
+
+    func noteRedisRecovered() {
+        guard redisTrouble.failures > 0 else { return }
+        log("bot \(botID): Redis answers again after \(redisTrouble.failures) failed calls")
+        redisTrouble.failures = 0
+    }
+}

@@ -1,0 +1,47 @@
+/// Every Redis key the bot runtime uses, in one place. All of one bot's keys start with
+/// `botmaster:<fleet>:<bot>:`, so fleets and bots sharing a server never meet.
+///
+/// | key | type | what |
+/// |---|---|---|
+/// | `offset` | string | the next `getUpdates` offset: one past the highest update taken |
+/// | `seen:u:<update>` | string, TTL = dedup window | update ids seen (dedup) |
+/// | `seen:m:<chat>:<message>` | string, TTL = dedup window | chat + message ids seen (dedup) |
+/// | `batch:<chat>` | list, TTL 7 days refreshed per append | the chat's open rapid-fire batch, one JSON message per element |
+/// | `batch:first` | hash chat → ms | server time of each open batch's first message |
+/// | `batch:due` | sorted set chat by ms | when each open batch flushes |
+/// | `jobs` | stream, group `workers`, consumer `worker` | the job queue |
+/// | `retry` | sorted set job by ms | failed jobs waiting for their next attempt |
+/// | `dead` | list (last 1000) | dead letters with their job, last error and attempts |
+/// | `sent:<job>#<step>` | string, TTL 24 h | a sent reply (idempotency): the message id |
+/// | `handoff` | set | chats handed to the operator |
+/// | `thread:<message>` | string, TTL 30 days | operator-chat message → the user chat it is about |
+///
+/// A batch's expiry never fires under a live batch: it is refreshed on every append, and a
+/// batch is taken (atomically, into `jobs`) after at most `max_wait` — seven days is there only
+/// to reclaim the keys of a bot that was deleted with a batch open.
+struct RedisKeys: Sendable {
+    /// `botmaster:<fleet>:<bot>:`
+    let prefix: String
+
+    init(fleet: String, bot: String) {
+        prefix = "botmaster:\(fleet):\(bot):"
+    }
+
+    var offset: String { prefix + "offset" }
+    var jobs: String { prefix + "jobs" }
+    var retry: String { prefix + "retry" }
+    var dead: String { prefix + "dead" }
+    var handoff: String { prefix + "handoff" }
+    func sent(_ jobKey: String, step: Int) -> String { prefix + "sent:\(jobKey)#\(step)" }
+    func thread(_ operatorMessageID: Int64) -> String { prefix + "thread:\(operatorMessageID)" }
+
+    /// The consumer group and the one consumer name of the bot's worker: a restarted worker
+    /// takes over its predecessor's pending entries by name, at once.
+    static let group = "workers"
+    static let consumer = "worker"
+
+    static let batchTTLMilliseconds = 7 * 24 * 3600 * 1000
+    static let sentTTLMilliseconds = 24 * 3600 * 1000
+    static let threadTTLSeconds = 30 * 24 * 3600
+    static let keptDeadLetters = 1000
+}

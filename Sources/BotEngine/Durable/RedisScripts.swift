@@ -1,0 +1,157 @@
+import BotRedis
+
+/// The Lua scripts behind the runtime's multi-key steps. Each runs atomically, so a step is
+/// either wholly done or not at all, and two processes racing on one key (seed 002) are put in
+/// order by the server: the second one to take a batch finds it gone. Times come from the
+/// server's `TIME`, so every process agrees on when a batch is due. The first argument of each
+/// is the bot's key prefix (``RedisKeys``).
+enum RedisScripts {
+    /// Server time in milliseconds, and the take-and-clear of a chat's open batch into one job.
+    private static let common = """
+        local function now_ms()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local function take(p, chat)
+          local list = p .. 'batch:' .. chat
+          local messages = redis.call('LRANGE', list, 0, -1)
+          redis.call('DEL', list)
+          redis.call('HDEL', p .. 'batch:first', chat)
+          redis.call('ZREM', p .. 'batch:due', chat)
+          if #messages == 0 then return 0 end
+          redis.call('XADD', p .. 'jobs', '*', 'job',
+            '{"chat":' .. chat .. ',"kind":"batch","messages":[' .. table.concat(messages, ',') .. ']}')
+          return #messages
+        end
+
+        """
+
+    /// Takes one update: dedup, offset, then the update's action — append to the chat's open
+    /// batch (taking it into a job when full), or add a job (with a handoff change) — all at
+    /// once. ARGV: prefix, update id ('' for a job not from an update), chat, message id,
+    /// dedup window ms, action (none|job|batch), payload, handoff (''|start|end), quiet ms,
+    /// max messages, max wait ms, batch TTL ms, the chat the handoff change is about.
+    /// Returns {outcome, n}: {'duplicate', 0}, {'accepted', ms until the batch is due},
+    /// {'flushed', messages taken}.
+    static let intake = RedisScript(
+        common + """
+            local p, uid, chat, mid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+            if uid ~= '' then
+              local offset = tonumber(uid) + 1
+              if offset > tonumber(redis.call('GET', p .. 'offset') or '0') then
+                redis.call('SET', p .. 'offset', string.format('%d', offset))
+              end
+              local window = tonumber(ARGV[5])
+              if window > 0 then
+                if not redis.call('SET', p .. 'seen:u:' .. uid, '1', 'NX', 'PX', window) then return {'duplicate', 0} end
+                if mid ~= '' and not redis.call('SET', p .. 'seen:m:' .. chat .. ':' .. mid, '1', 'NX', 'PX', window) then
+                  return {'duplicate', 0}
+                end
+              end
+            end
+            local action = ARGV[6]
+            if action == 'job' then
+              redis.call('XADD', p .. 'jobs', '*', 'job', ARGV[7])
+              if ARGV[8] == 'start' then redis.call('SADD', p .. 'handoff', ARGV[13])
+              elseif ARGV[8] == 'end' then redis.call('SREM', p .. 'handoff', ARGV[13]) end
+            elseif action == 'batch' then
+              local now = now_ms()
+              local list = p .. 'batch:' .. chat
+              local count = redis.call('RPUSH', list, ARGV[7])
+              redis.call('PEXPIRE', list, ARGV[12])
+              local first = tonumber(redis.call('HGET', p .. 'batch:first', chat) or '0')
+              if first == 0 then
+                first = now
+                redis.call('HSET', p .. 'batch:first', chat, string.format('%d', now))
+              end
+              local quiet = tonumber(ARGV[9])
+              if quiet == 0 or count >= tonumber(ARGV[10]) then return {'flushed', take(p, chat)} end
+              local due = math.min(now + quiet, first + tonumber(ARGV[11]))
+              redis.call('ZADD', p .. 'batch:due', string.format('%d', due), chat)
+              return {'accepted', math.max(due - now, 0)}
+            end
+            return {'accepted', 0}
+            """)
+
+    /// Takes a chat's open batch into a job when it is due (or at once with force = '1').
+    /// ARGV: prefix, chat, force. Returns {'later', ms until due}, {'flushed', messages} or
+    /// {'gone', 0} (another process took it, or it never existed).
+    static let flush = RedisScript(
+        common + """
+            local p, chat = ARGV[1], ARGV[2]
+            local due = redis.call('ZSCORE', p .. 'batch:due', chat)
+            if ARGV[3] ~= '1' and due then
+              local wait = tonumber(due) - now_ms()
+              if wait > 0 then return {'later', wait} end
+            end
+            local taken = take(p, chat)
+            if taken == 0 then return {'gone', 0} end
+            return {'flushed', taken}
+            """)
+
+    /// The open batches: {chat, ms until due, chat, ms until due, …}. ARGV: prefix.
+    static let openBatches = RedisScript(
+        common + """
+            local p = ARGV[1]
+            local now = now_ms()
+            local entries = redis.call('ZRANGE', p .. 'batch:due', 0, -1, 'WITHSCORES')
+            local result = {}
+            for i = 1, #entries, 2 do
+              result[#result + 1] = entries[i]
+              result[#result + 1] = math.max(tonumber(entries[i + 1]) - now, 0)
+            end
+            return result
+            """)
+
+    /// Moves a failed job from the stream to the retry set. ARGV: prefix, stream id, delay ms,
+    /// job document.
+    static let scheduleRetry = RedisScript(
+        common + """
+            local p = ARGV[1]
+            redis.call('ZADD', p .. 'retry', string.format('%d', now_ms() + tonumber(ARGV[3])), ARGV[4])
+            redis.call('XACK', p .. 'jobs', 'workers', ARGV[2])
+            redis.call('XDEL', p .. 'jobs', ARGV[2])
+            return 1
+            """)
+
+    /// Moves due retries back into the stream. ARGV: prefix. Returns {moved, ms until the next
+    /// is due or -1}.
+    static let promoteRetries = RedisScript(
+        common + """
+            local p = ARGV[1]
+            local now = now_ms()
+            local due = redis.call('ZRANGEBYSCORE', p .. 'retry', '-inf', now, 'LIMIT', 0, 100)
+            for _, job in ipairs(due) do
+              redis.call('XADD', p .. 'jobs', '*', 'job', job)
+              redis.call('ZREM', p .. 'retry', job)
+            end
+            local upcoming = redis.call('ZRANGE', p .. 'retry', 0, 0, 'WITHSCORES')
+            if #upcoming == 0 then return {#due, -1} end
+            return {#due, math.max(tonumber(upcoming[2]) - now, 0)}
+            """)
+
+    /// Dead-letters a job: the entry joins the list (the last 1000 kept), the job leaves the
+    /// stream. ARGV: prefix, stream id, entry, kept.
+    static let deadLetter = RedisScript(
+        """
+        local p = ARGV[1]
+        redis.call('RPUSH', p .. 'dead', ARGV[3])
+        redis.call('LTRIM', p .. 'dead', -tonumber(ARGV[4]), -1)
+        redis.call('XACK', p .. 'jobs', 'workers', ARGV[2])
+        redis.call('XDEL', p .. 'jobs', ARGV[2])
+        return 1
+        """)
+
+    /// Runs a dead letter again: removes the entry and adds its job to the stream, or does
+    /// nothing when the entry is gone (someone else retried or purged it). ARGV: prefix, entry,
+    /// job document. Returns 1 when requeued.
+    static let requeueDeadLetter = RedisScript(
+        """
+        local p = ARGV[1]
+        if redis.call('LREM', p .. 'dead', 1, ARGV[2]) == 1 then
+          redis.call('XADD', p .. 'jobs', '*', 'job', ARGV[3])
+          return 1
+        end
+        return 0
+        """)
+}

@@ -1,0 +1,37 @@
+import Synchronization
+
+/// A Lua script run with `EVALSHA`: loaded once with `SCRIPT LOAD`, loaded again when the
+/// server forgot it (a restarted server answers `NOSCRIPT`). A script runs atomically: no other
+/// client's command runs between its commands, which is what makes take-and-clear safe against
+/// racing processes.
+public final class RedisScript: Sendable {
+    public let source: String
+    private let sha = Mutex<String?>(nil)
+
+    public init(_ source: String) {
+        self.source = source
+    }
+
+    /// Runs the script with `keys` and `arguments`.
+    public func run(on client: RedisClient, keys: [String] = [], arguments: [[UInt8]]) async throws(RedisError) -> RedisReply {
+        for attempt in 0..<2 {
+            let digest = try await loaded(on: client, reload: attempt > 0)
+            var command: [[UInt8]] = [Array("EVALSHA".utf8), Array(digest.utf8), Array("\(keys.count)".utf8)]
+            command += keys.map { Array($0.utf8) }
+            command += arguments
+            let result = try await client.pipeline([command])[0]
+            if case .failure(.server(let message)) = result, message.hasPrefix("NOSCRIPT") { continue }
+            return try result.get()
+        }
+        throw .server("NOSCRIPT: the server keeps forgetting the script")
+    }
+
+    private func loaded(on client: RedisClient, reload: Bool) async throws(RedisError) -> String {
+        if !reload, let known = sha.withLock({ $0 }) { return known }
+        guard let digest = try await client.command("SCRIPT", "LOAD", source).string else {
+            throw .server("SCRIPT LOAD returned no digest")
+        }
+        sha.withLock { $0 = digest }
+        return digest
+    }
+}
