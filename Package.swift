@@ -160,10 +160,13 @@ let package = Package(
         .executableTarget(
             name: "botworker", dependencies: ["BotworkerKit", "BotEngine"], swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"])]),
+        // A real redis-server on a free port, for the tests and the benchmark.
+        .target(name: "RedisServerFixture", dependencies: ["BotRedis", "BotmasterSystem"], swiftSettings: strictSettings),
         .executableTarget(
             name: "botmaster-bench",
             dependencies: [
-                "BotmasterControl", "BotmasterSystem", "BotRuntime", "BotAPISandbox", "BotRedis",
+                "BotmasterControl", "BotmasterSystem", "BotRuntime", "BotAPISandbox", "BotRedis", "BotEngine", "BotAPI",
+                "RedisServerFixture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -175,7 +178,12 @@ let package = Package(
             dependencies: ["BotmasterSupervisor", "BotmasterSystem", "BotmasterCLI"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "BotRedisTests", dependencies: ["BotRedis", "BotmasterSystem"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "BotRedisTests", dependencies: ["BotRedis", "BotmasterSystem", "RedisServerFixture"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "BotEngineTests",
+            dependencies: ["BotEngine", "BotRedis", "BotmasterIPC", "BotmasterSystem", "RedisServerFixture"],
+            swiftSettings: strictSettings),
         .testTarget(name: "BotRuntimeTests", dependencies: ["BotRuntime", "BotmasterSystem"], swiftSettings: strictSettings),
         .testTarget(
             name: "BotmasterHTTPTests",
@@ -184,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BotmasterControl", "BotmasterSystem", "BotAPI", "BotAPISandbox"],
+            dependencies: ["BotmasterControl", "BotmasterSystem", "BotAPI", "BotAPISandbox", "BotRedis", "RedisServerFixture"],
             swiftSettings: strictSettings
         ),
     ]

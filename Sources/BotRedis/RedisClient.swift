@@ -68,6 +68,21 @@ public final class RedisClient: Sendable {
         for call in orphans { call.continuation.resume(returning: .failure(.connectionLost("\(url): the client is shut down"))) }
     }
 
+    /// Closes the connection and stops the thread, blocking until it stopped; for synchronous
+    /// clean-up (never on the client's own thread).
+    public func syncShutdown() {
+        state.withLock {
+            $0.closed = true
+            $0.connection?.value.close()
+        }
+        try? pool.syncShutdownGracefully()
+        let orphans = state.withLock { state in
+            defer { state.queued = [] }
+            return state.queued
+        }
+        for call in orphans { call.continuation.resume(returning: .failure(.connectionLost("\(url): the client is shut down"))) }
+    }
+
     /// Runs one command.
     public func command(_ arguments: String...) async throws(RedisError) -> RedisReply {
         try await command(arguments)

@@ -1,5 +1,6 @@
 import BotRedis
 import BotmasterSystem
+import RedisServerFixture
 import Testing
 
 /// The client against a real redis-server (ops/install-deps.sh installs it; without it these
@@ -21,6 +22,25 @@ import Testing
         } catch {
             guard case .wrongType = error else { Issue.record("expected wrongType, got \(error)"); return }
         }
+        await client.shutdown()
+    }
+
+    @Test func concurrentCallsShareRoundTripsAndEachGetsItsOwnResult() async throws {
+        let server = try RedisServerProcess()
+        defer { server.tearDown() }
+        let client = RedisClient(url: server.url)
+        let answers = try await withThrowingTaskGroup(of: (Int, Int64?).self) { group in
+            for index in 0..<500 {
+                group.addTask { (index, try await client.command("INCRBY", "counter:\(index % 7)", "\(index)").integer) }
+            }
+            return try await group.reduce(into: [Int: Int64]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(answers.count == 500)
+        var sums = [Int64](repeating: 0, count: 7)
+        for index in 0..<500 { sums[index % 7] += Int64(index) }
+        for key in 0..<7 { #expect(try await client.command("GET", "counter:\(key)").string == "\(sums[key])") }
+        // 500 calls made at once: far fewer round trips than calls.
+        #expect(client.roundTrips < 400)
         await client.shutdown()
     }
 

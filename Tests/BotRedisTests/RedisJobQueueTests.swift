@@ -1,4 +1,5 @@
 import BotRedis
+import RedisServerFixture
 import Testing
 
 @Suite struct RedisJobQueueTests {

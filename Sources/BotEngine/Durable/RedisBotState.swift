@@ -66,6 +66,12 @@ final class RedisBotState: Sendable {
         await reader.shutdown()
     }
 
+    /// ``shutdown()`` for synchronous clean-up.
+    func syncShutdown() {
+        client.syncShutdown()
+        reader.syncShutdown()
+    }
+
     // MARK: Start
 
     /// Creates the stream's group if missing and reads the state a new process starts from.
