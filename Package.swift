@@ -43,15 +43,17 @@ let package = Package(
         // Not through pkg-config: Debian's hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM
         // rejects with a warning on every build; the header and library are in the standard paths.
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        // Redis URLs, replies and errors: no dependencies, so BotmasterConfig can check REDIS_URL.
+        .target(name: "BotRedisCore", swiftSettings: strictSettings),
         .target(
             name: "BotRedis",
-            dependencies: ["CHiredis", "BotmasterSystem", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["CHiredis", "BotRedisCore", "BotmasterSystem", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
         // Fleet definitions (`workers/*.toml`) and master settings, with precise errors.
         .target(
             name: "BotmasterConfig",
-            dependencies: ["BotmasterSystem", "BotmasterIPC", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["BotmasterSystem", "BotmasterIPC", "BotRedisCore", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strictSettings
         ),
         // The supervision core: restart policy, worker lifecycle, the supervisor service.

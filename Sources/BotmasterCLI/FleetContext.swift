@@ -29,7 +29,9 @@ struct FleetContext {
             directory: layout.workersDirectory,
             displayDirectory: "workers",
             maximumWorkers: settings.workerLimit(cores: Environment.coreCount))
-        let problems = settingProblems + fleet.problems + settings.webhook.problems(for: fleet.workers, environment: environment)
+        let problems =
+            settingProblems + fleet.problems + settings.webhook.problems(for: fleet.workers, environment: environment)
+            + RedisSettings.problems(for: fleet.workers, environment: environment)
         return problems.isEmpty ? .success((settings, fleet)) : .failure(ConfigProblems(problems))
     }
 

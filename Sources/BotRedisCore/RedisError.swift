@@ -34,7 +34,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Classifies an error reply.
-    static func fromReply(_ message: String) -> RedisError {
+    package static func fromReply(_ message: String) -> RedisError {
         if message.hasPrefix("WRONGTYPE") { return .wrongType(message) }
         if message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") || message.contains("invalid password") {
             return .authenticationFailed(message)
