@@ -39,62 +39,101 @@ extension BotEngine {
         consumer = Task { await self.consume(durable) }
     }
 
-    func acceptDurably(_ update: Update, store: RedisBotState) async -> UpdateAck.Result {
-        guard durableReady, !draining, jobsInHand < Self.maximumInFlight else { return .busy }
-        BotStats.add(stats.received)
-        guard let message = update.message, let text = message.text else {
-            // Nothing to answer; the offset moves past it (and is stored with the next intake).
-            noteTaken(update.updateID)
-            return .accepted
-        }
-        let chat = message.chat.id
-        var threadLookupFailed = false
-        var thread: Int64?
-        if chat == settings.handoff.operatorChatID, let repliedTo = message.replyToMessage?.messageID {
-            do {
-                thread = try await store.thread(operatorMessageID: repliedTo)
-            } catch {
-                threadLookupFailed = true
-                noteRedisFailure("reading handoff state", error)
+    /// Takes updates through the intake script, all in one round trip: one webhook delivery,
+    /// or a whole poll. The results are in order; from the first update that could not be kept
+    /// on, every result is `.busy`, so the poller confirms none of them and reads them again.
+    func acceptDurably(_ updates: [Update], store: RedisBotState) async -> [UpdateAck.Result] {
+        guard durableReady, !draining, jobsInHand < Self.maximumInFlight else { return updates.map { _ in .busy } }
+        var items: [RedisBotState.IntakeItem] = []
+        var routes: [Route?] = []
+        var previous: Int64?
+        for update in updates {
+            BotStats.add(stats.received)
+            let after = updates.count > 1 ? previous : nil
+            previous = update.updateID
+            guard let message = update.message, let text = message.text else {
+                // Nothing to answer; only the offset moves past it.
+                items.append(.init(updateID: update.updateID, chatID: 0, messageID: nil, dedupWindowMs: 0, action: .none, after: after))
+                routes.append(nil)
+                continue
             }
+            let chat = message.chat.id
+            var thread: Int64?
+            if chat == settings.handoff.operatorChatID, let repliedTo = message.replyToMessage?.messageID {
+                do {
+                    thread = try await store.thread(operatorMessageID: repliedTo)
+                } catch {
+                    noteRedisFailure("reading handoff state", error)
+                    break
+                }
+            }
+            let route = route(message, text: text, updateID: update.updateID, thread: { _ in thread })
+            let action: RedisBotState.IntakeAction
+            switch route {
+            case .ignore: action = .none
+            case .job(let job, let change):
+                action = .job(job, handoff: change)
+                // Later updates of this poll are routed as if this one's change held already.
+                applyHandoff(change, chat: job.chatID)
+            case .batch:
+                let incoming = JobMessage(
+                    updateID: update.updateID, messageID: message.messageID, text: text, userID: message.from?.id,
+                    firstName: message.from?.firstName, username: message.from?.username, chatType: message.chat.type)
+                action = .batch(incoming, settings.batch)
+            }
+            items.append(
+                .init(
+                    updateID: update.updateID, chatID: chat, messageID: message.messageID, dedupWindowMs: settings.dedup.windowMs,
+                    action: action, after: after))
+            routes.append(route)
         }
-        guard !threadLookupFailed else { return .busy }
-        let action: RedisBotState.IntakeAction
-        let route = route(message, text: text, updateID: update.updateID, thread: { _ in thread })
-        switch route {
-        case .ignore: action = .none
-        case .job(let job, let change): action = .job(job, handoff: change)
-        case .batch:
-            let incoming = JobMessage(
-                updateID: update.updateID, messageID: message.messageID, text: text, userID: message.from?.id,
-                firstName: message.from?.firstName, username: message.from?.username, chatType: message.chat.type)
-            action = .batch(incoming, settings.batch)
-        }
-        let outcome: RedisBotState.IntakeOutcome
+        let outcomes: [Result<RedisBotState.IntakeOutcome, RedisError>]
         do {
-            outcome = try await store.intake(
-                updateID: update.updateID, chatID: chat, messageID: message.messageID, dedupWindowMs: settings.dedup.windowMs,
-                action: action)
+            outcomes = try await store.intake(items)
         } catch {
-            // Not kept, so not taken: a webhook delivery gets 503 and comes again, a polled
-            // update is not confirmed and is read again.
-            noteRedisFailure("taking an update", error)
-            return .busy
+            outcomes = items.map { _ in .failure(error) }
         }
-        noteRedisRecovered()
-        noteTaken(update.updateID)
-        switch outcome {
-        case .duplicate:
-            BotStats.add(stats.duplicates)
-            return .duplicate
-        case .batched(let dueIn):
-            scheduleBatchCheck(chat, after: dueIn)
-            armTimer()
-        case .queued:
-            if case .batch = route { BotStats.add(stats.batches) }
-            if case .job(_, let change) = route, let change, case .job(let job, _) = route { applyHandoff(change, chat: job.chatID) }
+        var results: [UpdateAck.Result] = []
+        var kept = true
+        for (index, update) in updates.enumerated() {
+            guard index < outcomes.count, case .success(let outcome) = outcomes[index] else {
+                if index < outcomes.count, case .failure(let error) = outcomes[index] {
+                    // Not kept, so not taken: a webhook delivery gets 503 and comes again, a
+                    // polled update is not confirmed and is read again.
+                    noteRedisFailure("taking an update", error)
+                }
+                if index < routes.count, case .job(let job, let change)? = routes[index] { revertHandoff(change, chat: job.chatID) }
+                kept = false
+                results.append(.busy)
+                continue
+            }
+            if kept {
+                noteRedisRecovered()
+                noteTaken(update.updateID)
+            }
+            switch outcome {
+            case .duplicate:
+                BotStats.add(stats.duplicates)
+                results.append(kept ? .duplicate : .busy)
+                continue
+            case .batched(let dueIn):
+                scheduleBatchCheck(items[index].chatID, after: dueIn)
+            case .queued:
+                if case .batch? = routes[index] { BotStats.add(stats.batches) }
+            }
+            results.append(kept ? .accepted : .busy)
         }
-        return .accepted
+        armTimer()
+        return results
+    }
+
+    /// Undoes a handoff change applied ahead of an intake that failed.
+    private func revertHandoff(_ change: RedisBotState.HandoffChange?, chat: Int64) {
+        switch change {
+        case .start?: applyHandoff(.end, chat: chat)
+        case .end?: applyHandoff(.start, chat: chat)
+        case nil: break
+        }
     }
 
     private func noteTaken(_ updateID: Int64) {

@@ -2,14 +2,27 @@ import BotAPI
 import BotRuntime
 
 /// One message of a job, with what the handler's document says about its sender.
-struct JobMessage: Codable, Sendable, Equatable {
-    var updateID: Int64
-    var messageID: Int64
-    var text: String
-    var userID: Int64?
-    var firstName: String?
-    var username: String?
-    var chatType: String?
+package struct JobMessage: Codable, Sendable, Equatable {
+    package var updateID: Int64
+    package var messageID: Int64
+    package var text: String
+    package var userID: Int64?
+    package var firstName: String?
+    package var username: String?
+    package var chatType: String?
+
+    package init(
+        updateID: Int64, messageID: Int64, text: String, userID: Int64? = nil, firstName: String? = nil, username: String? = nil,
+        chatType: String? = nil
+    ) {
+        self.updateID = updateID
+        self.messageID = messageID
+        self.text = text
+        self.userID = userID
+        self.firstName = firstName
+        self.username = username
+        self.chatType = chatType
+    }
 
     enum CodingKeys: String, CodingKey {
         case text, username
@@ -24,8 +37,8 @@ struct JobMessage: Codable, Sendable, Equatable {
 /// The job is also its own durable document (JSON, in the Redis stream, retry set and dead
 /// letters): what it is, how often it failed, the handler's reply once there is one, and which
 /// of its steps (the Bot API calls it makes) already happened, so that a retry repeats none.
-struct BotJob: Codable, Sendable {
-    enum Kind: String, Codable, Sendable {
+package struct BotJob: Codable, Sendable {
+    package enum Kind: String, Codable, Sendable {
         /// A rapid-fire batch for the handler.
         case batch
         /// A user message in handoff, forwarded to the operator chat.
@@ -55,7 +68,7 @@ struct BotJob: Codable, Sendable {
     /// the handler again.
     var reply: HandlerReply?
     /// Steps (Bot API calls, numbered in the order the job makes them) already done.
-    var stepsDone: Set<Int> = []
+    package var stepsDone: Set<Int> = []
 
     /// The stream entry the job came from (Redis backend); not part of the document.
     var streamID: String?
@@ -63,7 +76,7 @@ struct BotJob: Codable, Sendable {
     var redelivered = false
     /// Steps done whose idempotency keys are not yet written: written before the next step
     /// or with the job's acknowledgement, whichever comes first.
-    var unrecordedSteps: [(step: Int, messageID: Int64)] = []
+    package var unrecordedSteps: [(step: Int, messageID: Int64)] = []
 
     init(
         chatID: Int64, kind: Kind, messages: [JobMessage] = [], updateIDs: [Int64]? = nil, messageID: Int64? = nil,
@@ -80,7 +93,7 @@ struct BotJob: Codable, Sendable {
 
     /// Stable key of the job for the dead-letter list and idempotency: chat, first and last
     /// update id (the bot is in every key's prefix), and the tag if any.
-    var key: String {
+    package var key: String {
         "\(chatID):\(updateIDs.first ?? 0)-\(updateIDs.last ?? 0)" + (tag.map { "/" + $0 } ?? "")
     }
 
@@ -104,7 +117,7 @@ struct BotJob: Codable, Sendable {
         case stepsDone = "steps"
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         chatID = try container.decode(Int64.self, forKey: .chatID)
         kind = try container.decode(Kind.self, forKey: .kind)
@@ -119,7 +132,7 @@ struct BotJob: Codable, Sendable {
         stepsDone = try container.decodeIfPresent(Set<Int>.self, forKey: .stepsDone) ?? []
     }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(chatID, forKey: .chatID)
         try container.encode(kind, forKey: .kind)

@@ -38,8 +38,7 @@ struct UpdatePoller: Sendable {
                 stats.source.store(source.rawValue, ordering: .relaxed)
                 var fresh = 0
                 var refused = false
-                for update in updates {
-                    let result = await engine.accept(update)
+                for result in await engine.accept(updates) {
                     if result == .busy {
                         // Not taken (draining, full, or its state store is away): neither it
                         // nor anything after it may be confirmed; read them again shortly.

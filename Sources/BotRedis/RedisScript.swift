@@ -26,6 +26,28 @@ public final class RedisScript: Sendable {
         throw .server("NOSCRIPT: the server keeps forgetting the script")
     }
 
+    /// Runs the script once per argument list, all in one round trip, in order; each run has
+    /// its own result (and each is atomic on its own, not together).
+    public func runMany(on client: RedisClient, arguments lists: [[[UInt8]]]) async throws(RedisError) -> [Result<
+        RedisReply, RedisError
+    >] {
+        guard !lists.isEmpty else { return [] }
+        var digest = try await loaded(on: client, reload: false)
+        var results: [Result<RedisReply, RedisError>] = []
+        for attempt in 0..<2 {
+            let commands = lists.map { [Array("EVALSHA".utf8), Array(digest.utf8), Array("0".utf8)] + $0 }
+            results = try await client.pipeline(commands)
+            let forgotten = results.contains {
+                if case .failure(.server(let message)) = $0 { return message.hasPrefix("NOSCRIPT") }
+                return false
+            }
+            // A server that forgot the script ran none of them: load it and run them all again.
+            guard forgotten, attempt == 0 else { break }
+            digest = try await loaded(on: client, reload: true)
+        }
+        return results
+    }
+
     private func loaded(on client: RedisClient, reload: Bool) async throws(RedisError) -> String {
         if !reload, let known = sha.withLock({ $0 }) { return known }
         guard let digest = try await client.command("SCRIPT", "LOAD", source).string else {

@@ -51,6 +51,34 @@ final class RedisBotStateTests {
         #expect(snapshot.openBatches.map(\.chat) == [1])
     }
 
+    /// A poll's updates go in one pipeline; one that cannot be kept stops the stored offset
+    /// there and leaves no dedup mark, so reading the poll again takes it (and drops the rest).
+    @Test func aPollsPipelineNeverMovesTheOffsetPastAnUpdateItCouldNotKeep() async throws {
+        let store = state()
+        _ = try await store.prepare()
+        // Someone else's key of the wrong type where chat 2's batch goes: its intake fails.
+        _ = try await store.client.command("SET", store.keys.prefix + "batch:2", "not a list")
+        func poll() -> [RedisBotState.IntakeItem] {
+            var previous: Int64?
+            return [Int64(1), 2, 3].map { update in
+                defer { previous = update }
+                return .init(
+                    updateID: update, chatID: update, messageID: update, dedupWindowMs: 30_000,
+                    action: .batch(message(update, "m\(update)"), Self.slowBatch), after: previous)
+            }
+        }
+        let first = try await store.intake(poll())
+        #expect((try? first[0].get()) != nil)
+        #expect((try? first[1].get()) == nil)
+        #expect(try await store.prepare().offset == 2, "not past update 2")
+        _ = try await store.client.command("DEL", store.keys.prefix + "batch:2")
+        let again = try await store.intake(poll()).map { try $0.get() }
+        #expect(again[0] == .duplicate)
+        #expect(again[1] != .duplicate, "update 2 left no dedup mark when it failed")
+        #expect(again[2] == .duplicate)
+        #expect(try await store.prepare().offset == 4)
+    }
+
     @Test func aBatchIsTakenWholeInOrderOnceAndItsExpiryIsRefreshedOnEveryAppend() async throws {
         let store = state()
         _ = try await store.prepare()

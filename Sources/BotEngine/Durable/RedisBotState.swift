@@ -10,15 +10,15 @@ import BotmasterIPC
 /// One bot's durable state in Redis: what ``BotEngine`` keeps there instead of in memory when
 /// `REDIS_URL` is set. Each method is one round trip (commands of concurrent callers share
 /// round trips, see ``RedisClient``); every multi-key step is one Lua script (``RedisScripts``).
-final class RedisBotState: Sendable {
-    let keys: RedisKeys
+package final class RedisBotState: Sendable {
+    package let keys: RedisKeys
     /// Everything but the blocking read.
-    let client: RedisClient
+    package let client: RedisClient
     /// The blocking `XREADGROUP` only: a blocked read holds its connection.
     private let reader: RedisClient
 
     /// What a worker needs to know when it starts on a bot's state.
-    struct Snapshot: Sendable {
+    package struct Snapshot: Sendable {
         var handoffChats: Set<Int64>
         /// The stored `getUpdates` offset.
         var offset: Int64?
@@ -29,7 +29,7 @@ final class RedisBotState: Sendable {
     }
 
     /// What became of one update (or a job not born of one).
-    enum IntakeOutcome: Equatable {
+    package enum IntakeOutcome: Equatable {
         case duplicate
         /// In the chat's open batch, due in the given time (zero: flush now).
         case batched(dueIn: Duration)
@@ -38,36 +38,39 @@ final class RedisBotState: Sendable {
     }
 
     /// What the intake does after dedup.
-    enum IntakeAction {
+    package enum IntakeAction {
         /// Nothing (an update that only moves the offset, or operators talking among themselves).
         case none
         case job(BotJob, handoff: HandoffChange?)
         case batch(JobMessage, BotSettings.Batch)
     }
 
-    enum HandoffChange: String {
+    package enum HandoffChange: String {
         case start, end
     }
 
-    enum FlushOutcome: Equatable {
+    package enum FlushOutcome: Equatable {
         case later(Duration)
         case flushed
         case gone
     }
 
-    init(url: RedisURL, fleet: String, bot: String) {
+    package init(url: RedisURL, fleet: String, bot: String) {
         keys = RedisKeys(fleet: fleet, bot: bot)
         client = RedisClient(url: url)
         reader = RedisClient(url: url, timeout: .seconds(3))
     }
 
-    func shutdown() async {
+    /// Round trips made by both clients, for the benchmark's round trips per job.
+    package var roundTrips: UInt64 { client.roundTrips + reader.roundTrips }
+
+    package func shutdown() async {
         await client.shutdown()
         await reader.shutdown()
     }
 
     /// ``shutdown()`` for synchronous clean-up.
-    func syncShutdown() {
+    package func syncShutdown() {
         client.syncShutdown()
         reader.syncShutdown()
     }
@@ -75,7 +78,7 @@ final class RedisBotState: Sendable {
     // MARK: Start
 
     /// Creates the stream's group if missing and reads the state a new process starts from.
-    func prepare() async throws(RedisError) -> Snapshot {
+    package func prepare() async throws(RedisError) -> Snapshot {
         try await RedisJobQueue(client: client, key: keys.jobs, group: RedisKeys.group).prepare()
         let replies = try await client.pipeline([
             command("SMEMBERS", keys.handoff),
@@ -96,16 +99,52 @@ final class RedisBotState: Sendable {
 
     // MARK: Intake and batches
 
+    /// One update (or a job not born of one) for the intake script.
+    package struct IntakeItem {
+        package var updateID: Int64?
+        package var chatID: Int64
+        package var messageID: Int64?
+        package var dedupWindowMs: Int
+        package var action: IntakeAction
+        /// In a poll's pipeline, the update before this one: the stored offset passes this one
+        /// only if that one is in.
+        package var after: Int64?
+
+        package init(
+            updateID: Int64?, chatID: Int64, messageID: Int64?, dedupWindowMs: Int, action: IntakeAction, after: Int64? = nil
+        ) {
+            self.after = after
+            self.updateID = updateID
+            self.chatID = chatID
+            self.messageID = messageID
+            self.dedupWindowMs = dedupWindowMs
+            self.action = action
+        }
+    }
+
     /// Dedup, offset and the update's action, atomically.
-    func intake(updateID: Int64?, chatID: Int64, messageID: Int64?, dedupWindowMs: Int, action: IntakeAction)
+    package func intake(updateID: Int64?, chatID: Int64, messageID: Int64?, dedupWindowMs: Int, action: IntakeAction)
         async throws(RedisError) -> IntakeOutcome
     {
+        let item = IntakeItem(updateID: updateID, chatID: chatID, messageID: messageID, dedupWindowMs: dedupWindowMs, action: action)
+        let reply = try await RedisScripts.intake.run(on: client, arguments: arguments(of: item))
+        return Self.outcome(of: item, reply)
+    }
+
+    /// Many intakes in one round trip, in order (a poll's updates): each is atomic on its own
+    /// and has its own result.
+    package func intake(_ items: [IntakeItem]) async throws(RedisError) -> [Result<IntakeOutcome, RedisError>] {
+        let results = try await RedisScripts.intake.runMany(on: client, arguments: items.map(arguments(of:)))
+        return zip(items, results).map { item, result in result.map { Self.outcome(of: item, $0) } }
+    }
+
+    private func arguments(of item: IntakeItem) -> [[UInt8]] {
         var kind = "none"
         var payload: [UInt8] = []
         var handoff = ""
-        var handoffChat = chatID
+        var handoffChat = item.chatID
         var batch = BotSettings.Batch()
-        switch action {
+        switch item.action {
         case .none: break
         case .job(let job, let change):
             kind = "job"
@@ -117,26 +156,27 @@ final class RedisBotState: Sendable {
             payload = Self.encode(message)
             batch = settings
         }
-        let reply = try await RedisScripts.intake.run(
-            on: client,
-            arguments: [
-                bytes(keys.prefix), bytes(updateID.map(String.init) ?? ""), bytes("\(chatID)"),
-                bytes(messageID.map(String.init) ?? ""), bytes("\(dedupWindowMs)"), bytes(kind), payload, bytes(handoff),
-                bytes("\(batch.quietMs)"), bytes("\(batch.maxMessages)"), bytes("\(batch.maxWaitMs)"),
-                bytes("\(RedisKeys.batchTTLMilliseconds)"), bytes("\(handoffChat)"),
-            ])
-        let (outcome, number) = Self.pair(reply)
+        return [
+            bytes(keys.prefix), bytes(item.updateID.map(String.init) ?? ""), bytes("\(item.chatID)"),
+            bytes(item.messageID.map(String.init) ?? ""), bytes("\(item.dedupWindowMs)"), bytes(kind), payload, bytes(handoff),
+            bytes("\(batch.quietMs)"), bytes("\(batch.maxMessages)"), bytes("\(batch.maxWaitMs)"),
+            bytes("\(RedisKeys.batchTTLMilliseconds)"), bytes("\(handoffChat)"), bytes(item.after.map(String.init) ?? ""),
+        ]
+    }
+
+    private static func outcome(of item: IntakeItem, _ reply: RedisReply) -> IntakeOutcome {
+        let (outcome, number) = pair(reply)
         switch outcome {
         case "duplicate": return .duplicate
         case "flushed": return .queued
         default:
-            if kind == "batch" { return .batched(dueIn: .milliseconds(number)) }
+            if case .batch = item.action { return .batched(dueIn: .milliseconds(number)) }
             return .queued
         }
     }
 
     /// Takes a chat's open batch into the job stream if it is due (or at once when `force`).
-    func flush(chatID: Int64, force: Bool) async throws(RedisError) -> FlushOutcome {
+    package func flush(chatID: Int64, force: Bool) async throws(RedisError) -> FlushOutcome {
         let reply = try await RedisScripts.flush.run(
             on: client, arguments: [bytes(keys.prefix), bytes("\(chatID)"), bytes(force ? "1" : "0")])
         let (outcome, number) = Self.pair(reply)
@@ -152,7 +192,7 @@ final class RedisBotState: Sendable {
     /// Jobs for this bot's worker: with `pending`, the ones a predecessor took and never
     /// finished (after `after`, to page through them); otherwise new ones, waiting up to
     /// `block` for any.
-    func take(pending: Bool, after: String = "0", count: Int, block: Duration) async throws(RedisError) -> [BotJob] {
+    package func take(pending: Bool, after: String = "0", count: Int, block: Duration) async throws(RedisError) -> [BotJob] {
         var arguments = ["XREADGROUP", "GROUP", RedisKeys.group, RedisKeys.consumer, "COUNT", "\(count)"]
         if !pending {
             arguments += ["BLOCK", "\(Int(block.components.seconds) * 1000 + Int(block.components.attoseconds / 1_000_000_000_000_000))"]
@@ -195,12 +235,12 @@ final class RedisBotState: Sendable {
 
     /// Finishes a job: its unrecorded steps' idempotency keys written, acknowledged and removed
     /// from the stream, in one round trip.
-    func finish(_ job: BotJob) async throws(RedisError) {
+    package func finish(_ job: BotJob) async throws(RedisError) {
         try await acknowledge(job.streamID.map { [$0] } ?? [], marks: marks(of: job))
     }
 
     /// Writes the idempotency keys of steps done so far.
-    func recordSteps(of job: BotJob) async throws(RedisError) {
+    package func recordSteps(of job: BotJob) async throws(RedisError) {
         let commands = marks(of: job)
         guard !commands.isEmpty else { return }
         for result in try await client.pipeline(commands) { _ = try result.get() }

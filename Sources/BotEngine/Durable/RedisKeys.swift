@@ -19,9 +19,9 @@
 /// A batch's expiry never fires under a live batch: it is refreshed on every append, and a
 /// batch is taken (atomically, into `jobs`) after at most `max_wait` — seven days is there only
 /// to reclaim the keys of a bot that was deleted with a batch open.
-struct RedisKeys: Sendable {
+package struct RedisKeys: Sendable {
     /// `botmaster:<fleet>:<bot>:`
-    let prefix: String
+    package let prefix: String
 
     init(fleet: String, bot: String) {
         prefix = "botmaster:\(fleet):\(bot):"

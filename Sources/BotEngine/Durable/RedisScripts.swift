@@ -26,51 +26,76 @@ enum RedisScripts {
 
         """
 
-    /// Takes one update: dedup, offset, then the update's action — append to the chat's open
-    /// batch (taking it into a job when full), or add a job (with a handoff change) — all at
-    /// once. ARGV: prefix, update id ('' for a job not from an update), chat, message id,
-    /// dedup window ms, action (none|job|batch), payload, handoff (''|start|end), quiet ms,
-    /// max messages, max wait ms, batch TTL ms, the chat the handoff change is about.
+    /// Takes one update: dedup, then the update's action — append to the chat's open batch
+    /// (taking it into a job when full, or at once with batching off), or add a job (with a
+    /// handoff change) — then the dedup marks and the offset, all at once. The marks come last:
+    /// a script that fails midway (Redis does not roll back) has then marked nothing, so the
+    /// update is neither a duplicate nor confirmed when it comes again.
+    /// ARGV: prefix, update id ('' for a job not from an update), chat, message id, dedup
+    /// window ms, action (none|job|batch), payload, handoff (''|start|end), quiet ms, max
+    /// messages, max wait ms, batch TTL ms, the chat the handoff change is about, and (in a
+    /// poll's pipeline) the previous update's id.
     /// Returns {outcome, n}: {'duplicate', 0}, {'accepted', ms until the batch is due},
     /// {'flushed', messages taken}.
     static let intake = RedisScript(
         common + """
             local p, uid, chat, mid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-            if uid ~= '' then
+            local window = tonumber(ARGV[5])
+            local function move_offset()
+              if uid == '' then return end
               local offset = tonumber(uid) + 1
-              if offset > tonumber(redis.call('GET', p .. 'offset') or '0') then
+              local stored = tonumber(redis.call('GET', p .. 'offset') or '0')
+              -- In a poll's pipeline the offset moves only past an unbroken run of kept
+              -- updates: ARGV[14] is the previous update of the poll, which must be in.
+              local after = ARGV[14] or ''
+              if offset > stored and (after == '' or stored > tonumber(after)) then
                 redis.call('SET', p .. 'offset', string.format('%d', offset))
               end
-              local window = tonumber(ARGV[5])
-              if window > 0 then
-                if not redis.call('SET', p .. 'seen:u:' .. uid, '1', 'NX', 'PX', window) then return {'duplicate', 0} end
-                if mid ~= '' and not redis.call('SET', p .. 'seen:m:' .. chat .. ':' .. mid, '1', 'NX', 'PX', window) then
+            end
+            local seen = {}
+            if uid ~= '' and window > 0 then
+              seen[1] = p .. 'seen:u:' .. uid
+              if mid ~= '' then seen[2] = p .. 'seen:m:' .. chat .. ':' .. mid end
+              for _, key in ipairs(seen) do
+                if redis.call('EXISTS', key) == 1 then
+                  move_offset()
                   return {'duplicate', 0}
                 end
               end
             end
-            local action = ARGV[6]
-            if action == 'job' then
-              redis.call('XADD', p .. 'jobs', '*', 'job', ARGV[7])
-              if ARGV[8] == 'start' then redis.call('SADD', p .. 'handoff', ARGV[13])
-              elseif ARGV[8] == 'end' then redis.call('SREM', p .. 'handoff', ARGV[13]) end
-            elseif action == 'batch' then
-              local now = now_ms()
-              local list = p .. 'batch:' .. chat
-              local count = redis.call('RPUSH', list, ARGV[7])
-              redis.call('PEXPIRE', list, ARGV[12])
-              local first = tonumber(redis.call('HGET', p .. 'batch:first', chat) or '0')
-              if first == 0 then
-                first = now
-                redis.call('HSET', p .. 'batch:first', chat, string.format('%d', now))
+            local function act()
+              local action = ARGV[6]
+              if action == 'job' then
+                redis.call('XADD', p .. 'jobs', '*', 'job', ARGV[7])
+                if ARGV[8] == 'start' then redis.call('SADD', p .. 'handoff', ARGV[13])
+                elseif ARGV[8] == 'end' then redis.call('SREM', p .. 'handoff', ARGV[13]) end
+              elseif action == 'batch' then
+                local list = p .. 'batch:' .. chat
+                if (tonumber(ARGV[9]) == 0 or tonumber(ARGV[10]) <= 1) and redis.call('EXISTS', list) == 0 then
+                  -- Batching off and nothing open: the message is its own job at once.
+                  redis.call('XADD', p .. 'jobs', '*', 'job', '{"chat":' .. chat .. ',"kind":"batch","messages":[' .. ARGV[7] .. ']}')
+                  return {'flushed', 1}
+                end
+                local now = now_ms()
+                local count = redis.call('RPUSH', list, ARGV[7])
+                redis.call('PEXPIRE', list, ARGV[12])
+                local first = tonumber(redis.call('HGET', p .. 'batch:first', chat) or '0')
+                if first == 0 then
+                  first = now
+                  redis.call('HSET', p .. 'batch:first', chat, string.format('%d', now))
+                end
+                local quiet = tonumber(ARGV[9])
+                if quiet == 0 or count >= tonumber(ARGV[10]) then return {'flushed', take(p, chat)} end
+                local due = math.min(now + quiet, first + tonumber(ARGV[11]))
+                redis.call('ZADD', p .. 'batch:due', string.format('%d', due), chat)
+                return {'accepted', math.max(due - now, 0)}
               end
-              local quiet = tonumber(ARGV[9])
-              if quiet == 0 or count >= tonumber(ARGV[10]) then return {'flushed', take(p, chat)} end
-              local due = math.min(now + quiet, first + tonumber(ARGV[11]))
-              redis.call('ZADD', p .. 'batch:due', string.format('%d', due), chat)
-              return {'accepted', math.max(due - now, 0)}
+              return {'accepted', 0}
             end
-            return {'accepted', 0}
+            local result = act()
+            for _, key in ipairs(seen) do redis.call('SET', key, '1', 'PX', window) end
+            move_offset()
+            return result
             """)
 
     /// Takes a chat's open batch into a job when it is due (or at once with force = '1').
