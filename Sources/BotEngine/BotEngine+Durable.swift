@@ -26,6 +26,7 @@ extension BotEngine {
         }
         guard let snapshot else { return }
         noteRedisRecovered()
+        stats.store.store(BotStats.Store.redis.rawValue, ordering: .relaxed)
         handoffChats = snapshot.handoffChats
         stats.handoffs.store(UInt64(handoffChats.count), ordering: .relaxed)
         durableOffset = snapshot.offset
@@ -262,6 +263,7 @@ extension BotEngine {
     }
 
     func noteRedisFailure(_ what: String, _ error: any Error) {
+        stats.store.store(BotStats.Store.redisUnreachable.rawValue, ordering: .relaxed)
         redisTrouble.failures += 1
         if redisTrouble.failures == 1 || redisTrouble.failures.isMultiple(of: 50) {
             log("bot \(botID): Redis failed while \(what) (\(redisTrouble.failures) in a row): \(error)")
@@ -270,6 +272,7 @@ extension BotEngine {
 
     func noteRedisRecovered() {
         guard redisTrouble.failures > 0 else { return }
+        stats.store.store(BotStats.Store.redis.rawValue, ordering: .relaxed)
         log("bot \(botID): Redis answers again after \(redisTrouble.failures) failed calls")
         redisTrouble.failures = 0
     }

@@ -28,6 +28,15 @@ public final class BotStats: Sendable {
     public let inFlight = Atomic<UInt64>(0)
     public let pollConflicts = Atomic<UInt64>(0)
     public let source = Atomic<UInt64>(Source.starting.rawValue)
+    public let store = Atomic<UInt64>(Store.memory.rawValue)
+
+    /// Where the state is, as the heartbeat reports it.
+    public enum Store: UInt64, Sendable {
+        case memory = 0
+        case redis = 1
+        /// Redis calls are failing.
+        case redisUnreachable = 2
+    }
 
     public init() {}
 
@@ -43,6 +52,7 @@ public final class BotStats: Sendable {
             jobsSucceeded.load(ordering: .relaxed), jobFailures.load(ordering: .relaxed), deadLettered.load(ordering: .relaxed),
             rateLimited.load(ordering: .relaxed), breakerState.load(ordering: .relaxed), handoffs.load(ordering: .relaxed),
             inFlight.load(ordering: .relaxed), pollConflicts.load(ordering: .relaxed), source.load(ordering: .relaxed),
+            store.load(ordering: .relaxed),
         ]
     }
 }

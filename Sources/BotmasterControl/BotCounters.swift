@@ -13,16 +13,21 @@ public struct BotCounters: Codable, Sendable, Equatable {
     public var breaker: String
     /// Chats handed to an operator now.
     public var handoffs: UInt64
-    /// Updates received and not yet answered.
+    /// Updates received and not yet answered (in memory), or jobs taken from the Redis stream
+    /// and not yet finished.
     public var inFlight: UInt64
     /// getUpdates answers of 409 (another poller or a webhook uses the token).
     public var pollConflicts: UInt64
     /// `starting`, `polling`, `webhook`, `polling_after_webhook_failed`, `conflict` or `webhook_failed`.
     public var source: String
+    /// Where the bot's state is: `memory`, `redis`, or `redis_unreachable` (Redis calls are
+    /// failing: webhook updates get 503, polled ones wait, finished jobs wait to be recorded).
+    public var store: String
 
     public init(
         received: UInt64, duplicates: UInt64, batches: UInt64, jobsOK: UInt64, jobFailures: UInt64, deadLettered: UInt64,
-        rateLimited: UInt64, breaker: String, handoffs: UInt64, inFlight: UInt64, pollConflicts: UInt64, source: String
+        rateLimited: UInt64, breaker: String, handoffs: UInt64, inFlight: UInt64, pollConflicts: UInt64, source: String,
+        store: String = "memory"
     ) {
         self.received = received
         self.duplicates = duplicates
@@ -36,6 +41,7 @@ public struct BotCounters: Codable, Sendable, Equatable {
         self.inFlight = inFlight
         self.pollConflicts = pollConflicts
         self.source = source
+        self.store = store
     }
 
     /// Reads the counters a bot worker appends to its heartbeat, in the order the protocol
@@ -43,12 +49,15 @@ public struct BotCounters: Codable, Sendable, Equatable {
     public init?(heartbeatExtra values: [UInt64]) {
         guard values.count >= 12 else { return nil }
         let breakers = ["closed", "open", "half_open"]
+        let stores = ["memory", "redis", "redis_unreachable"]
         let sources = ["starting", "polling", "webhook", "polling_after_webhook_failed", "conflict", "webhook_failed"]
         self.init(
             received: values[0], duplicates: values[1], batches: values[2], jobsOK: values[3], jobFailures: values[4],
             deadLettered: values[5], rateLimited: values[6], breaker: values[7] < 3 ? breakers[Int(values[7])] : "unknown",
             handoffs: values[8], inFlight: values[9], pollConflicts: values[10],
-            source: values[11] < 6 ? sources[Int(values[11])] : "unknown")
+            source: values[11] < 6 ? sources[Int(values[11])] : "unknown",
+            // A worker from before the Redis backend sends 12 values.
+            store: values.count > 12 && values[12] < 3 ? stores[Int(values[12])] : "memory")
     }
 
     /// A sentence for people when the source is in trouble, else `nil`.
@@ -62,7 +71,7 @@ public struct BotCounters: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case received, duplicates, batches, breaker, handoffs, source
+        case received, duplicates, batches, breaker, handoffs, source, store
         case jobsOK = "jobs_ok", jobFailures = "job_failures", deadLettered = "dead_lettered", rateLimited = "rate_limited"
         case inFlight = "in_flight", pollConflicts = "poll_conflicts"
     }

@@ -91,6 +91,8 @@ extension JSONWriter {
         unsigned(bot.received)
         raw(",\"source\":")
         string(bot.source)
+        raw(",\"store\":")
+        string(bot.store)
         raw("}")
     }
 }
