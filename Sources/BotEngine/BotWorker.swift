@@ -30,7 +30,7 @@ public final class BotWorker: WorkerPayload {
         var http: HTTPClient?
         var source: Task<Void, Never>?
         var poller: UpdatePoller?
-        var webhookFeed: AsyncStream<WebhookUpdate>.Continuation?
+        var webhooks: WebhookInbox?
         var durable: RedisBotState?
         var writer: FrameWriter?
     }
@@ -105,7 +105,6 @@ public final class BotWorker: WorkerPayload {
         let engine = BotEngine(
             botID: botID, settings: settings, client: client, stats: stats, durable: durable,
             makeHandler: { [environment] handler in Self.makeHandler(handler, http: http, environment: environment) }, log: log)
-        let (feed, feedContinuation) = AsyncStream.makeStream(of: WebhookUpdate.self)
         let poller = UpdatePoller(engine: engine, client: client, stats: stats, log: log, source: .polling)
         let autoSwitch = environment["AUTO_SWITCH_MODE"] == "true"
         let log = self.log
@@ -131,20 +130,14 @@ public final class BotWorker: WorkerPayload {
             log("receiving updates by long polling")
             await poller.run()
         }
-        // Webhook updates are taken in the order the master sent them, by one consumer.
-        Task {
-            for await update in feed {
-                let result = await Self.accept(update, engine: engine)
-                try? writer.write(UpdateAck(requestID: update.requestID, result: result).frame())
-            }
-        }
+        let webhooks = WebhookInbox(engine: engine, writer: writer)
         state.withLock { state in
             state.engine = engine
             state.settings = settings
             state.http = http
             state.source = source
             state.poller = poller
-            state.webhookFeed = feedContinuation
+            state.webhooks = webhooks
             state.durable = store
             state.writer = writer
         }
@@ -154,10 +147,7 @@ public final class BotWorker: WorkerPayload {
     }
 
     public func receive(_ update: WebhookUpdate) {
-        let feed = state.withLock { $0.webhookFeed }
-        if let feed {
-            feed.yield(update)
-        }
+        state.withLock { $0.webhooks }?.receive(update)
     }
 
     public func deadLetters(_ request: DeadLetterRequest) {
@@ -170,11 +160,11 @@ public final class BotWorker: WorkerPayload {
     }
 
     public func drain() {
-        let (engine, source, poller, http, feed, durable) = state.withLock {
-            ($0.engine, $0.source, $0.poller, $0.http, $0.webhookFeed, $0.durable)
+        let (engine, source, poller, http, webhooks, durable) = state.withLock {
+            ($0.engine, $0.source, $0.poller, $0.http, $0.webhooks, $0.durable)
         }
         guard let engine else { return }
-        feed?.finish()
+        webhooks?.close()
         // The protocol thread blocks on a pipe until the drain is over; the master's
         // stop_timeout bounds how long.
         guard let done = try? Descriptors.pipe() else { return }
@@ -197,11 +187,6 @@ public final class BotWorker: WorkerPayload {
         }
         var byte: UInt8 = 0
         while read(done.read, &byte, 1) < 0 && errno == EINTR {}
-    }
-
-    static func accept(_ update: WebhookUpdate, engine: BotEngine) async -> UpdateAck.Result {
-        guard let decoded = try? JSONDecoder().decode(Update.self, from: Data(update.body)) else { return .invalid }
-        return await engine.accept(decoded)
     }
 
     /// - Parameter environment: the worker's environment; the token variable is left out of

@@ -2,17 +2,17 @@
 ///
 /// Why a stream rather than `BLMOVE` into a processing list: the consumer group keeps, per
 /// entry, who took it and when (the pending entries list), so a job taken by a worker that died
-/// is found and taken again with one `XAUTOCLAIM`, with no reaper process and no second list
-/// that can drift from the first; `XREADGROUP COUNT n` takes n jobs in one round trip and
-/// `XACK` finishes n in another. An entry leaves the stream (`XDEL`) only when acknowledged.
+/// is still recorded as taken by its consumer name, and the process that takes that name over
+/// reads it again with one `XREADGROUP … 0` — no reaper process and no second list that can
+/// drift from the first; `XREADGROUP COUNT n` takes n jobs in one round trip and `XACK`
+/// finishes n in another. An entry leaves the stream (`XDEL`) only when acknowledged.
 public struct RedisJobQueue: Sendable {
     /// One job as taken from the queue.
     public struct Job: Sendable, Equatable {
         /// The stream entry id (`<ms>-<seq>`): acknowledge with it.
         public var id: String
         public var payload: [UInt8]
-        /// How many times it was handed out, counting this one (from the pending list; 1 for a
-        /// first delivery).
+        /// 1 for a first delivery, 2 for one taken again from the pending list.
         public var deliveries: Int
     }
 
@@ -54,30 +54,27 @@ public struct RedisJobQueue: Sendable {
             arguments += ["BLOCK", "\(block.components.seconds * 1000 + block.components.attoseconds / 1_000_000_000_000_000)"]
         }
         arguments += ["STREAMS", key, ">"]
+        return try await read(arguments, deliveries: 1)
+    }
+
+    /// The jobs `consumer` took and never acknowledged, after the entry id `after`: what a
+    /// process that took over the consumer's name (the previous one died) must finish. An
+    /// entry deleted meanwhile comes with an empty payload; acknowledge it.
+    public func takeOwnPending(consumer: String, after: String = "0", count: Int) async throws(RedisError) -> [Job] {
+        try await read(["XREADGROUP", "GROUP", group, consumer, "COUNT", "\(count)", "STREAMS", key, after], deliveries: 2)
+    }
+
+    private func read(_ arguments: [String], deliveries: Int) async throws(RedisError) -> [Job] {
         let reply = try await client.command(arguments)
         // [[key, [[id, [field, value]], …]]] or nil when nothing came.
         guard let streams = reply.array, let entries = streams.first?.array?.last?.array else { return [] }
-        return entries.compactMap { Self.job(from: $0, deliveries: 1) }
-    }
-
-    /// Takes jobs that another consumer took more than `minimumIdle` ago and never
-    /// acknowledged (it died): they are handed to `consumer` with their delivery count.
-    public func claimStale(consumer: String, minimumIdle: Duration, count: Int = 100) async throws(RedisError) -> [Job] {
-        let idleMs = minimumIdle.components.seconds * 1000 + minimumIdle.components.attoseconds / 1_000_000_000_000_000
-        let reply = try await client.command("XAUTOCLAIM", key, group, consumer, "\(idleMs)", "0-0", "COUNT", "\(count)")
-        // [next-cursor, [[id, [field, value]], …], deleted-ids]
-        guard let parts = reply.array, parts.count >= 2, let entries = parts[1].array else { return [] }
-        let jobs = entries.compactMap { Self.job(from: $0, deliveries: 0) }
-        guard !jobs.isEmpty else { return [] }
-        // The delivery counts, from the pending list, for the retry policy.
-        let pending = try await client.command(["XPENDING", key, group, jobs.first!.id, jobs.last!.id, "\(jobs.count)", consumer])
-        var counts: [String: Int] = [:]
-        for entry in pending.array ?? [] {
-            if let fields = entry.array, fields.count >= 4, let id = fields[0].string, let count = fields[3].integer {
-                counts[id] = Int(count)
+        return entries.compactMap { entry in
+            guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { return nil }
+            guard let fields = parts[1].array, fields.count >= 2, case .bulk(let payload) = fields[1] else {
+                return Job(id: id, payload: [], deliveries: deliveries)
             }
+            return Job(id: id, payload: payload, deliveries: deliveries)
         }
-        return jobs.map { Job(id: $0.id, payload: $0.payload, deliveries: counts[$0.id] ?? 2) }
     }
 
     /// Finishes jobs: acknowledged and removed, in one round trip.
@@ -95,12 +92,5 @@ public struct RedisJobQueue: Sendable {
     public func pendingCount() async throws(RedisError) -> Int {
         let reply = try await client.command("XPENDING", key, group)
         return Int(reply.array?.first?.integer ?? 0)
-    }
-
-    private static func job(from entry: RedisReply, deliveries: Int) -> Job? {
-        guard let parts = entry.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].array,
-            fields.count >= 2, case .bulk(let payload) = fields[1]
-        else { return nil }
-        return Job(id: id, payload: payload, deliveries: deliveries)
     }
 }

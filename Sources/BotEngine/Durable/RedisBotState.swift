@@ -193,14 +193,13 @@ package final class RedisBotState: Sendable {
     /// finished (after `after`, to page through them); otherwise new ones, waiting up to
     /// `block` for any.
     package func take(pending: Bool, after: String = "0", count: Int, block: Duration) async throws(RedisError) -> [BotJob] {
-        var arguments = ["XREADGROUP", "GROUP", RedisKeys.group, RedisKeys.consumer, "COUNT", "\(count)"]
-        if !pending {
-            arguments += ["BLOCK", "\(Int(block.components.seconds) * 1000 + Int(block.components.attoseconds / 1_000_000_000_000_000))"]
-        }
-        arguments += ["STREAMS", keys.jobs, pending ? after : ">"]
-        let reply: RedisReply
+        let queue = RedisJobQueue(client: reader, key: keys.jobs, group: RedisKeys.group)
+        let entries: [RedisJobQueue.Job]
         do {
-            reply = try await reader.command(arguments)
+            entries =
+                pending
+                ? try await queue.takeOwnPending(consumer: RedisKeys.consumer, after: after, count: count)
+                : try await queue.take(consumer: RedisKeys.consumer, count: count, block: block)
         } catch {
             // A server that lost its data (restarted without persistence) lost the group too.
             if case .server(let message) = error, message.hasPrefix("NOGROUP") {
@@ -209,24 +208,20 @@ package final class RedisBotState: Sendable {
             }
             throw error
         }
-        guard let streams = reply.array, let entries = streams.first?.array?.last?.array else { return [] }
         var jobs: [BotJob] = []
         var unreadable: [String] = []
         for entry in entries {
-            guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { continue }
-            guard let fields = parts[1].array, fields.count >= 2, case .bulk(let document) = fields[1],
-                var job = try? JSONDecoder().decode(BotJob.self, from: Data(document))
-            else {
+            guard var job = try? JSONDecoder().decode(BotJob.self, from: Data(entry.payload)) else {
                 // Deleted under the pending list, or not a job document: nothing to run.
-                unreadable.append(id)
+                unreadable.append(entry.id)
                 continue
             }
-            job.streamID = id
+            job.streamID = entry.id
             job.redelivered = pending
             jobs.append(job)
         }
         if !unreadable.isEmpty { try await acknowledge(unreadable, marks: []) }
-        if pending, jobs.isEmpty, let last = entries.last?.array?.first?.string, !unreadable.isEmpty {
+        if pending, jobs.isEmpty, let last = entries.last?.id {
             // A page of only unreadable entries: go on after it.
             return try await take(pending: true, after: last, count: count, block: block)
         }

@@ -1,0 +1,74 @@
+import BotAPI
+import BotmasterIPC
+import BotworkerKit
+import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Webhook updates from the master, taken in the order they came: whatever arrived while the
+/// engine was busy with the previous group goes to it as one group (with Redis, one round trip
+/// for all of them), and each gets its ack.
+final class WebhookInbox: Sendable {
+    private let engine: BotEngine
+    private let writer: FrameWriter
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var pending: [WebhookUpdate] = []
+        var taking = false
+        var closed = false
+    }
+
+    init(engine: BotEngine, writer: FrameWriter) {
+        self.engine = engine
+        self.writer = writer
+    }
+
+    func receive(_ update: WebhookUpdate) {
+        let start = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.pending.append(update)
+            guard !state.taking else { return false }
+            state.taking = true
+            return true
+        }
+        if start {
+            Task { await self.takeAll() }
+        } else if state.withLock({ $0.closed }) {
+            // Draining: refused, so Telegram delivers it again to the next process.
+            try? writer.write(UpdateAck(requestID: update.requestID, result: .busy).frame())
+        }
+    }
+
+    /// No more updates: later ones are answered busy.
+    func close() {
+        state.withLock { $0.closed = true }
+    }
+
+    private func takeAll() async {
+        while true {
+            let group = state.withLock { state -> [WebhookUpdate] in
+                let group = state.pending
+                state.pending = []
+                if group.isEmpty { state.taking = false }
+                return group
+            }
+            guard !group.isEmpty else { return }
+            var results = [UpdateAck.Result](repeating: .invalid, count: group.count)
+            var decoded: [(index: Int, update: Update)] = []
+            for (index, delivery) in group.enumerated() {
+                if let update = try? JSONDecoder().decode(Update.self, from: Data(delivery.body)) { decoded.append((index, update)) }
+            }
+            for (position, result) in await engine.accept(decoded.map(\.update)).enumerated() {
+                results[decoded[position].index] = result
+            }
+            for (delivery, result) in zip(group, results) {
+                try? writer.write(UpdateAck(requestID: delivery.requestID, result: result).frame())
+            }
+        }
+    }
+}
