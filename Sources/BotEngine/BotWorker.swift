@@ -111,6 +111,8 @@ public final class BotWorker: WorkerPayload {
         let stats = self.stats
         let store = durable
         let isDurable = store != nil
+        // Until a Redis call fails, status says where the state is meant to be.
+        if isDurable { stats.store.store(BotStats.Store.redis.rawValue, ordering: .relaxed) }
         let source = Task {
             if isDurable { await engine.startDurably() }
             if let webhookURL, let secret {
