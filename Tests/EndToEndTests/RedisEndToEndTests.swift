@@ -108,7 +108,8 @@ import Testing
     }
 
     @Test func redisRestartedUnderTrafficLosesNothingAndWebhooksGet503WhileItIsDown() async throws {
-        let redis = try RedisServerProcess(persistent: true)
+        let password = "redis-pass-7f3a"
+        let redis = try RedisServerProcess(password: password, persistent: true)
         let (fleet, sandbox, port) = try Self.start(redis: redis, mode: "webhook", quiet: "100ms")
         defer {
             fleet.tearDown()
@@ -134,6 +135,8 @@ import Testing
         #expect(all.count == chats.count, "every message answered once: \(sent.map(\.text))")
         #expect(Set(all.map(\.chatID)) == Set(chats))
         #expect(fleet.workerLog("echo").contains("Redis answers again"))
+        #expect(fleet.workerLog("echo").contains("Redis failed while"), "the outage is logged")
+        #expect(!fleet.workerLog("echo").contains(password) && !fleet.masterLog.contains(password), "the password never reaches a log")
     }
 
     @Test func aJobThatAlwaysFailsIsDeadLetteredAndDlqRetryRunsItAgain() async throws {
