@@ -13,7 +13,8 @@ import Testing
     /// notes each start in `marks/started-<chat>`, sleeps `HANDLER_SLEEP` seconds, and echoes
     /// the merged text — or fails while `marks/broken` exists.
     static func start(
-        redis: RedisServerProcess, mode: String = "polling", quiet: String = "1s", environment: [String: String] = [:]
+        redis: RedisServerProcess, mode: String = "polling", quiet: String = "1s", environment: [String: String] = [:],
+        extra: String = ""
     ) throws -> (TestFleet, SandboxProcess, webhookPort: Int) {
         let fleet = try TestFleet(workers: [:])
         let sandbox = try SandboxProcess(directory: fleet.home)
@@ -48,6 +49,7 @@ import Testing
             [limits]
             heartbeat_interval = "200ms"
             restart_cooldown = "0s"
+            \(extra)
             """)
         var variables = [
             "ECHO_TOKEN": "\(bot):redis-secret", "REDIS_URL": redis.urlText, "MARK_DIR": "\(fleet.home)/marks",
@@ -147,11 +149,12 @@ import Testing
         try await deadLetterRoundTrip(backend: "memory")
     }
 
-    /// - Parameter backend: `redis`, or `memory` (an empty `REDIS_URL`).
+    /// - Parameter backend: `redis`, or `memory`: the fleet has `REDIS_URL`, and the bot's own
+    /// `[env] REDIS_URL = ""` keeps it in memory.
     private func deadLetterRoundTrip(backend: String) async throws {
         let redis = try RedisServerProcess()
         let (fleet, sandbox, _) = try Self.start(
-            redis: redis, quiet: "100ms", environment: backend == "memory" ? ["REDIS_URL": ""] : [:])
+            redis: redis, quiet: "100ms", extra: backend == "memory" ? "[env]\nREDIS_URL = \"\"" : "")
         defer {
             fleet.tearDown()
             sandbox.stop()
@@ -160,7 +163,8 @@ import Testing
         try FileSystem.writeSmallFile("\(fleet.home)/marks/broken", [])
         _ = try await Self.waitUntilReceiving(fleet, mode: "polling")
         try sandbox.send(bot: Self.bot, chat: 9, "doomed at first")
-        try await fleet.waitForStatus { $0.workers.first?.bot?.deadLettered == 1 }
+        let status = try await fleet.waitForStatus { $0.workers.first?.bot?.deadLettered == 1 }
+        #expect(status.workers.first?.bot?.store == backend)
         let list = try fleet.run(["dlq", "echo", "list"])
         #expect(list.code == 0)
         #expect(list.output.contains("1 dead letter(s) (\(backend))"), "\(list.output)")
@@ -178,5 +182,55 @@ import Testing
         #expect(sent.map(\.text) == ["doomed at first"])
         #expect(try fleet.run(["dlq", "echo", "list"]).output.contains("no dead letters (\(backend))"))
         #expect(try fleet.run(["dlq", "echo", "purge"]).output.contains("0 dead letter(s) of echo dropped"))
+    }
+
+    @Test func handoffStateAndOperatorThreadsSurviveAKilledWorker() async throws {
+        let redis = try RedisServerProcess()
+        let operatorChat: Int64 = -100
+        let (fleet, sandbox, _) = try Self.start(redis: redis, quiet: "100ms", extra: "[handoff]\noperator_chat_id = \(operatorChat)")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+            redis.tearDown()
+        }
+        let oldPID = try await Self.waitUntilReceiving(fleet, mode: "polling")
+        try sandbox.send(bot: Self.bot, chat: 5, "/operator")
+        try await sandbox.waitForSent(bot: Self.bot, chat: 5, count: 1)
+        let notice = try await sandbox.waitForSent(bot: Self.bot, chat: operatorChat, count: 1)
+        kill(oldPID, SIGKILL)
+        try await fleet.waitForStatus { $0.workers.first?.pid != oldPID && $0.workers.first?.bot?.handoffs == 1 }
+        // The new process knows the chat is handed off…
+        try sandbox.send(bot: Self.bot, chat: 5, "still there?")
+        let forwarded = try await sandbox.waitForSent(bot: Self.bot, chat: operatorChat, count: 2)
+        #expect(forwarded[1].method == "forwardMessage")
+        // …and where the old process's notice to the operators came from.
+        try sandbox.send(bot: Self.bot, chat: operatorChat, "Yes, looking into it", replyTo: notice[0].messageID)
+        let back = try await sandbox.waitForSent(bot: Self.bot, chat: 5, count: 2)
+        #expect(back[1].method == "copyMessage")
+        try sandbox.send(bot: Self.bot, chat: 5, "/release")
+        let released = try await sandbox.waitForSent(bot: Self.bot, chat: 5, count: 3)
+        #expect(released[2].text == "You are back with the bot.")
+        try await fleet.waitForStatus { $0.workers.first?.bot?.handoffs == 0 }
+    }
+
+    @Test func aDrainedWorkerLeavesItsOpenBatchToTheNextProcess() async throws {
+        let redis = try RedisServerProcess()
+        let (fleet, sandbox, _) = try Self.start(redis: redis, quiet: "2s")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+            redis.tearDown()
+        }
+        let oldPID = try await Self.waitUntilReceiving(fleet, mode: "polling")
+        try sandbox.send(bot: Self.bot, chat: 8, "typing")
+        try sandbox.send(bot: Self.bot, chat: 8, "across a restart")
+        try await fleet.waitForStatus { $0.workers.first?.bot?.received == 2 }
+        #expect(try fleet.run(["restart", "echo"]).code == 0)
+        try await fleet.waitForStatus { $0.workers.first?.pid != oldPID && $0.workers.first?.bot?.source == "polling" }
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: 8, count: 1, timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(1000))
+        #expect(sent.first?.text == "typing\nacross a restart")
+        #expect(try sandbox.sent(bot: Self.bot, chat: 8).count == 1)
+        #expect(fleet.workerLog("echo").contains("1 open batches"))
     }
 }
