@@ -162,18 +162,24 @@ extension BotEngine {
                 due.append(first.chat)
             }
         }
-        for chat in due {
-            do {
-                switch try await durable.flush(chatID: chat, force: false) {
-                case .later(let wait): scheduleBatchCheck(chat, after: wait)
-                case .flushed: BotStats.add(stats.batches)
-                case .gone: break
-                }
-                noteRedisRecovered()
-            } catch {
+        guard !due.isEmpty else { return }
+        let outcomes: [Result<RedisBotState.FlushOutcome, RedisError>]
+        do {
+            outcomes = try await durable.flush(chatIDs: due)
+        } catch {
+            outcomes = due.map { _ in .failure(error) }
+        }
+        for (chat, outcome) in zip(due, outcomes) {
+            switch outcome {
+            case .success(.later(let wait)): scheduleBatchCheck(chat, after: wait)
+            case .success(.flushed): BotStats.add(stats.batches)
+            case .success(.gone): break
+            case .failure(let error):
                 noteRedisFailure("flushing a batch", error)
                 scheduleBatchCheck(chat, after: .seconds(1))
+                continue
             }
+            noteRedisRecovered()
         }
     }
 

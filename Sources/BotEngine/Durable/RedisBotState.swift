@@ -49,6 +49,13 @@ package final class RedisBotState: Sendable {
         case start, end
     }
 
+    /// ``flush(chatID:force:)`` for many chats in one round trip, each atomic on its own.
+    func flush(chatIDs: [Int64]) async throws(RedisError) -> [Result<FlushOutcome, RedisError>] {
+        let results = try await RedisScripts.flush.runMany(
+            on: client, arguments: chatIDs.map { [bytes(keys.prefix), bytes("\($0)"), bytes("0")] })
+        return results.map { $0.map(Self.flushOutcome) }
+    }
+
     package enum FlushOutcome: Equatable {
         case later(Duration)
         case flushed
@@ -179,7 +186,11 @@ package final class RedisBotState: Sendable {
     package func flush(chatID: Int64, force: Bool) async throws(RedisError) -> FlushOutcome {
         let reply = try await RedisScripts.flush.run(
             on: client, arguments: [bytes(keys.prefix), bytes("\(chatID)"), bytes(force ? "1" : "0")])
-        let (outcome, number) = Self.pair(reply)
+        return Self.flushOutcome(reply)
+    }
+
+    private static func flushOutcome(_ reply: RedisReply) -> FlushOutcome {
+        let (outcome, number) = pair(reply)
         switch outcome {
         case "later": return .later(.milliseconds(number))
         case "flushed": return .flushed
