@@ -7,7 +7,9 @@ import BotmasterSystem
 /// updates are in flight the offset stays at the oldest unfinished one, so Telegram keeps
 /// returning those: the poller then re-reads without waiting (at most every 250 ms, or as soon
 /// as a job finishes, never more than every 50 ms), feeds only the new updates on, and the
-/// engine recognises the re-reads. A crash therefore costs re-reading, never losing.
+/// engine recognises the re-reads. A crash therefore costs re-reading, never losing. With the
+/// Redis backend an update is safe once its intake script ran, so the offset moves past it at
+/// once and the poller always long-polls; a poll's updates are taken in one round trip.
 struct UpdatePoller: Sendable {
     let engine: BotEngine
     let client: BotAPIClient

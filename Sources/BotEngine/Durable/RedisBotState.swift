@@ -221,8 +221,9 @@ package final class RedisBotState: Sendable {
         }
         var jobs: [BotJob] = []
         var unreadable: [String] = []
+        let decoder = JSONDecoder()
         for entry in entries {
-            guard var job = try? JSONDecoder().decode(BotJob.self, from: Data(entry.payload)) else {
+            guard var job = try? decoder.decode(BotJob.self, from: Data(entry.payload)) else {
                 // Deleted under the pending list, or not a job document: nothing to run.
                 unreadable.append(entry.id)
                 continue
