@@ -36,7 +36,8 @@ public struct UpdateAck: Sendable, Equatable {
         case accepted = 0
         /// Seen before (dedup): nothing to do, the master answers 200 so Telegram stops repeating it.
         case duplicate = 1
-        /// Cannot take it now (draining, queue full): the master answers 503 and Telegram redelivers.
+        /// Cannot take it now (draining, queue full, its Redis unreachable): the master answers 503
+        /// and Telegram redelivers.
         case busy = 2
         /// Not an update: the master answers 400.
         case invalid = 3
