@@ -49,13 +49,6 @@ package final class RedisBotState: Sendable {
         case start, end
     }
 
-    /// ``flush(chatID:force:)`` for many chats in one round trip, each atomic on its own.
-    func flush(chatIDs: [Int64]) async throws(RedisError) -> [Result<FlushOutcome, RedisError>] {
-        let results = try await RedisScripts.flush.runMany(
-            on: client, arguments: chatIDs.map { [bytes(keys.prefix), bytes("\($0)"), bytes("0")] })
-        return results.map { $0.map(Self.flushOutcome) }
-    }
-
     package enum FlushOutcome: Equatable {
         case later(Duration)
         case flushed
@@ -189,6 +182,13 @@ package final class RedisBotState: Sendable {
         return Self.flushOutcome(reply)
     }
 
+    /// ``flush(chatID:force:)`` for many chats in one round trip, each atomic on its own.
+    func flush(chatIDs: [Int64]) async throws(RedisError) -> [Result<FlushOutcome, RedisError>] {
+        let results = try await RedisScripts.flush.runMany(
+            on: client, arguments: chatIDs.map { [bytes(keys.prefix), bytes("\($0)"), bytes("0")] })
+        return results.map { $0.map(Self.flushOutcome) }
+    }
+
     private static func flushOutcome(_ reply: RedisReply) -> FlushOutcome {
         let (outcome, number) = pair(reply)
         switch outcome {
@@ -264,8 +264,7 @@ package final class RedisBotState: Sendable {
 
     /// Moves a failed job to the retry set, due after `delay`.
     func scheduleRetry(_ job: BotJob, delay: Duration) async throws(RedisError) {
-        let marks = marks(of: job)
-        if !marks.isEmpty { for result in try await client.pipeline(marks) { _ = try result.get() } }
+        try await recordSteps(of: job)
         _ = try await RedisScripts.scheduleRetry.run(
             on: client,
             arguments: [bytes(keys.prefix), bytes(job.streamID ?? ""), bytes("\(Self.milliseconds(delay))"), Self.encode(job)])
@@ -281,8 +280,7 @@ package final class RedisBotState: Sendable {
 
     /// Dead-letters a job with its last error.
     func deadLetter(_ job: BotJob, entry: DeadLetterEntry) async throws(RedisError) {
-        let marks = marks(of: job)
-        if !marks.isEmpty { for result in try await client.pipeline(marks) { _ = try result.get() } }
+        try await recordSteps(of: job)
         let stored = StoredDeadLetter(entry: entry, job: job)
         _ = try await RedisScripts.deadLetter.run(
             on: client,
