@@ -23,10 +23,14 @@ struct UpdatePoller: Sendable {
         var failures = 0
         var lastPoll = MonotonicTime(nanoseconds: 0)
         var reportedConflict = false
+        // Updates already fed to the engine that a re-read can return again (only while some
+        // are unconfirmed): they are not fed twice, so they are not counted twice either.
+        var fed: Set<Int64> = []
         stats.source.store(source.rawValue, ordering: .relaxed)
         while !Task.isCancelled {
             let offset = await engine.pollOffset
             let busy = await engine.holdsUnconfirmedUpdates
+            if !busy { fed.removeAll(keepingCapacity: true) }
             let sinceLast = MonotonicTime.now() - lastPoll
             if busy && sinceLast < .milliseconds(50) { try? await Task.sleep(for: .milliseconds(50) - sinceLast) }
             lastPoll = .now()
@@ -38,15 +42,17 @@ struct UpdatePoller: Sendable {
                 failures = 0
                 reportedConflict = false
                 stats.source.store(source.rawValue, ordering: .relaxed)
+                let unseen = updates.filter { !fed.contains($0.updateID) }
                 var fresh = 0
                 var refused = false
-                for result in await engine.accept(updates) {
+                for (update, result) in zip(unseen, await engine.accept(unseen)) {
                     if result == .busy {
                         // Not taken (draining, full, or its state store is away): neither it
                         // nor anything after it may be confirmed; read them again shortly.
                         refused = true
                         break
                     }
+                    fed.insert(update.updateID)
                     if result != .duplicate { fresh += 1 }
                 }
                 if refused {
