@@ -233,4 +233,25 @@ import Testing
         #expect(try sandbox.sent(bot: Self.bot, chat: 8).count == 1)
         #expect(fleet.workerLog("echo").contains("1 open batches"))
     }
+
+    @Test func aBotWhoseRedisIsDownAtStartWaitsForItAndLosesNothing() async throws {
+        let redis = try RedisServerProcess(persistent: true)
+        redis.stop(graceful: true)
+        let (fleet, sandbox, _) = try Self.start(redis: redis, quiet: "100ms")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+            redis.tearDown()
+        }
+        let down = try await fleet.waitForStatus { $0.workers.first?.bot?.store == "redis_unreachable" }
+        #expect(down.workers.first?.state == "running", "the worker waits for Redis instead of crash-looping")
+        try sandbox.send(bot: Self.bot, chat: 3, "waiting for redis")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try sandbox.sent(bot: Self.bot).isEmpty)
+        try redis.start()
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: 3, count: 1, timeout: .seconds(20))
+        #expect(sent.map(\.text) == ["waiting for redis"])
+        let up = try await fleet.waitForStatus { $0.workers.first?.bot?.store == "redis" }
+        #expect(up.workers.first?.restarts == 0)
+    }
 }
