@@ -43,7 +43,7 @@ extension BotEngine {
     /// Takes updates through the intake script, all in one round trip: one webhook delivery,
     /// or a whole poll. The results are in order; from the first update that could not be kept
     /// on, every result is `.busy`, so the poller confirms none of them and reads them again.
-    func acceptDurably(_ updates: [Update], store: RedisBotState) async -> [UpdateAck.Result] {
+    func acceptDurably(_ updates: [Update], polled: Bool, store: RedisBotState) async -> [UpdateAck.Result] {
         guard durableReady, !draining, jobsInHand < Self.maximumInFlight else { return updates.map { _ in .busy } }
         var items: [RedisBotState.IntakeItem] = []
         var routes: [Route?] = []
@@ -54,7 +54,10 @@ extension BotEngine {
             previous = update.updateID
             guard let message = update.message, let text = message.text else {
                 // Nothing to answer; only the offset moves past it.
-                items.append(.init(updateID: update.updateID, chatID: 0, messageID: nil, dedupWindowMs: 0, action: .none, after: after))
+                items.append(
+                    .init(
+                        updateID: update.updateID, chatID: 0, messageID: nil, dedupWindowMs: 0, action: .none, after: after,
+                        polled: polled))
                 routes.append(nil)
                 continue
             }
@@ -85,7 +88,7 @@ extension BotEngine {
             items.append(
                 .init(
                     updateID: update.updateID, chatID: chat, messageID: message.messageID, dedupWindowMs: settings.dedup.windowMs,
-                    action: action, after: after))
+                    action: action, after: after, polled: polled))
             routes.append(route)
         }
         let outcomes: [Result<RedisBotState.IntakeOutcome, RedisError>]

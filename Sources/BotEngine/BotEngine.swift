@@ -104,15 +104,10 @@ public actor BotEngine {
 
     // MARK: Intake
 
-    /// Takes one update from a webhook delivery.
-    public func accept(_ update: Update) async -> UpdateAck.Result {
-        if let durable { return await acceptDurably([update], store: durable)[0] }
-        return acceptInMemory(update)
-    }
-
-    /// Takes a poll's updates, in order; with Redis in one round trip.
-    public func accept(_ updates: [Update]) async -> [UpdateAck.Result] {
-        if let durable { return await acceptDurably(updates, store: durable) }
+    /// Takes a poll's updates (`polled`) or webhook deliveries, in order; with Redis in one
+    /// round trip.
+    public func accept(_ updates: [Update], polled: Bool) async -> [UpdateAck.Result] {
+        if let durable { return await acceptDurably(updates, polled: polled, store: durable) }
         var results: [UpdateAck.Result] = []
         for update in updates {
             // Nothing after a refused update is taken: the offset must not pass it.

@@ -45,7 +45,7 @@ struct UpdatePoller: Sendable {
                 let unseen = updates.filter { !fed.contains($0.updateID) }
                 var fresh = 0
                 var refused = false
-                for (update, result) in zip(unseen, await engine.accept(unseen)) {
+                for (update, result) in zip(unseen, await engine.accept(unseen, polled: true)) {
                     if result == .busy {
                         // Not taken (draining, full, or its state store is away): neither it
                         // nor anything after it may be confirmed; read them again shortly.

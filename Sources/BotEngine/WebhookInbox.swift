@@ -63,7 +63,7 @@ final class WebhookInbox: Sendable {
             for (index, delivery) in group.enumerated() {
                 if let update = try? JSONDecoder().decode(Update.self, from: Data(delivery.body)) { decoded.append((index, update)) }
             }
-            for (position, result) in await engine.accept(decoded.map(\.update)).enumerated() {
+            for (position, result) in await engine.accept(decoded.map(\.update), polled: false).enumerated() {
                 results[decoded[position].index] = result
             }
             for (delivery, result) in zip(group, results) {

@@ -61,9 +61,9 @@ struct RedisJobsBenchmark {
                         group.addTask {
                             for index in stride(from: lane, to: perBot, by: 8) {
                                 let item = Self.item(index, batch: quietZero, after: nil)
-                                _ = try await state.intake(
-                                    updateID: item.updateID, chatID: item.chatID, messageID: item.messageID,
-                                    dedupWindowMs: item.dedupWindowMs, action: item.action)
+                                var delivery = item
+                                delivery.polled = false
+                                _ = try await state.intake([delivery])[0].get()
                             }
                         }
                     }

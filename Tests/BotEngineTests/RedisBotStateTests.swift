@@ -79,6 +79,17 @@ final class RedisBotStateTests {
         #expect(try await store.prepare().offset == 4)
     }
 
+    @Test func aWebhookDeliveryIsDedupedButMovesNoOffset() async throws {
+        let store = state()
+        _ = try await store.prepare()
+        let delivery = RedisBotState.IntakeItem(
+            updateID: 70, chatID: 1, messageID: 70, dedupWindowMs: 30_000, action: .batch(message(70, "hook"), Self.slowBatch),
+            polled: false)
+        #expect(try await store.intake([delivery])[0].get() != .duplicate)
+        #expect(try await store.intake([delivery])[0].get() == .duplicate)
+        #expect(try await store.prepare().offset == nil)
+    }
+
     @Test func aBatchIsTakenWholeInOrderOnceAndItsExpiryIsRefreshedOnEveryAppend() async throws {
         let store = state()
         _ = try await store.prepare()

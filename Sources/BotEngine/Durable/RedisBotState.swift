@@ -109,11 +109,15 @@ package final class RedisBotState: Sendable {
         /// In a poll's pipeline, the update before this one: the stored offset passes this one
         /// only if that one is in.
         package var after: Int64?
+        /// Whether the update came from `getUpdates` (a webhook delivery has no offset).
+        package var polled: Bool
 
         package init(
-            updateID: Int64?, chatID: Int64, messageID: Int64?, dedupWindowMs: Int, action: IntakeAction, after: Int64? = nil
+            updateID: Int64?, chatID: Int64, messageID: Int64?, dedupWindowMs: Int, action: IntakeAction, after: Int64? = nil,
+            polled: Bool = true
         ) {
             self.after = after
+            self.polled = polled
             self.updateID = updateID
             self.chatID = chatID
             self.messageID = messageID
@@ -160,7 +164,8 @@ package final class RedisBotState: Sendable {
             bytes(keys.prefix), bytes(item.updateID.map(String.init) ?? ""), bytes("\(item.chatID)"),
             bytes(item.messageID.map(String.init) ?? ""), bytes("\(item.dedupWindowMs)"), bytes(kind), payload, bytes(handoff),
             bytes("\(batch.quietMs)"), bytes("\(batch.maxMessages)"), bytes("\(batch.maxWaitMs)"),
-            bytes("\(RedisKeys.batchTTLMilliseconds)"), bytes("\(handoffChat)"), bytes(item.after.map(String.init) ?? ""),
+            bytes("\(RedisKeys.batchTTLMilliseconds)"), bytes("\(handoffChat)"),
+            bytes(item.polled ? item.after.map(String.init) ?? "" : "-"),
         ]
     }
 

@@ -34,20 +34,21 @@ enum RedisScripts {
     /// ARGV: prefix, update id ('' for a job not from an update), chat, message id, dedup
     /// window ms, action (none|job|batch), payload, handoff (''|start|end), quiet ms, max
     /// messages, max wait ms, batch TTL ms, the chat the handoff change is about, and (in a
-    /// poll's pipeline) the previous update's id.
+    /// poll's pipeline) the previous update's id, or '-' for a webhook delivery (no offset).
     /// Returns {outcome, n}: {'duplicate', 0}, {'accepted', ms until the batch is due},
     /// {'flushed', messages taken}.
     static let intake = RedisScript(
         common + """
             local p, uid, chat, mid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
             local window = tonumber(ARGV[5])
+            local after = ARGV[14] or ''
             local function move_offset()
-              if uid == '' then return end
+              -- A webhook delivery ('-') has no offset to move.
+              if uid == '' or after == '-' then return end
               local offset = tonumber(uid) + 1
               local stored = tonumber(redis.call('GET', p .. 'offset') or '0')
               -- In a poll's pipeline the offset moves only past an unbroken run of kept
               -- updates: ARGV[14] is the previous update of the poll, which must be in.
-              local after = ARGV[14] or ''
               if offset > stored and (after == '' or stored > tonumber(after)) then
                 redis.call('SET', p .. 'offset', string.format('%d', offset))
               end
