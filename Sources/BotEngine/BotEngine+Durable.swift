@@ -6,11 +6,6 @@ import BotmasterSystem
 /// The Redis backend's side of the engine: reading the state at start, taking updates through
 /// the intake script, flushing due batches, the job stream's consumer and the retry timer.
 extension BotEngine {
-    /// Counts Redis failures so that an outage logs once when it starts and once when it ends.
-    struct RedisTrouble {
-        var failures = 0
-    }
-
     /// Reads the bot's state from Redis (retrying until the server answers), then starts the
     /// consumer. Updates are refused (webhook: 503; polling: not confirmed) until then.
     func startDurably() async {
@@ -21,7 +16,7 @@ extension BotEngine {
                 snapshot = try await durable.prepare()
             } catch {
                 noteRedisFailure("reading the bot's state", error)
-                try? await Task.sleep(for: .milliseconds(min(200 * (1 << min(redisTrouble.failures, 4)), 3000)))
+                try? await Task.sleep(for: .milliseconds(min(200 * (1 << min(redisFailures, 4)), 3000)))
             }
         }
         guard let snapshot else { return }
@@ -216,7 +211,7 @@ extension BotEngine {
             } catch {
                 if Task.isCancelled { break }
                 noteRedisFailure("taking jobs", error)
-                try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(redisTrouble.failures, 5)), 2000)))
+                try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(redisFailures, 5)), 2000)))
             }
         }
     }
@@ -266,23 +261,23 @@ extension BotEngine {
                 return value
             } catch {
                 noteRedisFailure(what, error)
-                try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(redisTrouble.failures, 5)), 2000)))
+                try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(redisFailures, 5)), 2000)))
             }
         }
     }
 
     func noteRedisFailure(_ what: String, _ error: any Error) {
         stats.store.store(BotStats.Store.redisUnreachable.rawValue, ordering: .relaxed)
-        redisTrouble.failures += 1
-        if redisTrouble.failures == 1 || redisTrouble.failures.isMultiple(of: 50) {
-            log("bot \(botID): Redis failed while \(what) (\(redisTrouble.failures) in a row): \(error)")
+        redisFailures += 1
+        if redisFailures == 1 || redisFailures.isMultiple(of: 50) {
+            log("bot \(botID): Redis failed while \(what) (\(redisFailures) in a row): \(error)")
         }
     }
 
     func noteRedisRecovered() {
-        guard redisTrouble.failures > 0 else { return }
+        guard redisFailures > 0 else { return }
         stats.store.store(BotStats.Store.redis.rawValue, ordering: .relaxed)
-        log("bot \(botID): Redis answers again after \(redisTrouble.failures) failed calls")
-        redisTrouble.failures = 0
+        log("bot \(botID): Redis answers again after \(redisFailures) failed calls")
+        redisFailures = 0
     }
 }

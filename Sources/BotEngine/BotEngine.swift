@@ -52,7 +52,8 @@ public actor BotEngine {
     var consumer: Task<Void, Never>?
     var retryTimer: Task<Void, Never>?
     var retryDeadline: MonotonicTime?
-    var redisTrouble = RedisTrouble()
+    /// Redis calls failed in a row: an outage is logged when it starts and when it ends.
+    var redisFailures = 0
 
     var handoffChats: Set<Int64> = []
     var queues: [Int64: Deque<BotJob>] = [:]

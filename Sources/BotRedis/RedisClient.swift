@@ -61,11 +61,7 @@ public final class RedisClient: Sendable {
             }
         }
         try? await pool.shutdownGracefully()
-        let orphans = state.withLock { state in
-            defer { state.queued = [] }
-            return state.queued
-        }
-        for call in orphans { call.continuation.resume(returning: .failure(.connectionLost("\(url): the client is shut down"))) }
+        failQueuedCalls()
     }
 
     /// Closes the connection and stops the thread, blocking until it stopped; for synchronous
@@ -76,6 +72,11 @@ public final class RedisClient: Sendable {
             $0.connection?.value.close()
         }
         try? pool.syncShutdownGracefully()
+        failQueuedCalls()
+    }
+
+    /// Calls still queued when the thread stopped get an error instead of waiting forever.
+    private func failQueuedCalls() {
         let orphans = state.withLock { state in
             defer { state.queued = [] }
             return state.queued

@@ -80,12 +80,17 @@ public struct RedisJobQueue: Sendable {
     /// Finishes jobs: acknowledged and removed, in one round trip.
     public func acknowledge(_ ids: [String]) async throws(RedisError) {
         guard !ids.isEmpty else { return }
+        for result in try await client.pipeline(acknowledgement(of: ids)) { _ = try result.get() }
+    }
+
+    /// The commands that finish jobs (`XACK` + `XDEL`), for a caller that sends them in a
+    /// pipeline of its own.
+    public func acknowledgement(of ids: [String]) -> [[[UInt8]]] {
         let idBytes = ids.map { Array($0.utf8) }
-        let results = try await client.pipeline([
+        return [
             [Array("XACK".utf8), Array(key.utf8), Array(group.utf8)] + idBytes,
             [Array("XDEL".utf8), Array(key.utf8)] + idBytes,
-        ])
-        for result in results { _ = try result.get() }
+        ]
     }
 
     /// Jobs taken and not yet acknowledged.

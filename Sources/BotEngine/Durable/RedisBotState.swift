@@ -131,8 +131,7 @@ package final class RedisBotState: Sendable {
         async throws(RedisError) -> IntakeOutcome
     {
         let item = IntakeItem(updateID: updateID, chatID: chatID, messageID: messageID, dedupWindowMs: dedupWindowMs, action: action)
-        let reply = try await RedisScripts.intake.run(on: client, arguments: arguments(of: item))
-        return Self.outcome(of: item, reply)
+        return try await intake([item])[0].get()
     }
 
     /// Many intakes in one round trip, in order (a poll's updates): each is atomic on its own
@@ -344,10 +343,7 @@ package final class RedisBotState: Sendable {
 
     private func acknowledge(_ ids: [String], marks: [[[UInt8]]]) async throws(RedisError) {
         var commands = marks
-        if !ids.isEmpty {
-            commands.append(command(["XACK", keys.jobs, RedisKeys.group] + ids))
-            commands.append(command(["XDEL", keys.jobs] + ids))
-        }
+        if !ids.isEmpty { commands += RedisJobQueue(client: client, key: keys.jobs, group: RedisKeys.group).acknowledgement(of: ids) }
         guard !commands.isEmpty else { return }
         for result in try await client.pipeline(commands) { _ = try result.get() }
     }
@@ -361,7 +357,6 @@ package final class RedisBotState: Sendable {
     }
 
     private func command(_ arguments: String...) -> [[UInt8]] { arguments.map { Array($0.utf8) } }
-    private func command(_ arguments: [String]) -> [[UInt8]] { arguments.map { Array($0.utf8) } }
     private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     private static func pair(_ reply: RedisReply) -> (String, Int64) {
