@@ -29,16 +29,18 @@ final class WebhookInbox: Sendable {
     }
 
     func receive(_ update: WebhookUpdate) {
-        let start = state.withLock { state -> Bool in
-            guard !state.closed else { return false }
+        enum Next { case start, queued, refused }
+        let next = state.withLock { state -> Next in
+            guard !state.closed else { return .refused }
             state.pending.append(update)
-            guard !state.taking else { return false }
+            guard !state.taking else { return .queued }
             state.taking = true
-            return true
+            return .start
         }
-        if start {
-            Task { await self.takeAll() }
-        } else if state.withLock({ $0.closed }) {
+        switch next {
+        case .start: Task { await self.takeAll() }
+        case .queued: break
+        case .refused:
             // Draining: refused, so Telegram delivers it again to the next process.
             try? writer.write(UpdateAck(requestID: update.requestID, result: .busy).frame())
         }
