@@ -43,6 +43,9 @@ let package = Package(
         // Not through pkg-config: Debian's hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM
         // rejects with a warning on every build; the header and library are in the standard paths.
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        // libsqlite3 (Debian's libsqlite3-dev), for the embedded store: one shared library for a
+        // thousand workers, called synchronously from the worker's own threads.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Redis URLs, replies and errors: no dependencies, so BotmasterConfig can check REDIS_URL.
         .target(name: "BotRedisCore", swiftSettings: strictSettings),
         .target(
@@ -111,7 +114,8 @@ let package = Package(
         .target(
             name: "BotEngine",
             dependencies: [
-                "BotRuntime", "BotAPI", "BotmasterSystem", "BotmasterIPC", "BotworkerKit", "BotRedis",
+                "BotRuntime", "BotAPI", "BotmasterSystem", "BotmasterIPC", "BotRedis", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
@@ -138,7 +142,10 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The worker side of the protocol, shared by `botworker` and anyone embedding it.
-        .target(name: "BotworkerKit", dependencies: ["BotmasterIPC", "BotmasterSystem"], swiftSettings: strictSettings),
+        .target(
+            name: "BotworkerKit",
+            dependencies: ["BotmasterIPC", "BotmasterSystem", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
         // The `botmaster` commands: argument parsing, daemonizing, talking to the master.
         .target(
             name: "BotmasterCLI",
@@ -160,7 +167,15 @@ let package = Package(
         // The price: the worker's own code is not address-randomized (its heap, stack and
         // shared libraries still are).
         .executableTarget(
-            name: "botworker", dependencies: ["BotworkerKit", "BotEngine"], swiftSettings: strictSettings,
+            name: "botworker",
+            dependencies: [
+                "BotworkerKit", "BotEngine", "BotAPI", "BotRedis", "BotmasterIPC", "BotmasterSystem",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"])]),
         // A real redis-server on a free port, for the tests and the benchmark.
         .target(name: "RedisServerFixture", dependencies: ["BotRedis", "BotmasterSystem"], swiftSettings: strictSettings),

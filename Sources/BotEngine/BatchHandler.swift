@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import BotRuntime
+import BotmasterIPC
 
 /// What a handler is given: one job's messages from one chat. This is also the JSON document
 /// the `http` handler POSTs and the `command` handler reads on stdin.
@@ -69,5 +71,19 @@ public struct EchoHandler: BatchHandler {
 
     public func handle(_ request: HandlerRequest) async throws(HandlerFailure) -> HandlerReply {
         HandlerReply(reply: request.text)
+    }
+}
+
+extension BotEngine {
+    /// The handler a bot's settings name.
+    /// - Parameter environment: the worker's environment without the token variable: what a
+    ///   `command` handler's program sees.
+    package static func makeHandler(_ handler: BotSettings.Handler, http: HTTPClient, environment: [String: String]) -> any BatchHandler {
+        switch handler.kind {
+        case .echo: EchoHandler()
+        case .http: HTTPHandler(http: http, url: handler.url ?? "", timeout: .milliseconds(handler.timeoutMs))
+        case .command:
+            CommandHandler(argv: handler.argv ?? ["false"], timeout: .milliseconds(handler.timeoutMs), environment: environment)
+        }
     }
 }

@@ -1,5 +1,4 @@
 import BotAPI
-import BotRedis
 import BotRuntime
 import BotmasterIPC
 import BotmasterSystem
@@ -37,67 +36,52 @@ extension BotEngine {
     /// Works through one chat's queue in order, then lets another chat have the slot.
     private func runChat(_ chat: Int64) async {
         runner: while var job = queues[chat]?.first {
-            if let durable, job.redelivered {
+            if job.redelivered {
                 // Its worker died mid-job: whatever it already sent is not sent again.
-                job.stepsDone.formUnion(
-                    await persist("idempotency check") { () throws(RedisError) in try await durable.stepsDone(of: job) })
+                let done = await persist("reading a job's sent steps") { () throws(StoreError) in try await store.stepsDone(of: job) }
+                job.stepsDone.formUnion(done)
                 job.redelivered = false
             }
             let outcome = await execute(&job)
             switch outcome {
             case .done:
                 BotStats.add(stats.jobsSucceeded)
-                if let durable { await persist("finishing a job") { () throws(RedisError) in try await durable.finish(job) } }
+                let finished = job
+                await persist("finishing a job") { () throws(StoreError) in try await store.finish(finished) }
             case .failed(let reason):
                 BotStats.add(stats.jobFailures)
                 job.failures += 1
-                queues[chat]?[0] = job
                 let backoff = RetryBackoff(
                     baseDelay: .milliseconds(settings.retry.baseDelayMs), maxDelay: .milliseconds(settings.retry.maxDelayMs),
                     maxAttempts: settings.retry.maxAttempts)
                 if let delay = backoff.delay(beforeAttempt: job.failures + 1, using: &random) {
-                    log("bot \(botID): \(job.kindName) job \(job.key) failed (attempt \(job.failures)): \(reason); retrying in \(delay)")
-                    if let durable {
-                        // Into the retry set; the chat waits for it so its replies stay in order.
-                        let retried = job
-                        await persist("scheduling a retry") { () throws(RedisError) in
-                            try await durable.scheduleRetry(retried, delay: delay)
-                        }
-                        armRetryTimer(after: delay)
-                        parked.insert(chat)
-                        queues[chat]?.removeFirst()
-                        jobsInHand -= 1
-                        publishInFlight()
-                        break runner
-                    }
-                    if draining {
-                        // Left unfinished on purpose: its updates stay unconfirmed, so the next
-                        // process reads them again instead of this one waiting out the backoff.
-                        log("bot \(botID): \(job.kindName) job \(job.key) left for the next process (draining)")
-                        break runner
-                    }
-                    try? await Task.sleep(for: delay)
-                    continue
+                    logger.warning(
+                        "job failed; retrying",
+                        metadata: [
+                            "job": "\(job.key)", "kind": "\(job.kindName)", "attempt": "\(job.failures)", "error": "\(reason)",
+                            "retry_in": "\(delay)",
+                        ])
+                    // Into the retry schedule; the chat waits for it so its replies stay in order.
+                    let retried = job
+                    await persist("scheduling a retry") { () throws(StoreError) in try await store.scheduleRetry(retried, delay: delay) }
+                    armRetryTimer(after: delay)
+                    parked.insert(chat)
+                    queues[chat]?.removeFirst()
+                    jobsInHand -= 1
+                    publishInFlight()
+                    wakeProgress()
+                    break runner
                 }
                 await deadLetter(job, reason: reason)
             }
             queues[chat]?.removeFirst()
-            if durable == nil {
-                for id in job.updateIDs { offsets.finish(id) }
-            } else {
-                jobsInHand -= 1
-            }
+            jobsInHand -= 1
             publishInFlight()
             wakeProgress()
-            // With Redis the rest of the queue is safe in the stream: the next process takes it.
-            if durable != nil && draining { break runner }
         }
         if queues[chat]?.isEmpty == true { queues[chat] = nil }
         running.remove(chat)
-        if !draining || durable == nil { pump() }
-        if running.isEmpty && (durable != nil && draining || ready.isEmpty || draining && queues.values.allSatisfy { $0.isEmpty }) {
-            wakeIdle()
-        }
+        pump()
     }
 
     enum Outcome {
@@ -145,7 +129,7 @@ extension BotEngine {
                         let sent = try await self.sender.perform(chatID: operatorChat) { client throws(BotAPIError) in
                             try await client.sendMessage(notice)
                         }
-                        try await self.rememberOperatorThread(sent.messageID, userChat: chat)
+                        try await self.store.rememberThread(operatorMessageID: sent.messageID, userChat: chat)
                         return sent.messageID
                     }
                 }
@@ -160,11 +144,12 @@ extension BotEngine {
     }
 
     /// Makes one step of a job unless it was made before; the message id it produced is its
-    /// idempotency record. With Redis, earlier steps' records are written before this step runs.
+    /// idempotency record. Earlier steps' records are in the store before this step runs; the
+    /// last step's is written with the job's acknowledgement (``BotStore/finish(_:)``).
     private func step(_ number: Int, of job: inout BotJob, _ action: () async throws -> Int64) async throws {
         guard !job.stepsDone.contains(number) else { return }
-        if let durable, !job.unrecordedSteps.isEmpty {
-            try await durable.recordSteps(of: job)
+        if !job.unrecordedSteps.isEmpty {
+            try await store.recordSteps(of: job)
             job.unrecordedSteps = []
         }
         let messageID = try await action()
@@ -197,14 +182,10 @@ extension BotEngine {
             }
         }
         if reply.handoff == true, settings.handoff.operatorChatID != nil, !handoffChats.contains(job.chatID) {
-            var started = BotJob(chatID: job.chatID, kind: .handoffStarted, updateIDs: job.updateIDs, tag: "handoff")
-            started.messages = []
-            if let durable {
-                _ = try await durable.intake(
-                    updateID: nil, chatID: job.chatID, messageID: nil, dedupWindowMs: 0, action: .job(started, handoff: .start))
-            } else {
-                enqueue(started)
-            }
+            let started = BotJob(chatID: job.chatID, kind: .handoffStarted, updateIDs: job.updateIDs, tag: "handoff")
+            let item = IntakeItem(
+                updateID: nil, chatID: job.chatID, messageID: nil, dedupWindowMs: 0, action: .job(started, handoff: .start))
+            _ = try await store.intake([item])[0].get()
             applyHandoff(.start, chat: job.chatID)
         }
     }
@@ -214,7 +195,7 @@ extension BotEngine {
         let forwarded = try await sender.perform(chatID: operatorChat) { client throws(BotAPIError) in
             try await client.forwardMessage(transfer)
         }
-        try await rememberOperatorThread(forwarded.messageID, userChat: chat)
+        try await store.rememberThread(operatorMessageID: forwarded.messageID, userChat: chat)
         return forwarded.messageID
     }
 
@@ -225,15 +206,12 @@ extension BotEngine {
 
     private func deadLetter(_ job: BotJob, reason: String) async {
         BotStats.add(stats.deadLettered)
-        log("bot \(botID): \(job.kindName) job \(job.key) dead-lettered after \(job.failures) attempts: \(reason)")
+        logger.error(
+            "job dead-lettered",
+            metadata: ["job": "\(job.key)", "kind": "\(job.kindName)", "attempts": "\(job.failures)", "error": "\(reason)"])
         let entry = DeadLetterEntry(
             key: job.key, chat: job.chatID, kind: job.kindName, updateIDs: job.updateIDs, attempts: job.failures,
             lastError: reason, atMs: WallClock.nowMilliseconds(), texts: job.messages.map(\.text))
-        if let durable {
-            await persist("dead-lettering a job") { () throws(RedisError) in try await durable.deadLetter(job, entry: entry) }
-            return
-        }
-        deadLetters.append((entry, job))
-        if deadLetters.count > Self.keptDeadLetters { deadLetters.removeFirst() }
+        await persist("dead-lettering a job") { () throws(StoreError) in try await store.deadLetter(job, entry: entry) }
     }
 }

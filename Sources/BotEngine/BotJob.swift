@@ -1,6 +1,12 @@
 import BotAPI
 import BotRuntime
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// One message of a job, with what the handler's document says about its sender.
 package struct JobMessage: Codable, Sendable, Equatable {
     package var updateID: Int64
@@ -70,10 +76,11 @@ package struct BotJob: Codable, Sendable {
     /// Steps (Bot API calls, numbered in the order the job makes them) already done.
     package var stepsDone: Set<Int> = []
 
-    /// The stream entry the job came from (Redis backend); not part of the document.
-    var streamID: String?
-    /// Taken again after its worker died: its steps' idempotency keys must be read first.
-    var redelivered = false
+    /// Which job this is in its store (a Redis stream entry, an SQLite row); not part of the
+    /// document.
+    package var storeID: String?
+    /// Taken again after its worker died: its steps' idempotency records must be read first.
+    package var redelivered = false
     /// Steps done whose idempotency keys are not yet written: written before the next step
     /// or with the job's acknowledgement, whichever comes first.
     package var unrecordedSteps: [(step: Int, messageID: Int64)] = []
@@ -106,6 +113,20 @@ package struct BotJob: Codable, Sendable {
         case .handoffStarted: 2
         case .forward, .operatorReply, .handoffEnded: 1
         }
+    }
+
+    /// The job as a dead letter's retry runs it: from its first attempt, with the handler run
+    /// again (it failed, or its reply could not be sent); sent steps stay sent.
+    var freshAttempt: BotJob {
+        var fresh = self
+        fresh.failures = 0
+        fresh.reply = nil
+        return fresh
+    }
+
+    /// A document for a store (a job, a batch message, a dead letter) as JSON bytes.
+    static func encode(_ value: some Encodable) -> [UInt8] {
+        Array((try? JSONEncoder().encode(value)) ?? Data("{}".utf8))
     }
 
     /// The batch's texts joined with newlines, in order.

@@ -1,3 +1,4 @@
+import BotmasterIPC
 import Synchronization
 
 /// The bot runtime's counters, written by the pipeline and read by the heartbeat (another
@@ -30,12 +31,46 @@ public final class BotStats: Sendable {
     public let source = Atomic<UInt64>(Source.starting.rawValue)
     public let store = Atomic<UInt64>(Store.memory.rawValue)
 
-    /// Where the state is, as the heartbeat reports it.
+    /// Where the state is and whether it can be used, as the heartbeat reports it (the names
+    /// status shows are in `BotCounters`).
     public enum Store: UInt64, Sendable {
         case memory = 0
         case redis = 1
         /// Redis calls are failing.
         case redisUnreachable = 2
+        case sqlite = 3
+        /// SQLite calls fail for another reason than the ones below.
+        case sqliteError = 4
+        /// The database is held by another process (a predecessor still stopping).
+        case sqliteLocked = 5
+        /// The database cannot be read (damaged, not a database, a newer schema).
+        case sqliteCorrupt = 6
+        /// The database or its directory cannot be written.
+        case sqliteReadOnly = 7
+        /// The disk is full.
+        case sqliteFull = 8
+
+        /// The healthy state of a store.
+        package init(_ kind: BotSettings.Store) {
+            switch kind {
+            case .memory: self = .memory
+            case .redis: self = .redis
+            case .sqlite: self = .sqlite
+            }
+        }
+
+        /// The state of a store whose calls fail.
+        package init(_ kind: BotSettings.Store, failing: StoreError.Kind) {
+            switch (kind, failing) {
+            case (.memory, _): self = .memory
+            case (.redis, _): self = .redisUnreachable
+            case (.sqlite, .locked): self = .sqliteLocked
+            case (.sqlite, .corrupt): self = .sqliteCorrupt
+            case (.sqlite, .readOnly): self = .sqliteReadOnly
+            case (.sqlite, .full): self = .sqliteFull
+            case (.sqlite, .unavailable), (.sqlite, .failed): self = .sqliteError
+            }
+        }
     }
 
     public init() {}

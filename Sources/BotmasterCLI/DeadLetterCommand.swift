@@ -70,7 +70,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
                 return
             }
             switch action {
-            case "list": Terminal.write(Self.table(reply.entries ?? [], backend: reply.backend))
+            case "list": Terminal.write(Self.table(reply.entries ?? [], store: reply.store))
             case "show":
                 guard let entry = reply.entries?.last(where: { $0.key == key }) else {
                     throw CLIFailure("\(bot) has no dead letter \(key ?? "")")
@@ -95,14 +95,14 @@ struct DeadLetterCommand: AsyncParsableCommand {
         return reply
     }
 
-    static func table(_ entries: [DeadLetterEntry], backend: String) -> String {
-        guard !entries.isEmpty else { return "no dead letters (\(backend))\n" }
+    static func table(_ entries: [DeadLetterEntry], store: String) -> String {
+        guard !entries.isEmpty else { return "no dead letters (\(store))\n" }
         var lines = ["KEY\tKIND\tATTEMPTS\tAT\tLAST ERROR"]
         for entry in entries {
             let error = entry.lastError.count > 80 ? String(entry.lastError.prefix(77)) + "..." : entry.lastError
             lines.append("\(entry.key)\t\(entry.kind)\t\(entry.attempts)\t\(timestamp(entry.atMs))\t\(error)")
         }
-        return lines.joined(separator: "\n") + "\n\(entries.count) dead letter(s) (\(backend))\n"
+        return lines.joined(separator: "\n") + "\n\(entries.count) dead letter(s) (\(store))\n"
     }
 
     static func details(_ entry: DeadLetterEntry) -> String {

@@ -31,7 +31,7 @@ struct FleetContext {
             maximumWorkers: settings.workerLimit(cores: Environment.coreCount))
         let problems =
             settingProblems + fleet.problems + settings.webhook.problems(for: fleet.workers, environment: environment)
-            + RedisSettings.problems(for: fleet.workers, environment: environment)
+            + StoreSettings.problems(for: fleet.workers, environment: environment)
         return problems.isEmpty ? .success((settings, fleet)) : .failure(ConfigProblems(problems))
     }
 

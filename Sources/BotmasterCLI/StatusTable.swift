@@ -11,7 +11,7 @@ public enum StatusTable {
         if let reload = master.lastReload {
             output += "last reload: \(reload.ok ? "applied" : "REJECTED"), \(reload.message)\n"
         }
-        let header = ["ID", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "MESSAGES", "ERRORS", "HEARTBEAT", "LAST EXIT"]
+        let header = ["ID", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "MESSAGES", "ERRORS", "STORE", "HEARTBEAT", "LAST EXIT"]
         var rows = [header]
         for worker in status.workers {
             rows.append([
@@ -23,6 +23,7 @@ public enum StatusTable {
                 worker.rssBytes.map(ByteSizeText.format) ?? "-",
                 "\(worker.messages)",
                 "\(worker.errors)",
+                worker.bot.map(storeCell) ?? "-",
                 worker.lastHeartbeatMsAgo.map { duration($0) + " ago" } ?? "-",
                 worker.lastExit ?? "-",
             ])
@@ -35,6 +36,12 @@ public enum StatusTable {
             output += cells.joined(separator: "  ") + "\n"
         }
         return output
+    }
+
+    /// The store, with a warning where it is not durable or cannot be used.
+    static func storeCell(_ bot: BotCounters) -> String {
+        if !bot.storeDurable { return "memory (NOT DURABLE)" }
+        return bot.storeProblem == nil ? bot.store : bot.store.uppercased()
     }
 
     /// `950ms`, `12s`, `5m03s`, `2h05m`, `3d04h`.

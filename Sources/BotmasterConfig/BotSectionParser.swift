@@ -4,7 +4,7 @@ import TOMLKit
 extension WorkerDefinitionParser {
     /// Top-level keys that make a file a bot for the bundled runtime.
     static let botKeys: Set<String> = [
-        "token_env", "token_file", "mode", "api_base", "batch", "dedup", "rate", "handler", "retry", "handoff",
+        "token_env", "token_file", "mode", "api_base", "batch", "dedup", "rate", "handler", "retry", "handoff", "store",
     ]
     static let sectionKeys: [String: Set<String>] = [
         "batch": ["quiet", "max_messages", "max_wait"],
@@ -16,7 +16,7 @@ extension WorkerDefinitionParser {
     ]
 }
 
-// The bot runtime's keys: `token_env`/`token_file`, `mode`, `api_base` and the `[batch]`,
+// The bot runtime's keys: `token_env`/`token_file`, `mode`, `api_base`, `store` and the `[batch]`,
 // `[dedup]`, `[rate]`, `[handler]`, `[retry]` and `[handoff]` sections.
 extension TableReader {
     mutating func bot(from table: TOMLTable) -> BotSettings? {
@@ -38,6 +38,13 @@ extension TableReader {
                 bot.mode = mode
             } else {
                 problem("mode", "\"\(text)\" is not a mode (use \"polling\" or \"webhook\")")
+            }
+        }
+        if let text = string(table, "store") {
+            if let store = BotSettings.Store(rawValue: text) {
+                bot.store = store
+            } else {
+                problem("store", "\"\(text)\" is not a store (use \"sqlite\", \"redis\" or \"memory\")")
             }
         }
         if let base = string(table, "api_base") {

@@ -20,8 +20,10 @@ public struct BotCounters: Codable, Sendable, Equatable {
     public var pollConflicts: UInt64
     /// `starting`, `polling`, `webhook`, `polling_after_webhook_failed`, `conflict` or `webhook_failed`.
     public var source: String
-    /// Where the bot's state is: `memory`, `redis`, or `redis_unreachable` (Redis calls are
-    /// failing: webhook updates get 503, polled ones wait, finished jobs wait to be recorded).
+    /// Where the bot's state is and whether it can be used: `sqlite`, `redis` or `memory`, or
+    /// a failing store (``storeProblem``): `redis_unreachable`, `sqlite_locked`,
+    /// `sqlite_corrupt`, `sqlite_read_only`, `sqlite_full`, `sqlite_error`. While a store fails,
+    /// webhook updates get 503, polled ones wait unconfirmed, finished jobs wait to be recorded.
     public var store: String
 
     public init(
@@ -49,15 +51,44 @@ public struct BotCounters: Codable, Sendable, Equatable {
     public init?(heartbeatExtra values: [UInt64]) {
         guard values.count >= 12 else { return nil }
         let breakers = ["closed", "open", "half_open"]
-        let stores = ["memory", "redis", "redis_unreachable"]
+        let stores = Self.storeStates
         let sources = ["starting", "polling", "webhook", "polling_after_webhook_failed", "conflict", "webhook_failed"]
         self.init(
             received: values[0], duplicates: values[1], batches: values[2], jobsOK: values[3], jobFailures: values[4],
             deadLettered: values[5], rateLimited: values[6], breaker: values[7] < 3 ? breakers[Int(values[7])] : "unknown",
             handoffs: values[8], inFlight: values[9], pollConflicts: values[10],
             source: values[11] < 6 ? sources[Int(values[11])] : "unknown",
-            // A worker from before the Redis backend sends 12 values.
-            store: values.count > 12 && values[12] < 3 ? stores[Int(values[12])] : "memory")
+            // A worker from before the stores sends 12 values.
+            store: values.count > 12 && values[12] < UInt64(stores.count) ? stores[Int(values[12])] : "memory")
+    }
+
+    /// The store states by their number in the heartbeat (`BotStats.Store` in the worker).
+    static let storeStates = [
+        "memory", "redis", "redis_unreachable", "sqlite", "sqlite_error", "sqlite_locked", "sqlite_corrupt", "sqlite_read_only",
+        "sqlite_full",
+    ]
+
+    /// The store kind alone: `sqlite`, `redis` or `memory`.
+    public var storeKind: String {
+        if store.hasPrefix("sqlite") { return "sqlite" }
+        if store.hasPrefix("redis") { return "redis" }
+        return "memory"
+    }
+
+    /// Whether the bot's state survives its worker (`memory` does not).
+    public var storeDurable: Bool { storeKind != "memory" }
+
+    /// A sentence for people when the store cannot be used, else `nil`.
+    public var storeProblem: String? {
+        switch store {
+        case "redis_unreachable": "Redis calls fail; updates wait or get 503 until it answers"
+        case "sqlite_locked": "the bot's database is held by another process (a previous worker still stopping)"
+        case "sqlite_corrupt": "the bot's database cannot be read (damaged, or written by a newer botworker); see the worker's log"
+        case "sqlite_read_only": "the bot's database or its directory cannot be written"
+        case "sqlite_full": "the disk holding the bot's database is full"
+        case "sqlite_error": "SQLite calls fail; see the worker's log"
+        default: nil
+        }
     }
 
     /// A sentence for people when the source is in trouble, else `nil`.

@@ -39,6 +39,7 @@ enum DashboardPage {
           th { font-weight: 600; color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
           td.num { text-align: right; font-variant-numeric: tabular-nums; }
           td.exit { white-space: normal; color: var(--muted); max-width: 320px; }
+          td.warn { color: #b45309; font-weight: 600; }
           .state { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; color: #fff; background: var(--idle); }
           .state.running { background: var(--ok); } .state.starting, .state.backoff, .state.stopping { background: var(--warn); }
           .state.errored { background: var(--bad); }
@@ -63,7 +64,7 @@ enum DashboardPage {
         <div id="error"></div>
         <main>
           <table>
-            <thead><tr><th>Bot</th><th>State</th><th>PID</th><th>Uptime</th><th>Restarts</th><th>Memory</th><th>Messages</th><th>Errors</th><th>Heartbeat</th><th>Last exit</th></tr></thead>
+            <thead><tr><th>Bot</th><th>State</th><th>PID</th><th>Uptime</th><th>Restarts</th><th>Memory</th><th>Messages</th><th>Errors</th><th>Store</th><th>Heartbeat</th><th>Last exit</th></tr></thead>
             <tbody id="workers"></tbody>
           </table>
         </main>
@@ -124,6 +125,11 @@ enum DashboardPage {
             tr.appendChild(memory);
             tr.appendChild(cell("Messages", w.messages, "num"));
             tr.appendChild(cell("Errors", w.errors, "num"));
+            const store = w.bot ? w.bot.store : null;
+            const storeCell = cell("Store", store === null ? "–" : store === "memory" ? "memory (not durable)" : store,
+              store === null || store === "sqlite" || store === "redis" ? "" : "warn");
+            if (store === "memory") storeCell.title = "State in the worker's memory: a killed worker loses its open batches and queued jobs.";
+            tr.appendChild(storeCell);
             tr.appendChild(cell("Heartbeat", w.last_heartbeat_ms_ago === null ? "–" : duration(w.last_heartbeat_ms_ago) + " ago", "num"));
             tr.appendChild(cell("Last exit", w.last_exit ?? "–", "exit"));
             body.appendChild(tr);

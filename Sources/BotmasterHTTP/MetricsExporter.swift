@@ -31,7 +31,8 @@ final class MetricsExporter: Sendable {
         ("botmaster_bot_in_flight", { Double($0.inFlight) }),
         ("botmaster_bot_poll_conflicts", { Double($0.pollConflicts) }),
         ("botmaster_bot_source_ok", { $0.sourceProblem == nil ? 1 : 0 }),
-        ("botmaster_bot_store_ok", { $0.store == "redis_unreachable" ? 0 : 1 }),
+        ("botmaster_bot_store_ok", { $0.storeProblem == nil ? 1 : 0 }),
+        ("botmaster_bot_store_durable", { $0.storeDurable ? 1 : 0 }),
     ]
     static let states = ["starting", "running", "stopping", "stopped", "backoff", "errored"]
 
@@ -64,7 +65,8 @@ final class MetricsExporter: Sendable {
         "bot_handoffs": "Chats handed to a human operator now.",
         "bot_in_flight": "Updates received and not yet answered.",
         "bot_poll_conflicts": "getUpdates answers of 409 (another poller or a webhook on the token).",
-        "bot_store_ok": "0 while the bot's Redis calls fail (updates are refused or wait; nothing is lost).",
+        "bot_store_ok": "0 while the bot's store cannot be used (updates are refused or wait; nothing acknowledged is lost).",
+        "bot_store_durable": "0 when the bot keeps its state in memory (store = \"memory\"): a killed worker loses it.",
         "bot_source_ok": "0 when the bot's update source is in trouble (409 conflict, setWebhook failing, fallen back to polling).",
     ]
 

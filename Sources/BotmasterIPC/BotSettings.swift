@@ -20,12 +20,16 @@ public struct BotSettings: Codable, Sendable, Equatable {
     public var handler: Handler
     public var retry: Retry
     public var handoff: Handoff
+    /// Where the bot keeps its state, when its file says (`store = "sqlite"`); `nil` follows
+    /// the fleet's default (see ``Store/resolve(_:environment:)``).
+    public var store: Store?
 
     public init(
         tokenEnv: String? = nil, tokenFile: String? = nil, mode: Mode = .polling, apiBase: String = BotSettings.telegramAPIBase,
         batch: Batch = Batch(), dedup: Dedup = Dedup(), rate: Rate = Rate(), handler: Handler = Handler(),
-        retry: Retry = Retry(), handoff: Handoff = Handoff()
+        retry: Retry = Retry(), handoff: Handoff = Handoff(), store: Store? = nil
     ) {
+        self.store = store
         self.tokenEnv = tokenEnv
         self.tokenFile = tokenFile
         self.mode = mode
@@ -156,13 +160,35 @@ public struct BotSettings: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case tokenEnv = "token_env", tokenFile = "token_file", mode, apiBase = "api_base"
-        case batch, dedup, rate, handler, retry, handoff
+        case batch, dedup, rate, handler, retry, handoff, store
     }
 
-    /// Whether moving from `self` to `other` needs a new process: the token, the mode and the
-    /// API are fixed for a process's life; everything else applies live.
+    /// Whether moving from `self` to `other` needs a new process: the token, the mode, the API
+    /// and the store are fixed for a process's life; everything else applies live.
     public func needsRestart(toApply other: BotSettings) -> Bool {
         tokenEnv != other.tokenEnv || tokenFile != other.tokenFile || mode != other.mode || apiBase != other.apiBase
+            || store != other.store
+    }
+
+    /// Where a bot keeps its state.
+    public enum Store: String, Codable, Sendable, Equatable, CaseIterable {
+        /// An SQLite database per bot under the home's `run/store/`: durable, no server. The default.
+        case sqlite
+        /// A Redis server (`REDIS_URL`): durable, shared by several hosts.
+        case redis
+        /// The worker's memory: lost when the worker stops. For tests and benchmarks only.
+        case memory
+
+        /// The store a bot uses: its own `store` key; else `BOTMASTER_STORE`; else Redis when
+        /// `REDIS_URL` is set (non-empty); else SQLite. `environment` is what the bot's worker
+        /// sees (the master's environment under the bot's own `env`), so a bot's empty
+        /// `env.REDIS_URL` keeps it off a fleet-wide Redis.
+        public static func resolve(_ own: Store?, environment: [String: String]) -> Store {
+            if let own { return own }
+            if let text = environment["BOTMASTER_STORE"], let fleet = Store(rawValue: text) { return fleet }
+            if let url = environment["REDIS_URL"], !url.isEmpty { return .redis }
+            return .sqlite
+        }
     }
 
     /// These settings as the `settings` object of a welcome or config frame.

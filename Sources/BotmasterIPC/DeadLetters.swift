@@ -65,25 +65,25 @@ public struct DeadLetterRequest: Codable, Sendable, Equatable {
 /// Worker → master: the answer to a ``DeadLetterRequest``. JSON.
 public struct DeadLetterReply: Codable, Sendable, Equatable {
     public var requestID: UInt64
-    /// A one-line reason when the action failed (no such entry, the backend is unreachable).
+    /// A one-line reason when the action failed (no such entry, the store cannot be used).
     public var error: String?
     /// The entries, for `list`.
     public var entries: [DeadLetterEntry]?
     /// How many entries were retried or purged.
     public var count: Int?
-    /// `memory` or `redis`.
-    public var backend: String
+    /// The bot's store: `sqlite`, `redis` or `memory`.
+    public var store: String
 
-    public init(requestID: UInt64, error: String? = nil, entries: [DeadLetterEntry]? = nil, count: Int? = nil, backend: String) {
+    public init(requestID: UInt64, error: String? = nil, entries: [DeadLetterEntry]? = nil, count: Int? = nil, store: String) {
         self.requestID = requestID
         self.error = error
         self.entries = entries
         self.count = count
-        self.backend = backend
+        self.store = store
     }
 
     enum CodingKeys: String, CodingKey {
-        case error, entries, count, backend
+        case error, entries, count, store
         case requestID = "request_id"
     }
 

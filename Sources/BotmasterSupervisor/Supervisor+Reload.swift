@@ -24,7 +24,7 @@ extension Supervisor {
             maximumWorkers: configuration.settings.workerLimit(cores: Environment.coreCount))
         let problems =
             fleet.problems + configuration.settings.webhook.problems(for: fleet.workers, environment: configuration.environment)
-            + RedisSettings.problems(for: fleet.workers, environment: configuration.environment)
+            + StoreSettings.problems(for: fleet.workers, environment: configuration.environment)
         reloadCount += 1
         SupervisorMetrics.reloaded(applied: problems.isEmpty)
         guard problems.isEmpty else {

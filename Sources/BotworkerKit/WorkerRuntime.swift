@@ -36,7 +36,6 @@ public struct WorkerRuntime: ~Copyable {
     private let startedAt = MonotonicTime.now()
     private var heartbeatInterval: Duration = .seconds(45)
     private var nextHeartbeat: MonotonicTime?
-    private var logLevel = "info"
     private let payload: (any WorkerPayload)?
 
     /// - Parameters:
@@ -98,7 +97,7 @@ public struct WorkerRuntime: ~Copyable {
         switch try MasterMessage(frame: frame) {
         case .welcome(let welcome):
             apply(heartbeatIntervalMs: welcome.heartbeatIntervalMs)
-            logLevel = welcome.logLevel
+            WorkerLog.setLevel(named: welcome.logLevel)
             if !welcome.settings.isEmpty, let failure = configurePayload(welcome.settings) { return failure }
             try sendHeartbeat()
         case .config(let update):
@@ -114,10 +113,10 @@ public struct WorkerRuntime: ~Copyable {
             if let payload {
                 payload.deadLetters(request)
             } else {
-                try channel.write(DeadLetterReply(requestID: request.requestID, error: "this worker runs no bot", backend: "none").frame())
+                try channel.write(DeadLetterReply(requestID: request.requestID, error: "this worker runs no bot", store: "none").frame())
             }
         case .logLevel(let change):
-            logLevel = change.level
+            WorkerLog.setLevel(named: change.level)
             Self.say("botworker \(identity.botID): log level \(change.level)")
         case .drain:
             return drain()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BotmasterControl
+import BotmasterIPC
 import BotmasterSystem
 import Glibc
 
@@ -32,11 +33,11 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Flag(help: "Only the end-to-end webhook figures (1 and 100 bots), no supervision fleet.")
     var webhookOnly = false
 
-    @Flag(help: "Only the Redis backend figures (1 and 100 bots), no fleet.")
-    var redisOnly = false
+    @Flag(help: "Only the store figures (jobs through SQLite and Redis, 1 and 100 bots), no fleet.")
+    var storeOnly = false
 
-    @Option(help: "Jobs through the Redis backend per run.")
-    var redisJobs = 200_000
+    @Option(help: "Jobs through a store per run.")
+    var storeJobs = 200_000
 
     @Option(help: "Seconds of wrk load per webhook run.")
     var webhookSeconds = 10
@@ -48,10 +49,10 @@ struct FleetBenchmark: AsyncParsableCommand {
     var webhookPacedRate = 500
 
     func run() async throws {
-        if redisOnly {
+        if storeOnly {
             print(MachineDescription.current())
             print("")
-            print(ResultRow.markdown(try await redisRows()))
+            print(ResultRow.markdown(try await storeRows()))
             return
         }
         if webhookOnly {
@@ -124,24 +125,32 @@ struct FleetBenchmark: AsyncParsableCommand {
 
         rows.append(pipelineRow)
         rows += try await webhookRows()
-        rows += try await redisRows()
+        rows += try await storeRows()
         print(MachineDescription.current())
         print("")
         print(ResultRow.markdown(rows))
     }
 
-    /// Jobs through the runtime's Redis backend: one bot and 100 bots, fed by a poller and by
-    /// parallel webhook deliveries.
-    func redisRows() async throws -> [ResultRow] {
+    /// Jobs through the durable stores: one bot and 100 bots, fed by a poller and by parallel
+    /// webhook deliveries.
+    func storeRows() async throws -> [ResultRow] {
         var rows: [ResultRow] = []
-        for (bots, polling) in [(1, true), (1, false), (100, true), (100, false)] {
-            let result = try await RedisJobsBenchmark(bots: bots, jobs: redisJobs, polling: polling).run()
-            rows.append(
-                ResultRow(
-                    metric:
-                        "jobs through Redis (intake script → stream → take → idempotency mark + ack), \(bots) bot\(bots == 1 ? "" : "s"), \(polling ? "polling (a poll's 100 updates per intake pipeline)" : "webhook (8 deliveries in parallel per bot)"): jobs/s (round trips per job)",
-                    target: "≥ 20,000 jobs/s, ≤ 2 round trips per job",
-                    value: "\(format(result.jobsPerSecond, decimals: 0))/s (\(format(result.roundTripsPerJob, decimals: 2)))"))
+        for store in [BotSettings.Store.sqlite, .redis] {
+            for (bots, polling) in [(1, true), (1, false), (100, true), (100, false)] {
+                let result = try await StoreJobsBenchmark(store: store, bots: bots, jobs: storeJobs, polling: polling).run()
+                let steps =
+                    store == .redis
+                    ? "intake script → stream → take → idempotency mark + ack"
+                    : "intake transaction → job row → take → sent record + delete"
+                let feed = polling ? "polling (a poll's 100 updates per intake)" : "webhook (8 deliveries in parallel per bot)"
+                rows.append(
+                    ResultRow(
+                        metric: "jobs through \(store.rawValue) (\(steps)), \(bots) bot\(bots == 1 ? "" : "s"), \(feed): jobs/s"
+                            + (store == .redis ? " (round trips per job)" : ""),
+                        target: store == .redis ? "≥ 20,000 jobs/s, ≤ 2 round trips per job" : "≥ 20,000 jobs/s",
+                        value: "\(format(result.jobsPerSecond, decimals: 0))/s"
+                            + (result.roundTripsPerJob.map { " (\(format($0, decimals: 2)))" } ?? "")))
+            }
         }
         return rows
     }

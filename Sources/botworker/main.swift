@@ -1,7 +1,7 @@
-import BotEngine
 import BotmasterSystem
 import BotworkerKit
 import Glibc
+import Logging
 
 // botworker: the reference worker. Started by botmaster with its channel on fd 3; see
 // Sources/BotmasterIPC/README.md for the protocol it speaks.
@@ -14,8 +14,8 @@ guard let identity = WorkerRuntime.Identity.fromEnvironment(Environment.current(
 
 // The bot runtime starts when the master's welcome carries the bot's settings; a worker
 // without them only keeps the protocol.
-let bot = BotWorker(
-    botID: identity.botID, environment: Environment.current(), log: { WorkerRuntime.say("botworker \(identity.botID): \($0)") })
+WorkerLog.bootstrap(botID: identity.botID)
+let bot = BotWorker(botID: identity.botID, environment: Environment.current(), logger: Logger(label: "botworker"))
 var runtime = WorkerRuntime(identity: identity, payload: bot)
 let outcome = runtime.run()
 switch outcome {

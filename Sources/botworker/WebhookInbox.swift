@@ -1,4 +1,5 @@
 import BotAPI
+import BotEngine
 import BotmasterIPC
 import BotworkerKit
 import Synchronization

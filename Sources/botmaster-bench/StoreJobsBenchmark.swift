@@ -4,13 +4,14 @@ import BotmasterIPC
 import BotmasterSystem
 import RedisServerFixture
 
-/// Jobs through the runtime's Redis backend, with a real `redis-server` on loopback: per job
-/// what a bot worker does in Redis — the intake script (dedup, offset, batch, with quiet 0 the
-/// job's `XADD`), the consumer's `XREADGROUP` (up to 100 at a time), and the finish (the sent
-/// reply's idempotency `SET NX` with `XACK` + `XDEL`). Every bot has its own two connections,
-/// as its own worker process would; handlers and Bot API calls are left out (they are the
-/// webhook rows' subject).
-struct RedisJobsBenchmark {
+/// Jobs through a bot store: per job what a bot worker does in its store — the intake (dedup,
+/// offset, batch, with quiet 0 the job), the consumer's take (up to 100 at a time), and the
+/// finish (the sent reply's idempotency record with the acknowledgement). Every bot has a store
+/// of its own (for Redis its own two connections to a real `redis-server` on loopback, for
+/// SQLite its own database file in a temporary home), as its own worker process would; handlers
+/// and Bot API calls are left out (they are the webhook rows' subject).
+struct StoreJobsBenchmark {
+    let store: BotSettings.Store
     let bots: Int
     let jobs: Int
     /// A poller's intake (a poll's 100 updates in one pipeline) or webhook deliveries (8 in
@@ -19,26 +20,40 @@ struct RedisJobsBenchmark {
 
     struct Result {
         var jobsPerSecond: Double
-        var roundTripsPerJob: Double
+        /// Redis only.
+        var roundTripsPerJob: Double?
     }
 
-    static func item(_ index: Int, batch: BotSettings.Batch, after: Int64?) -> RedisBotState.IntakeItem {
+    static func item(_ index: Int, batch: BotSettings.Batch, after: Int64?) -> IntakeItem {
         let update = Int64(index + 1)
         let message = JobMessage(
             updateID: update, messageID: update, text: "hello there", userID: 7, firstName: "Ann", chatType: "private")
-        return RedisBotState.IntakeItem(
+        return IntakeItem(
             updateID: update, chatID: Int64(index % 1000 + 1), messageID: update, dedupWindowMs: 30_000,
             action: .batch(message, batch), after: after)
     }
 
     func run() async throws -> Result {
-        let server = try RedisServerProcess()
-        defer { server.tearDown() }
-        let states = (0..<bots).map { RedisBotState(url: server.url, fleet: "bench", bot: "bot\($0)") }
-        for state in states { _ = try await state.prepare() }
+        var server: RedisServerProcess?
+        let home = try FileSystem.makeTemporaryDirectory(prefix: "botmaster-bench-store")
+        defer {
+            server?.tearDown()
+            FileSystem.removeTree(home)
+        }
+        let states: [any BotStore]
+        switch store {
+        case .redis:
+            let redis = try RedisServerProcess()
+            server = redis
+            states = (0..<bots).map { RedisStore(url: redis.url, fleet: "bench", bot: "bot\($0)") }
+        case .sqlite: states = (0..<bots).map { SQLiteStore(path: SQLiteStore.path(home: home, bot: "bot\($0)")) }
+        case .memory: states = (0..<bots).map { _ in MemoryStore() }
+        }
+        for state in states { _ = try await state.open() }
         let perBot = jobs / bots
         let quietZero = BotSettings.Batch(quietMs: 0, maxMessages: 10, maxWaitMs: 1000)
-        let tripsBefore = states.reduce(0) { $0 + $1.roundTrips }
+        let roundTrips = { states.reduce(0) { $0 + (($1 as? RedisStore)?.roundTrips ?? 0) } }
+        let tripsBefore = roundTrips()
         let started = MonotonicTime.now()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for state in states {
@@ -71,7 +86,7 @@ struct RedisJobsBenchmark {
                 group.addTask {
                     var finished = 0
                     while finished < perBot {
-                        let taken = try await state.take(pending: false, count: 100, block: .milliseconds(50))
+                        let taken = try await state.take(count: 100, wait: .milliseconds(50))
                         // Jobs finish as their handlers do: concurrently, sharing round trips.
                         try await withThrowingTaskGroup(of: Void.self) { finishing in
                             for var job in taken {
@@ -89,8 +104,10 @@ struct RedisJobsBenchmark {
             try await group.waitForAll()
         }
         let seconds = Double((MonotonicTime.now() - started).nanosecondsClamped) / 1e9
-        let trips = states.reduce(0) { $0 + $1.roundTrips } - tripsBefore
-        for state in states { await state.shutdown() }
-        return Result(jobsPerSecond: Double(perBot * bots) / seconds, roundTripsPerJob: Double(trips) / Double(perBot * bots))
+        let trips = roundTrips() - tripsBefore
+        for state in states { await state.close() }
+        return Result(
+            jobsPerSecond: Double(perBot * bots) / seconds,
+            roundTripsPerJob: store == .redis ? Double(trips) / Double(perBot * bots) : nil)
     }
 }

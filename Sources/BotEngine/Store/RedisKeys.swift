@@ -1,4 +1,4 @@
-/// Every Redis key the bot runtime uses, in one place. All of one bot's keys start with
+/// Every Redis key the Redis store (``RedisStore``) uses, in one place. All of one bot's keys start with
 /// `botmaster:<fleet>:<bot>:`, so fleets and bots sharing a server never meet.
 ///
 /// | key | type | what |
@@ -41,7 +41,4 @@ package struct RedisKeys: Sendable {
     static let consumer = "worker"
 
     static let batchTTLMilliseconds = 7 * 24 * 3600 * 1000
-    static let sentTTLMilliseconds = 24 * 3600 * 1000
-    static let threadTTLSeconds = 30 * 24 * 3600
-    static let keptDeadLetters = 1000
 }

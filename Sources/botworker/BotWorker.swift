@@ -1,10 +1,12 @@
 import AsyncHTTPClient
 import BotAPI
+import BotEngine
 import BotRedis
 import BotmasterIPC
 import BotmasterSystem
 import BotworkerKit
 import Glibc
+import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -16,13 +18,17 @@ import Synchronization
 #endif
 
 /// The bot runtime as a ``WorkerPayload``: started by the welcome's settings, tuned live by
-/// config frames, fed by webhook frames or its own poller, drained on request.
-public final class BotWorker: WorkerPayload {
+/// config frames (applied in the order they came), fed by webhook frames or its own poller,
+/// drained on request.
+final class BotWorker: WorkerPayload {
     private let botID: String
     private let environment: [String: String]
     private let stats = BotStats()
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
     private let state = Mutex<State>(State())
+    /// Live settings changes, applied one after another in the order the frames came.
+    private let changes: AsyncStream<BotSettings>.Continuation
+    private let changeStream: AsyncStream<BotSettings>
 
     private struct State {
         var engine: BotEngine?
@@ -31,27 +37,30 @@ public final class BotWorker: WorkerPayload {
         var source: Task<Void, Never>?
         var poller: UpdatePoller?
         var webhooks: WebhookInbox?
-        var durable: RedisBotState?
+        var store: (any BotStore)?
         var writer: FrameWriter?
+        var applier: Task<Void, Never>?
     }
 
     /// - Parameters:
     ///   - botID: the bot id.
-    ///   - environment: the worker's environment (token variables, `WEBHOOK_*`, `AUTO_SWITCH_MODE`).
-    ///   - log: writes one line to the worker's log.
-    public init(botID: String, environment: [String: String], log: @escaping @Sendable (String) -> Void) {
+    ///   - environment: the worker's environment (token variables, `WEBHOOK_*`, `AUTO_SWITCH_MODE`,
+    ///     the store's `BOTMASTER_STORE`, `REDIS_URL` and `BOTMASTER_HOME`).
+    ///   - logger: the worker's log.
+    init(botID: String, environment: [String: String], logger: Logger) {
         self.botID = botID
         self.environment = environment
-        self.log = log
+        self.logger = logger
+        (changeStream, changes) = AsyncStream.makeStream(of: BotSettings.self)
     }
 
-    public var messages: UInt64 { stats.received.load(ordering: .relaxed) }
-    public var errors: UInt64 { stats.jobFailures.load(ordering: .relaxed) }
+    var messages: UInt64 { stats.received.load(ordering: .relaxed) }
+    var errors: UInt64 { stats.jobFailures.load(ordering: .relaxed) }
     /// The bot counters, once the runtime runs: a worker without bot settings reports none, so
     /// its status row carries no `bot` object.
-    public var heartbeatExtra: [UInt64] { state.withLock { $0.engine == nil } ? [] : stats.heartbeatCounters }
+    var heartbeatExtra: [UInt64] { state.withLock { $0.engine == nil } ? [] : stats.heartbeatCounters }
 
-    public func configure(settings object: [String: JSONValue], writer: FrameWriter) throws(WorkerPayloadError) {
+    func configure(settings object: [String: JSONValue], writer: FrameWriter) throws(WorkerPayloadError) {
         let parsed: BotSettings?
         do {
             parsed = try BotSettings(settingsObject: object)
@@ -59,8 +68,9 @@ public final class BotWorker: WorkerPayload {
             throw WorkerPayloadError("bad bot settings from the master: \(error)")
         }
         guard let settings = parsed else { return }
-        if let engine = state.withLock({ $0.engine }) {
-            Task { await engine.apply(settings) }
+        if state.withLock({ $0.engine }) != nil {
+            // One task applies them in order: a task per frame could apply an older one last.
+            changes.yield(settings)
             return
         }
         try start(settings, writer: writer)
@@ -88,48 +98,41 @@ public final class BotWorker: WorkerPayload {
                 connectionPool: HTTPClient.Configuration.ConnectionPool(
                     idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)))
         let client = BotAPIClient(http: http, apiBase: settings.apiBase, token: token)
-        // REDIS_URL (the fleet's, or the bot's own from its definition's env) moves the
-        // state to Redis; empty or unset keeps it in memory.
-        var durable: RedisBotState?
-        if let text = environment["REDIS_URL"], !text.isEmpty {
-            do {
-                durable = RedisBotState(
-                    url: try RedisURL(parsing: text), fleet: FleetName.resolve(environment: environment), bot: botID)
-            } catch {
-                throw WorkerPayloadError("\(error)")
-            }
-        }
+        let store = try Self.makeStore(settings, botID: botID, environment: environment)
         var handlerEnvironment = environment
         if let name = settings.tokenEnv { handlerEnvironment[name] = nil }
         let environment = handlerEnvironment
         let engine = BotEngine(
-            botID: botID, settings: settings, client: client, stats: stats, durable: durable,
-            makeHandler: { [environment] handler in Self.makeHandler(handler, http: http, environment: environment) }, log: log)
-        let poller = UpdatePoller(engine: engine, client: client, stats: stats, log: log, source: .polling)
+            botID: botID, settings: settings, client: client, stats: stats, store: store,
+            makeHandler: { [environment] handler in BotEngine.makeHandler(handler, http: http, environment: environment) },
+            logger: logger)
+        let logger = self.logger
+        let poller = UpdatePoller(engine: engine, client: client, stats: stats, logger: logger, source: .polling)
         let autoSwitch = environment["AUTO_SWITCH_MODE"] == "true"
-        let log = self.log
         let stats = self.stats
-        let store = durable
-        let isDurable = store != nil
-        // Until a Redis call fails, status says where the state is meant to be.
-        if isDurable { stats.store.store(BotStats.Store.redis.rawValue, ordering: .relaxed) }
+        // Until a store call fails, status says where the state is meant to be.
+        stats.store.store(BotStats.Store(store.kind).rawValue, ordering: .relaxed)
+        let applier = Task { [changeStream] in
+            for await change in changeStream { await engine.apply(change) }
+        }
         let source = Task {
-            if isDurable { await engine.startDurably() }
+            await engine.start()
             if let webhookURL, let secret {
                 let hook = SetWebhook(url: webhookURL, secretToken: secret, allowedUpdates: ["message"])
-                if await Self.setWebhook(hook, client: client, retries: autoSwitch ? 3 : Int.max, stats: stats, log: log) {
+                if await Self.setWebhook(hook, client: client, retries: autoSwitch ? 3 : Int.max, stats: stats, logger: logger) {
                     stats.source.store(BotStats.Source.webhook.rawValue, ordering: .relaxed)
-                    log("receiving updates by webhook")
+                    logger.info("receiving updates by webhook")
                     return
                 }
-                log("setWebhook failed; AUTO_SWITCH_MODE=true, so polling instead")
-                let fallback = UpdatePoller(engine: engine, client: client, stats: stats, log: log, source: .pollingAfterWebhookFailed)
-                await Self.deleteWebhook(client: client, log: log)
+                logger.warning("setWebhook failed; AUTO_SWITCH_MODE=true, so polling instead")
+                let fallback = UpdatePoller(
+                    engine: engine, client: client, stats: stats, logger: logger, source: .pollingAfterWebhookFailed)
+                await Self.deleteWebhook(client: client, logger: logger)
                 await fallback.run()
                 return
             }
-            await Self.deleteWebhook(client: client, log: log)
-            log("receiving updates by long polling")
+            await Self.deleteWebhook(client: client, logger: logger)
+            logger.info("receiving updates by long polling")
             await poller.run()
         }
         let webhooks = WebhookInbox(engine: engine, writer: writer)
@@ -140,19 +143,49 @@ public final class BotWorker: WorkerPayload {
             state.source = source
             state.poller = poller
             state.webhooks = webhooks
-            state.durable = store
+            state.store = store
             state.writer = writer
+            state.applier = applier
         }
-        log(
-            "bot runtime started: mode \(settings.mode.rawValue), handler \(settings.handler.kind.rawValue), state in \(isDurable ? "Redis" : "memory")"
-        )
+        logger.info(
+            "bot runtime started",
+            metadata: [
+                "mode": "\(settings.mode.rawValue)", "handler": "\(settings.handler.kind.rawValue)", "store": "\(store.kind.rawValue)",
+            ])
+        if store.kind == .memory {
+            logger.warning("the memory store is not durable: a killed worker loses its open batches and queued jobs")
+        }
     }
 
-    public func receive(_ update: WebhookUpdate) {
+    /// The bot's store: its `store` key, else the fleet's default (``BotSettings/Store/resolve(_:environment:)``).
+    static func makeStore(_ settings: BotSettings, botID: String, environment: [String: String]) throws(WorkerPayloadError)
+        -> any BotStore
+    {
+        switch BotSettings.Store.resolve(settings.store, environment: environment) {
+        case .memory:
+            return MemoryStore()
+        case .sqlite:
+            guard let home = environment["BOTMASTER_HOME"], !home.isEmpty else {
+                throw WorkerPayloadError("the sqlite store needs BOTMASTER_HOME (botmaster sets it)")
+            }
+            return SQLiteStore(path: SQLiteStore.path(home: home, bot: botID))
+        case .redis:
+            guard let text = environment["REDIS_URL"], !text.isEmpty else {
+                throw WorkerPayloadError("the redis store needs REDIS_URL")
+            }
+            do {
+                return RedisStore(url: try RedisURL(parsing: text), fleet: FleetName.resolve(environment: environment), bot: botID)
+            } catch {
+                throw WorkerPayloadError("\(error)")
+            }
+        }
+    }
+
+    func receive(_ update: WebhookUpdate) {
         state.withLock { $0.webhooks }?.receive(update)
     }
 
-    public func deadLetters(_ request: DeadLetterRequest) {
+    func deadLetters(_ request: DeadLetterRequest) {
         let (engine, writer) = state.withLock { ($0.engine, $0.writer) }
         guard let engine, let writer else { return }
         Task {
@@ -161,9 +194,9 @@ public final class BotWorker: WorkerPayload {
         }
     }
 
-    public func drain() {
-        let (engine, source, poller, http, webhooks, durable) = state.withLock {
-            ($0.engine, $0.source, $0.poller, $0.http, $0.webhooks, $0.durable)
+    func drain() {
+        let (engine, source, poller, http, webhooks, store) = state.withLock {
+            ($0.engine, $0.source, $0.poller, $0.http, $0.webhooks, $0.store)
         }
         guard let engine else { return }
         webhooks?.close()
@@ -184,27 +217,16 @@ public final class BotWorker: WorkerPayload {
                 await poller?.confirmFinished()
             }
             try? await http?.shutdown()
-            await durable?.shutdown()
+            await store?.close()
             try? FileSystem.writeAll(done.write, [1])
         }
         var byte: UInt8 = 0
         while read(done.read, &byte, 1) < 0 && errno == EINTR {}
     }
 
-    /// - Parameter environment: the worker's environment; the token variable is left out of
-    ///   what a `command` handler's program sees.
-    static func makeHandler(_ handler: BotSettings.Handler, http: HTTPClient, environment: [String: String]) -> any BatchHandler {
-        switch handler.kind {
-        case .echo: EchoHandler()
-        case .http: HTTPHandler(http: http, url: handler.url ?? "", timeout: .milliseconds(handler.timeoutMs))
-        case .command:
-            CommandHandler(argv: handler.argv ?? ["false"], timeout: .milliseconds(handler.timeoutMs), environment: environment)
-        }
-    }
-
     /// Calls setWebhook until it works or `retries` failures; reports the state in status.
     static func setWebhook(
-        _ hook: SetWebhook, client: BotAPIClient, retries: Int, stats: BotStats, log: @Sendable (String) -> Void
+        _ hook: SetWebhook, client: BotAPIClient, retries: Int, stats: BotStats, logger: Logger
     ) async -> Bool {
         var failures = 0
         while !Task.isCancelled {
@@ -214,7 +236,7 @@ public final class BotWorker: WorkerPayload {
             } catch {
                 failures += 1
                 stats.source.store(BotStats.Source.webhookFailed.rawValue, ordering: .relaxed)
-                log("setWebhook failed (\(failures)): \(error)")
+                logger.warning("setWebhook failed", metadata: ["failures_in_a_row": "\(failures)", "error": "\(error)"])
                 if failures >= retries { return false }
                 try? await Task.sleep(for: UpdatePoller.backoff(afterFailures: failures))
             }
@@ -223,13 +245,13 @@ public final class BotWorker: WorkerPayload {
     }
 
     /// Polling and a webhook exclude each other: remove any webhook before polling.
-    static func deleteWebhook(client: BotAPIClient, log: @Sendable (String) -> Void) async {
+    static func deleteWebhook(client: BotAPIClient, logger: Logger) async {
         for attempt in 1...5 {
             do {
                 try await client.deleteWebhook()
                 return
             } catch {
-                log("deleteWebhook failed (\(attempt)): \(error)")
+                logger.warning("deleteWebhook failed", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
                 try? await Task.sleep(for: UpdatePoller.backoff(afterFailures: attempt))
             }
         }

@@ -1,46 +1,48 @@
 import BotAPI
-import BotRedis
 import BotmasterIPC
 import BotmasterSystem
+import HeapModule
 
-/// The Redis backend's side of the engine: reading the state at start, taking updates through
-/// the intake script, flushing due batches, the job stream's consumer and the retry timer.
+/// The engine's side of the store: opening it at start, taking updates through its intake
+/// step, flushing due batches, the consumer of its job queue and the retry timer.
 extension BotEngine {
-    /// Reads the bot's state from Redis (retrying until the server answers), then starts the
-    /// consumer. Updates are refused (webhook: 503; polling: not confirmed) until then.
-    func startDurably() async {
-        guard let durable else { return }
-        var snapshot: RedisBotState.Snapshot?
+    /// Opens the bot's state (retrying until the store can be used), then starts the consumer.
+    /// Updates are refused (webhook: 503; polling: not confirmed) until then.
+    public func start() async {
+        var snapshot: StoreSnapshot?
         while snapshot == nil && !Task.isCancelled && !draining {
             do {
-                snapshot = try await durable.prepare()
+                snapshot = try await store.open()
             } catch {
-                noteRedisFailure("reading the bot's state", error)
-                try? await Task.sleep(for: .milliseconds(min(200 * (1 << min(redisFailures, 4)), 3000)))
+                noteStoreFailure("opening the bot's state", error)
+                try? await Task.sleep(for: .milliseconds(min(200 * (1 << min(storeFailures, 4)), 3000)))
             }
         }
         guard let snapshot else { return }
-        noteRedisRecovered()
-        stats.store.store(BotStats.Store.redis.rawValue, ordering: .relaxed)
+        noteStoreRecovered()
         handoffChats = snapshot.handoffChats
         stats.handoffs.store(UInt64(handoffChats.count), ordering: .relaxed)
-        durableOffset = snapshot.offset
+        offset = snapshot.offset
         for open in snapshot.openBatches { scheduleBatchCheck(open.chat, after: open.dueIn) }
         armTimer()
         if let next = snapshot.nextRetry { armRetryTimer(after: next) }
-        durableReady = true
-        log(
-            "bot \(botID): state in Redis (\(durable.keys.prefix)*): \(snapshot.openBatches.count) open batches, \(handoffChats.count) chats in handoff"
-        )
-        consumer = Task { await self.consume(durable) }
+        storeReady = true
+        logger.info(
+            "state opened",
+            metadata: [
+                "store": "\(store.kind.rawValue)", "location": "\(store.location)", "open_batches": "\(snapshot.openBatches.count)",
+                "handoff_chats": "\(handoffChats.count)",
+            ])
+        consumer = Task { await self.consume() }
     }
 
-    /// Takes updates through the intake script, all in one round trip: one webhook delivery,
-    /// or a whole poll. The results are in order; from the first update that could not be kept
-    /// on, every result is `.busy`, so the poller confirms none of them and reads them again.
-    func acceptDurably(_ updates: [Update], polled: Bool, store: RedisBotState) async -> [UpdateAck.Result] {
-        guard durableReady, !draining, jobsInHand < Self.maximumInFlight else { return updates.map { _ in .busy } }
-        var items: [RedisBotState.IntakeItem] = []
+    /// Takes a poll's updates (`polled`) or webhook deliveries, in order, in one store call.
+    /// The results are in order; from the first update that could not be kept on, every result
+    /// is `.busy`, so the poller confirms none of them and reads them again, and a webhook
+    /// delivery gets 503 and comes again.
+    public func accept(_ updates: [Update], polled: Bool) async -> [UpdateAck.Result] {
+        guard storeReady, !draining, jobsInHand < Self.maximumInFlight else { return updates.map { _ in .busy } }
+        var items: [IntakeItem] = []
         var routes: [Route?] = []
         var previous: Int64?
         for update in updates {
@@ -48,9 +50,10 @@ extension BotEngine {
             let after = updates.count > 1 ? previous : nil
             previous = update.updateID
             guard let message = update.message, let text = message.text else {
-                // Nothing to answer; only the offset moves past it.
+                // Not a new text message (an edit, a photo, another kind): nothing to answer;
+                // only the offset moves past it.
                 items.append(
-                    .init(
+                    IntakeItem(
                         updateID: update.updateID, chatID: 0, messageID: nil, dedupWindowMs: 0, action: .none, after: after,
                         polled: polled))
                 routes.append(nil)
@@ -62,17 +65,17 @@ extension BotEngine {
                 do {
                     thread = try await store.thread(operatorMessageID: repliedTo)
                 } catch {
-                    noteRedisFailure("reading handoff state", error)
+                    noteStoreFailure("reading handoff state", error)
                     break
                 }
             }
             let route = route(message, text: text, updateID: update.updateID, thread: { _ in thread })
-            let action: RedisBotState.IntakeAction
+            let action: IntakeAction
             switch route {
             case .ignore: action = .none
             case .job(let job, let change):
                 action = .job(job, handoff: change)
-                // Later updates of this poll are routed as if this one's change held already.
+                // Later updates of this group are routed as if this one's change held already.
                 applyHandoff(change, chat: job.chatID)
             case .batch:
                 let incoming = JobMessage(
@@ -81,12 +84,12 @@ extension BotEngine {
                 action = .batch(incoming, settings.batch)
             }
             items.append(
-                .init(
+                IntakeItem(
                     updateID: update.updateID, chatID: chat, messageID: message.messageID, dedupWindowMs: settings.dedup.windowMs,
                     action: action, after: after, polled: polled))
             routes.append(route)
         }
-        let outcomes: [Result<RedisBotState.IntakeOutcome, RedisError>]
+        let outcomes: [Result<IntakeOutcome, StoreError>]
         do {
             outcomes = try await store.intake(items)
         } catch {
@@ -96,19 +99,15 @@ extension BotEngine {
         var kept = true
         for (index, update) in updates.enumerated() {
             guard index < outcomes.count, case .success(let outcome) = outcomes[index] else {
-                if index < outcomes.count, case .failure(let error) = outcomes[index] {
-                    // Not kept, so not taken: a webhook delivery gets 503 and comes again, a
-                    // polled update is not confirmed and is read again.
-                    noteRedisFailure("taking an update", error)
-                }
+                if index < outcomes.count, case .failure(let error) = outcomes[index] { noteStoreFailure("taking an update", error) }
                 if index < routes.count, case .job(let job, let change)? = routes[index] { revertHandoff(change, chat: job.chatID) }
                 kept = false
                 results.append(.busy)
                 continue
             }
             if kept {
-                noteRedisRecovered()
-                noteTaken(update.updateID)
+                noteStoreRecovered()
+                if polled { offset = max(offset ?? 0, update.updateID + 1) }
             }
             switch outcome {
             case .duplicate:
@@ -119,24 +118,23 @@ extension BotEngine {
                 scheduleBatchCheck(items[index].chatID, after: dueIn)
             case .queued:
                 if case .batch? = routes[index] { BotStats.add(stats.batches) }
+            case .noted:
+                break
             }
             results.append(kept ? .accepted : .busy)
         }
         armTimer()
+        publishInFlight()
         return results
     }
 
     /// Undoes a handoff change applied ahead of an intake that failed.
-    private func revertHandoff(_ change: RedisBotState.HandoffChange?, chat: Int64) {
+    private func revertHandoff(_ change: HandoffChange?, chat: Int64) {
         switch change {
         case .start?: applyHandoff(.end, chat: chat)
         case .end?: applyHandoff(.start, chat: chat)
         case nil: break
         }
-    }
-
-    private func noteTaken(_ updateID: Int64) {
-        durableOffset = max(durableOffset ?? 0, updateID + 1)
     }
 
     func scheduleBatchCheck(_ chat: Int64, after delay: Duration) {
@@ -146,12 +144,16 @@ extension BotEngine {
         batchDueOrder.insert(DueChat(at: at, chat: chat))
     }
 
-    /// Asks the server to take every batch whose local deadline passed; the server knows the
-    /// real deadline (a later message may have moved it) and answers with it.
-    func flushDueDurably() async {
-        guard let durable else { return }
+    /// Asks the store to take every batch whose local deadline passed (every open batch, with
+    /// `force`); the store knows the real deadline (a later message may have moved it).
+    func flushDueBatches(force: Bool = false) async {
         let now = MonotonicTime.now()
         var due: [Int64] = []
+        if force {
+            due = Array(batchDue.keys)
+            batchDue.removeAll()
+            batchDueOrder = Heap()
+        }
         while let first = batchDueOrder.min, first.at <= now {
             batchDueOrder.removeMin()
             // Entries replaced by an earlier deadline are skipped.
@@ -161,9 +163,9 @@ extension BotEngine {
             }
         }
         guard !due.isEmpty else { return }
-        let outcomes: [Result<RedisBotState.FlushOutcome, RedisError>]
+        let outcomes: [Result<FlushOutcome, StoreError>]
         do {
-            outcomes = try await durable.flush(chatIDs: due)
+            outcomes = try await store.flush(chatIDs: due, force: force)
         } catch {
             outcomes = due.map { _ in .failure(error) }
         }
@@ -173,45 +175,54 @@ extension BotEngine {
             case .success(.flushed): BotStats.add(stats.batches)
             case .success(.gone): break
             case .failure(let error):
-                noteRedisFailure("flushing a batch", error)
-                scheduleBatchCheck(chat, after: .seconds(1))
+                noteStoreFailure("flushing a batch", error)
+                if !force { scheduleBatchCheck(chat, after: .seconds(1)) }
                 continue
             }
-            noteRedisRecovered()
+            noteStoreRecovered()
         }
+        publishInFlight()
     }
 
-    /// Takes the predecessor's unfinished jobs, then new ones as they come.
-    private func consume(_ store: RedisBotState) async {
-        var after = "0"
+    /// Takes the predecessor's unfinished jobs, then new ones as they come; while draining,
+    /// until the queue is empty and every job in hand is finished.
+    private func consume() async {
+        var after = ""
         var replayed = 0
         while !Task.isCancelled {
             do {
-                let jobs = try await store.take(pending: true, after: after, count: 100, block: .zero)
-                noteRedisRecovered()
-                guard let last = jobs.last?.streamID else { break }
+                let jobs = try await store.takeUnfinished(after: after, count: 100)
+                noteStoreRecovered()
+                guard let last = jobs.last?.storeID else { break }
                 after = last
                 replayed += jobs.count
                 for job in jobs { takeJob(job) }
             } catch {
-                noteRedisFailure("reading unfinished jobs", error)
+                noteStoreFailure("reading unfinished jobs", error)
                 try? await Task.sleep(for: .seconds(1))
             }
         }
-        if replayed > 0 { log("bot \(botID): took over \(replayed) unfinished jobs from the previous process") }
-        while !Task.isCancelled && !draining {
+        if replayed > 0 { logger.notice("took over unfinished jobs from the previous process", metadata: ["jobs": "\(replayed)"]) }
+        while !Task.isCancelled {
             if jobsInHand >= Self.maximumJobsInHand {
                 await waitForProgress(limit: .milliseconds(250))
                 continue
             }
             do {
-                let jobs = try await store.take(pending: false, count: 100, block: .seconds(1))
-                noteRedisRecovered()
+                let jobs = try await store.take(count: 100, wait: draining ? .zero : .seconds(1))
+                noteStoreRecovered()
                 for job in jobs { takeJob(job) }
+                if draining && jobs.isEmpty {
+                    if jobsInHand == 0 {
+                        wakeIdle()
+                        return
+                    }
+                    await waitForProgress(limit: .milliseconds(250))
+                }
             } catch {
                 if Task.isCancelled { break }
-                noteRedisFailure("taking jobs", error)
-                try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(redisFailures, 5)), 2000)))
+                noteStoreFailure("taking jobs", error)
+                try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(storeFailures, 5)), 2000)))
             }
         }
     }
@@ -226,8 +237,9 @@ extension BotEngine {
         }
     }
 
-    /// Keeps one timer for the retry set's earliest due job.
+    /// Keeps one timer for the retry schedule's earliest due job.
     func armRetryTimer(after delay: Duration) {
+        guard !draining else { return }
         let at = MonotonicTime.now() + delay
         if let armed = retryDeadline, armed <= at, retryTimer != nil { return }
         retryTimer?.cancel()
@@ -241,43 +253,45 @@ extension BotEngine {
     private func promoteRetries() async {
         retryTimer = nil
         retryDeadline = nil
-        guard let durable, !draining else { return }
+        guard !draining else { return }
         do {
-            if let next = try await durable.promoteDueRetries() { armRetryTimer(after: next) }
-            noteRedisRecovered()
+            if let next = try await store.promoteDueRetries() { armRetryTimer(after: next) }
+            noteStoreRecovered()
         } catch {
-            noteRedisFailure("moving due retries", error)
+            noteStoreFailure("moving due retries", error)
             armRetryTimer(after: .seconds(1))
         }
     }
 
-    /// Runs a Redis step that must not be skipped (a job's acknowledgement, its retry or dead
-    /// letter), retrying while the server is away: the job stays in hand until it is kept.
-    func persist<Value>(_ what: String, _ operation: () async throws(RedisError) -> Value) async -> Value {
+    /// Runs a store step that must not be skipped (a job's acknowledgement, its retry or dead
+    /// letter), retrying while the store fails: the job stays in hand until it is kept.
+    func persist<Value>(_ what: String, _ operation: () async throws(StoreError) -> Value) async -> Value {
         while true {
             do {
                 let value = try await operation()
-                noteRedisRecovered()
+                noteStoreRecovered()
                 return value
             } catch {
-                noteRedisFailure(what, error)
-                try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(redisFailures, 5)), 2000)))
+                noteStoreFailure(what, error)
+                try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(storeFailures, 5)), 2000)))
             }
         }
     }
 
-    func noteRedisFailure(_ what: String, _ error: any Error) {
-        stats.store.store(BotStats.Store.redisUnreachable.rawValue, ordering: .relaxed)
-        redisFailures += 1
-        if redisFailures == 1 || redisFailures.isMultiple(of: 50) {
-            log("bot \(botID): Redis failed while \(what) (\(redisFailures) in a row): \(error)")
+    func noteStoreFailure(_ what: String, _ error: any Error) {
+        let kind = (error as? StoreError)?.kind ?? .failed
+        stats.store.store(BotStats.Store(store.kind, failing: kind).rawValue, ordering: .relaxed)
+        storeFailures += 1
+        if storeFailures == 1 || storeFailures.isMultiple(of: 50) {
+            logger.error(
+                "store failed", metadata: ["while": "\(what)", "failures_in_a_row": "\(storeFailures)", "error": "\(error)"])
         }
     }
 
-    func noteRedisRecovered() {
-        guard redisFailures > 0 else { return }
-        stats.store.store(BotStats.Store.redis.rawValue, ordering: .relaxed)
-        log("bot \(botID): Redis answers again after \(redisFailures) failed calls")
-        redisFailures = 0
+    func noteStoreRecovered() {
+        guard storeFailures > 0 else { return }
+        stats.store.store(BotStats.Store(store.kind).rawValue, ordering: .relaxed)
+        logger.notice("store answers again", metadata: ["failed_calls": "\(storeFailures)"])
+        storeFailures = 0
     }
 }
