@@ -18,8 +18,21 @@ import Testing
         let lines = StatusTable.render(status).split(separator: "\n").map(String.init)
         #expect(lines[0] == "master pid 10, up 1m05s, version 0.1.0, 1/2 running")
         #expect(lines[1].hasPrefix("ID           PID  STATE    UPTIME  RESTARTS"))
-        #expect(lines[2].hasPrefix("echo         11   running  1h01m   0         5.0MB   12        1       800ms ago  -"))
-        #expect(lines[3].hasPrefix("support-bot  -    errored  -       5         -       0         0       -          exit 3"))
+        #expect(lines[2].hasPrefix("echo         11   running  1h01m   0         5.0MB   12        1       -      800ms ago  -"))
+        #expect(lines[3].hasPrefix("support-bot  -    errored  -       5         -       0         0       -      -          exit 3"))
+    }
+
+    @Test func theStoreColumnWarnsOfMemoryAndOfAStoreThatFails() {
+        func counters(_ store: String) -> BotCounters {
+            BotCounters(
+                received: 0, duplicates: 0, batches: 0, jobsOK: 0, jobFailures: 0, deadLettered: 0, rateLimited: 0,
+                breaker: "closed", handoffs: 0, inFlight: 0, pollConflicts: 0, source: "polling", store: store)
+        }
+        #expect(StatusTable.storeCell(counters("sqlite")) == "sqlite")
+        #expect(StatusTable.storeCell(counters("memory")) == "memory (NOT DURABLE)")
+        #expect(StatusTable.storeCell(counters("sqlite_corrupt")) == "SQLITE_CORRUPT")
+        #expect(counters("sqlite_full").storeProblem != nil)
+        #expect(BotCounters(heartbeatExtra: Array(repeating: 0, count: 12) + [6])?.store == "sqlite_corrupt")
     }
 
     @Test func statusJSONHasEveryKeyEvenWhenNull() throws {

@@ -146,7 +146,8 @@ import Testing
         let oldPID = try #require(first.workers[0].pid)
         try sandbox.send(bot: Self.bot, chat: Self.user, "before")
         try sandbox.send(bot: Self.bot, chat: Self.user, "the crash")
-        try await fleet.waitForStatus { $0.workers.first?.bot?.inFlight == 2 }
+        // Both messages in the open batch (one chat: one in flight), in the bot's store.
+        try await fleet.waitForStatus { $0.workers.first?.bot?.received == 2 && $0.workers.first?.bot?.inFlight == 1 }
         kill(oldPID, SIGKILL)
         let restarted = try await fleet.waitForStatus { $0.workers.first?.pid != oldPID && $0.workers.first?.bot?.source == "polling" }
         #expect(restarted.workers[0].restarts == 1)
@@ -200,9 +201,12 @@ import Testing
         let reload = try fleet.run(["reload"])
         #expect(reload.code == 0, "\(reload.output)")
         #expect(reload.output.contains("updated"))
-        // The open batch takes the new window at once.
+        // The new window applies from the next message on: the open batch then flushes 200 ms
+        // after it, not 30 s after the first.
+        try await fleet.waitForStatus { $0.master.lastReload?.ok == true }
+        try sandbox.send(bot: Self.bot, chat: Self.user, "now")
         let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1, timeout: .seconds(5))
-        #expect(sent[0].text == "waiting")
+        #expect(sent[0].text == "waiting\nnow")
         let after = try fleet.client.send(.status).status
         #expect(after?.workers[0].pid == before.workers[0].pid, "same process")
         #expect(after?.workers[0].restarts == 0)
@@ -229,7 +233,7 @@ import Testing
         #expect(status.workers[0].bot?.jobFailures == 3)
         #expect(status.workers[0].bot?.inFlight == 0, "a dead-lettered job's updates are finished")
         #expect(try sandbox.sent(bot: Self.bot).isEmpty)
-        #expect(fleet.workerLog("echo").contains("dead-lettered after 3 attempts: sh exit 3"))
+        #expect(fleet.workerLog("echo").contains("job dead-lettered attempts=3 error=sh exit 3"))
     }
 
     @Test func theCommandHandlerReadsTheJobAndRepliesWithItsOutput() async throws {

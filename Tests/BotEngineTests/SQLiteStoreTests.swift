@@ -1,0 +1,87 @@
+import BotmasterIPC
+import BotmasterSystem
+import Testing
+
+@testable import BotEngine
+
+/// What only the SQLite store has: one owner at a time, and a database it cannot use reported
+/// as such (never a crash, never a silent fresh start over the old state).
+@Suite struct SQLiteStoreTests {
+    @Test func aSuccessorCannotOpenWhileItsPredecessorStillHoldsTheDatabase() async throws {
+        let fixture = try StoreFixture(.sqlite)
+        let first = fixture.store()
+        _ = try await first.open()
+        let successor = fixture.store()
+        await #expect(throws: StoreError.self) { _ = try await successor.open() }
+        do {
+            _ = try await successor.open()
+        } catch {
+            #expect(error.kind == .locked)
+        }
+        await first.close()
+        _ = try await successor.open()
+        await successor.close()
+    }
+
+    @Test func aFileThatIsNotADatabaseIsReportedAsCorruptAndLeftAlone() async throws {
+        let fixture = try StoreFixture(.sqlite)
+        let path = SQLiteStore.path(home: fixture.home, bot: "bot")
+        try FileSystem.createDirectory(String(path[..<path.lastIndex(of: "/")!]))
+        let garbage = Array(repeating: UInt8(ascii: "x"), count: 8192)
+        try FileSystem.writeFileAtomically(path, garbage)
+        let store = fixture.store()
+        do {
+            _ = try await store.open()
+            Issue.record("opened a file that is not a database")
+        } catch {
+            #expect(error.kind == .corrupt)
+            #expect(error.message.contains(path))
+        }
+        #expect(FileSystem.readFile(path) == garbage, "the file is not overwritten")
+    }
+
+    @Test func aDatabaseFromANewerBotworkerIsRefused() async throws {
+        let fixture = try StoreFixture(.sqlite)
+        let store = fixture.store()
+        _ = try await store.open()
+        await store.close()
+        let database = try SQLiteDatabase(path: SQLiteStore.path(home: fixture.home, bot: "bot"))
+        try database.execute("PRAGMA user_version = \(SQLiteSchema.currentVersion + 1)")
+        let later = fixture.store()
+        do {
+            _ = try await later.open()
+            Issue.record("opened a newer schema")
+        } catch {
+            #expect(error.kind == .corrupt)
+            #expect(error.message.contains("schema version"))
+        }
+    }
+
+    @Test func aBurstOfUpdatesIsOneTransactionAndSurvivesTheProcess() async throws {
+        let fixture = try StoreFixture(.sqlite)
+        let store = fixture.store()
+        _ = try await store.open()
+        var previous: Int64?
+        let items = (Int64(1)...500).map { update -> IntakeItem in
+            defer { previous = update }
+            return IntakeItem(
+                updateID: update, chatID: update % 50, messageID: update, dedupWindowMs: 30_000,
+                action: .batch(StoreSamples.message(update, "m\(update)"), StoreSamples.noBatch), after: previous)
+        }
+        let outcomes = try await store.intake(items)
+        #expect(outcomes.allSatisfy { (try? $0.get()) == .queued })
+        // No close: the next process finds what the intake committed.
+        let successor = SQLiteStore(path: SQLiteStore.path(home: fixture.home, bot: "bot"))
+        await store.close()
+        #expect(try await successor.open().offset == 501)
+        var jobs: [BotJob] = []
+        while true {
+            let page = try await successor.takeUnfinished(after: jobs.last?.storeID ?? "", count: 100)
+            if page.isEmpty { break }
+            jobs += page
+        }
+        #expect(jobs.count == 500)
+        #expect(jobs.map(\.mergedText) == items.map { "m\($0.updateID!)" })
+        await successor.close()
+    }
+}
