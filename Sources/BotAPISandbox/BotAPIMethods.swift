@@ -10,6 +10,7 @@ import Hummingbird
 /// Dispatches one Bot API call to the sandbox, with injected faults applied first.
 enum BotAPIMethods {
     static func call(_ method: String, bot: Int64, parameters: Data, sandbox: Sandbox) async -> Response {
+        let arrived = await sandbox.now()
         if let fault = await sandbox.begin(method, bot: bot) {
             if let latency = fault.latencyMs { try? await Task.sleep(for: .milliseconds(latency)) }
             if let status = fault.status {
@@ -25,10 +26,10 @@ enum BotAPIMethods {
         case "getUpdates":
             return await respond(decode(GetUpdates.self, parameters)) { await sandbox.getUpdates(bot: bot, $0) }
         case "sendMessage":
-            return await respond(decode(SendMessage.self, parameters)) { await sandbox.sendMessage(bot: bot, $0) }
+            return await respond(decode(SendMessage.self, parameters)) { await sandbox.sendMessage(bot: bot, $0, arrivedUs: arrived) }
         case "forwardMessage", "copyMessage":
             return await respond(decode(MessageTransfer.self, parameters)) { request in
-                let result = await sandbox.transfer(method, bot: bot, request)
+                let result = await sandbox.transfer(method, bot: bot, request, arrivedUs: arrived)
                 return method == "copyMessage"
                     ? result.map { AnyResult.id(MessageID(messageID: $0.messageID)) } : result.map { .message($0) }
             }

@@ -91,7 +91,10 @@ public actor Sandbox {
         waiter.continuation.resume(returning: .timeout)
     }
 
-    func sendMessage(bot id: Int64, _ request: SendMessage) -> Result<Message, Failure> {
+    /// The current time in microseconds (the sandbox's clock).
+    func now() -> Int64 { clock() }
+
+    func sendMessage(bot id: Int64, _ request: SendMessage, arrivedUs: Int64? = nil) -> Result<Message, Failure> {
         guard !request.text.isEmpty else { return .failure(Failure(code: 400, description: "Bad Request: message text is empty")) }
         guard request.text.count <= 4096 else { return .failure(Failure(code: 400, description: "Bad Request: message is too long")) }
         var message: Message!
@@ -101,12 +104,13 @@ public actor Sandbox {
             message = Message(
                 messageID: messageID, date: clock() / 1_000_000, chat: SandboxBot.chat(request.chatID), from: bot.me, text: request.text,
                 replyToMessage: replied.map { RepliedMessage(messageID: $0.messageID, chat: $0.chat, text: $0.text) })
-            bot.record("sendMessage", message: message, replyTo: request.replyParameters?.messageID, atUs: clock())
+            bot.record(
+                "sendMessage", message: message, replyTo: request.replyParameters?.messageID, arrivedUs: arrivedUs, atUs: clock())
         }
         return .success(message)
     }
 
-    func transfer(_ method: String, bot id: Int64, _ request: MessageTransfer) -> Result<Message, Failure> {
+    func transfer(_ method: String, bot id: Int64, _ request: MessageTransfer, arrivedUs: Int64? = nil) -> Result<Message, Failure> {
         guard let original = bot(id).messages[.init(chat: request.fromChatID, message: request.messageID)] else {
             return .failure(
                 Failure(code: 400, description: "Bad Request: message to \(method == "forwardMessage" ? "forward" : "copy") not found"))
@@ -117,7 +121,7 @@ public actor Sandbox {
             message = Message(
                 messageID: messageID, date: clock() / 1_000_000, chat: SandboxBot.chat(request.chatID),
                 from: method == "forwardMessage" ? original.from : bot.me, text: original.text)
-            bot.record(method, message: message, fromChatID: request.fromChatID, atUs: clock())
+            bot.record(method, message: message, fromChatID: request.fromChatID, arrivedUs: arrivedUs, atUs: clock())
         }
         return .success(message)
     }

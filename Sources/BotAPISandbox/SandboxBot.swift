@@ -56,12 +56,14 @@ struct SandboxBot {
         if pending.contains(where: { $0.updateID < offset }) { pending.removeAll { $0.updateID < offset } }
     }
 
-    mutating func record(_ method: String, message: Message, fromChatID: Int64? = nil, replyTo: Int64? = nil, atUs: Int64) {
+    mutating func record(
+        _ method: String, message: Message, fromChatID: Int64? = nil, replyTo: Int64? = nil, arrivedUs: Int64?, atUs: Int64
+    ) {
         sentTotal += 1
         sent.append(
             SentRecord(
                 sequence: sentTotal, method: method, chatID: message.chat.id, messageID: message.messageID, text: message.text,
-                fromChatID: fromChatID, replyToMessageID: replyTo, atMs: atUs / 1000, atUs: atUs))
+                fromChatID: fromChatID, replyToMessageID: replyTo, atMs: atUs / 1000, atUs: atUs, arrivedUs: arrivedUs))
         if sent.count > Self.keptSent { sent.removeFirst() }
         remember(message)
     }

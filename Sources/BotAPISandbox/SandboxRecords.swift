@@ -11,15 +11,20 @@ public struct SentRecord: Codable, Sendable, Equatable {
     public var text: String?
     public var fromChatID: Int64?
     public var replyToMessageID: Int64?
-    /// When the sandbox received the call: milliseconds since the Unix epoch.
+    /// When the sandbox answered the call (the message was made): milliseconds since the
+    /// Unix epoch.
     public var atMs: Int64
     /// The same in microseconds, for latency measurements.
     public var atUs: Int64
+    /// When the call's request arrived, in microseconds: from then until ``atUs`` (and until
+    /// the answer reached the bot) the call was in flight, the window in which a killed bot
+    /// cannot know whether its message went out.
+    public var arrivedUs: Int64?
 
     enum CodingKeys: String, CodingKey {
         case sequence, method, text
         case chatID = "chat_id", messageID = "message_id", fromChatID = "from_chat_id"
-        case replyToMessageID = "reply_to_message_id", atMs = "at_ms", atUs = "at_us"
+        case replyToMessageID = "reply_to_message_id", atMs = "at_ms", atUs = "at_us", arrivedUs = "arrived_us"
     }
 }
 
