@@ -25,6 +25,14 @@ enum IntakeRules {
         return .append(dueMs: min(nowMs + Int64(settings.quietMs), first + Int64(settings.maxWaitMs)))
     }
 
+    /// The dedup marks an item checks and, once taken, sets: its update id and its chat +
+    /// message id (`u:<update>`, `m:<chat>:<message>`); none for a job not born of an update or
+    /// with dedup off.
+    static func dedupMarks(of item: IntakeItem) -> [String] {
+        guard let update = item.updateID, item.dedupWindowMs > 0 else { return [] }
+        return ["u:\(update)"] + (item.messageID.map { ["m:\(item.chatID):\($0)"] } ?? [])
+    }
+
     /// The stored offset after an item: one past a polled update, but in a poll's group only
     /// past an unbroken run of kept updates (the item before it, `after`, must be in).
     static func offset(after item: IntakeItem, stored: Int64?) -> Int64? {

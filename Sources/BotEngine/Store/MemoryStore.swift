@@ -74,14 +74,10 @@ package final class MemoryStore: BotStore {
     }
 
     private static func take(_ item: IntakeItem, nowMs now: Int64, into state: inout State) -> IntakeOutcome {
-        var marks: [String] = []
-        if let update = item.updateID, item.dedupWindowMs > 0 {
-            marks.append("u:\(update)")
-            if let message = item.messageID { marks.append("m:\(item.chatID):\(message)") }
-            if marks.contains(where: { (state.seen[$0] ?? 0) > now }) {
-                state.offset = IntakeRules.offset(after: item, stored: state.offset)
-                return .duplicate
-            }
+        let marks = IntakeRules.dedupMarks(of: item)
+        if marks.contains(where: { (state.seen[$0] ?? 0) > now }) {
+            state.offset = IntakeRules.offset(after: item, stored: state.offset)
+            return .duplicate
         }
         let outcome: IntakeOutcome
         switch item.action {
@@ -179,7 +175,7 @@ package final class MemoryStore: BotStore {
     }
 
     package func scheduleRetry(_ job: BotJob, delay: Duration) async throws(StoreError) {
-        let due = WallClock.nowMilliseconds() + delay.wholeMilliseconds
+        let due = WallClock.nowMilliseconds() + delay.millisecondsClamped
         state.withLock { state in
             if let id = job.storeID.flatMap({ Int($0) }) { state.jobs[id] = nil }
             state.sent[job.key] = nil

@@ -1,5 +1,6 @@
 import BotRedis
 import BotmasterIPC
+import BotmasterSystem
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -219,7 +220,7 @@ package final class RedisStore: BotStore {
             try await writeMarks(of: job)
             _ = try await RedisScripts.scheduleRetry.run(
                 on: client,
-                arguments: [bytes(keys.prefix), bytes(job.storeID ?? ""), bytes("\(delay.wholeMilliseconds)"), BotJob.encode(job)])
+                arguments: [bytes(keys.prefix), bytes(job.storeID ?? ""), bytes("\(delay.millisecondsClamped)"), BotJob.encode(job)])
         }
     }
 

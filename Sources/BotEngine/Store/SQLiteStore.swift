@@ -174,15 +174,11 @@ package final class SQLiteStore: BotStore {
     private static func take(_ item: IntakeItem, nowMs now: Int64, offset: inout Int64?, in database: SQLiteDatabase)
         throws(SQLiteDatabase.Failure) -> IntakeOutcome
     {
-        var marks: [String] = []
-        if let update = item.updateID, item.dedupWindowMs > 0 {
-            marks.append("u:\(update)")
-            if let message = item.messageID { marks.append("m:\(item.chatID):\(message)") }
-            for mark in marks {
-                if try database.integer("SELECT 1 FROM seen WHERE mark = ? AND expires_ms > ?", [.text(mark), .integer(now)]) != nil {
-                    try storeOffset(IntakeRules.offset(after: item, stored: offset), was: &offset, in: database)
-                    return .duplicate
-                }
+        let marks = IntakeRules.dedupMarks(of: item)
+        for mark in marks {
+            if try database.integer("SELECT 1 FROM seen WHERE mark = ? AND expires_ms > ?", [.text(mark), .integer(now)]) != nil {
+                try storeOffset(IntakeRules.offset(after: item, stored: offset), was: &offset, in: database)
+                return .duplicate
             }
         }
         let outcome: IntakeOutcome
@@ -367,7 +363,7 @@ package final class SQLiteStore: BotStore {
             try Self.record(job, nowMs: now, in: database)
             try Self.deleteJob(job, in: database)
             try database.query(
-                "INSERT INTO retry(due_ms, document) VALUES (?, ?)", [.integer(now + delay.wholeMilliseconds), .blob(BotJob.encode(job))])
+                "INSERT INTO retry(due_ms, document) VALUES (?, ?)", [.integer(now + delay.millisecondsClamped), .blob(BotJob.encode(job))])
         }
     }
 

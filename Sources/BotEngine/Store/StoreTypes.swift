@@ -128,10 +128,3 @@ package struct StoreError: Error, Sendable, CustomStringConvertible {
 
     package var description: String { message }
 }
-
-extension Duration {
-    /// Whole milliseconds, rounded down.
-    var wholeMilliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
-}
