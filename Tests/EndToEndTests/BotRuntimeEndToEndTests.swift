@@ -52,11 +52,14 @@ import Testing
         try await Self.waitUntilPolling(fleet)
         for text in ["one", "two", "three", "four"] {
             try sandbox.send(bot: Self.bot, chat: Self.user, text)
-            try await Task.sleep(for: .milliseconds(100))
+            // Blocking on purpose: the test keeps its thread, so the gap is 100 ms even when the
+            // suite's other tests hold the cooperative pool (an awaited sleep then resumes late).
+            usleep(100_000)
         }
         let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1)
         try await Task.sleep(for: .milliseconds(2500))
-        #expect(try sandbox.sent(bot: Self.bot, chat: Self.user).map(\.text) == ["one\ntwo\nthree\nfour"])
+        let replies = try sandbox.sent(bot: Self.bot, chat: Self.user).map(\.text)
+        #expect(replies == ["one\ntwo\nthree\nfour"], "replies: \(replies); worker log: \(fleet.workerLog("echo").suffix(1500))")
         #expect(sent[0].method == "sendMessage")
         let status = try await fleet.waitForStatus { $0.workers.first?.bot?.jobsOK == 1 }
         #expect(status.workers[0].bot?.received == 4)
@@ -137,7 +140,9 @@ import Testing
     }
 
     @Test func aWorkerKilledMidBatchLosesNoMessage() async throws {
-        let (fleet, sandbox) = try Self.start(batch: "quiet = \"2s\"")
+        // A 5 s window: the status polls that must see the open batch before the kill can be
+        // late by seconds when the suite's other tests hold the cooperative pool.
+        let (fleet, sandbox) = try Self.start(batch: "quiet = \"5s\"")
         defer {
             fleet.tearDown()
             sandbox.stop()
