@@ -35,7 +35,7 @@ struct StoreJobsBenchmark {
 
     func run() async throws -> Result {
         var server: RedisServerProcess?
-        let home = try FileSystem.makeTemporaryDirectory(prefix: "botmaster-bench-store")
+        let home = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-bench-store-")
         defer {
             server?.tearDown()
             FileSystem.removeTree(home)

@@ -20,16 +20,18 @@ import Synchronization
 ///   successor cannot take over jobs its predecessor is still working on: its ``open()`` fails
 ///   with `locked` until the predecessor has exited.
 /// - Group commits: one intake call is one transaction, whatever number of updates it takes
-///   (a poll, or the webhook deliveries that queued up while the previous group was written).
+///   (a poll, or the webhook deliveries that queued up while the previous group was written),
+///   and writes that arrive while another is being committed share the next transaction
+///   (``SQLiteGroupCommit``): a burst of finished jobs is one commit, not one each.
 ///
-/// Calls run synchronously under a lock on the caller's thread; each is a few prepared
-/// statements in one transaction, microseconds without an `fsync`.
+/// Reads run synchronously under the connection's lock on the caller's thread; each call is a
+/// few prepared statements, microseconds without an `fsync`.
 package final class SQLiteStore: BotStore {
     package let path: String
-    private let state = Mutex<Connection?>(nil)
+    private let connection: SQLiteGroupCommit<Connection>
     private let signal = WorkSignal()
 
-    private struct Connection {
+    private struct Connection: SQLiteConnectionState {
         var database: SQLiteDatabase
         var lock: FileLock
         /// The stored offset, as last committed.
@@ -50,6 +52,7 @@ package final class SQLiteStore: BotStore {
     /// - Parameter path: the database file; its directory is created (owner-only) if missing.
     package init(path: String) {
         self.path = path
+        connection = SQLiteGroupCommit(closedError: StoreError(.unavailable, "the bot's database is not open"))
     }
 
     /// Where a bot's database lives in a home.
@@ -64,11 +67,10 @@ package final class SQLiteStore: BotStore {
 
     package func open() async throws(StoreError) -> StoreSnapshot {
         let now = WallClock.nowMilliseconds()
-        return try state.withLock { connection throws(StoreError) -> StoreSnapshot in
-            if connection == nil { connection = try openConnection(now: now) }
-            return try Self.run(&connection) { (connection: inout Connection) throws(SQLiteDatabase.Failure) in
-                try Self.snapshot(connection.database, now: now, offset: connection.offset)
-            }
+        try connection.withState { state throws(StoreError) in
+            if state == nil { state = try openConnection(now: now) }
+        }
+        return try connection.read { open throws(SQLiteDatabase.Failure) in try Self.snapshot(open.database, now: now, offset: open.offset)
         }
     }
 
@@ -97,7 +99,7 @@ package final class SQLiteStore: BotStore {
                 }
                 let offset = try database.integer("SELECT value FROM meta WHERE key = 'offset'")
                 let last = try database.integer("SELECT coalesce(max(id), 0) FROM job") ?? 0
-                try Self.sweep(database, now: now)
+                try database.transaction { () throws(SQLiteDatabase.Failure) in try Self.sweep(database, now: now) }
                 return Connection(database: database, lock: lock, offset: offset, unfinishedUpTo: last, cursor: last)
             } catch let failure as SQLiteDatabase.Failure {
                 lock.release()
@@ -129,19 +131,18 @@ package final class SQLiteStore: BotStore {
         return snapshot
     }
 
-    /// Drops expired dedup marks, old sent-step records and old operator threads.
+    /// Drops expired dedup marks, old sent-step records and old operator threads (inside the
+    /// caller's transaction).
     private static func sweep(_ database: SQLiteDatabase, now: Int64) throws(SQLiteDatabase.Failure) {
-        try database.transaction { () throws(SQLiteDatabase.Failure) in
-            try database.query("DELETE FROM seen WHERE expires_ms <= ?", [.integer(now)])
-            try database.query("DELETE FROM sent WHERE at_ms < ?", [.integer(now - StoreLimits.sentRecordMilliseconds)])
-            try database.query("DELETE FROM thread WHERE at_ms < ?", [.integer(now - StoreLimits.threadMilliseconds)])
-        }
+        try database.query("DELETE FROM seen WHERE expires_ms <= ?", [.integer(now)])
+        try database.query("DELETE FROM sent WHERE at_ms < ?", [.integer(now - StoreLimits.sentRecordMilliseconds)])
+        try database.query("DELETE FROM thread WHERE at_ms < ?", [.integer(now - StoreLimits.threadMilliseconds)])
     }
 
     package func close() async {
-        state.withLock { connection in
-            connection?.lock.release()
-            connection = nil
+        connection.withState { state in
+            state?.lock.release()
+            state = nil
         }
         signal.notify()
     }
@@ -150,21 +151,18 @@ package final class SQLiteStore: BotStore {
 
     package func intake(_ items: [IntakeItem]) async throws(StoreError) -> [Result<IntakeOutcome, StoreError>] {
         let now = WallClock.nowMilliseconds()
-        let outcomes = try state.withLock { connection throws(StoreError) in
-            try Self.run(&connection) { (connection: inout Connection) throws(SQLiteDatabase.Failure) in
-                let database = connection.database
-                var offset = connection.offset
-                let outcomes = try database.transaction { () throws(SQLiteDatabase.Failure) in
-                    try items.map { item throws(SQLiteDatabase.Failure) in try Self.take(item, nowMs: now, offset: &offset, in: database) }
-                }
-                connection.offset = offset
-                connection.intakesSinceSweep += items.count
-                if connection.intakesSinceSweep >= 10_000 {
-                    connection.intakesSinceSweep = 0
-                    try Self.sweep(database, now: now)
-                }
-                return outcomes
+        let outcomes = try await connection.write { open throws(SQLiteDatabase.Failure) in
+            var offset = open.offset
+            let outcomes = try items.map { item throws(SQLiteDatabase.Failure) in
+                try Self.take(item, nowMs: now, offset: &offset, in: open.database)
             }
+            open.offset = offset
+            open.intakesSinceSweep += items.count
+            if open.intakesSinceSweep >= 10_000 {
+                open.intakesSinceSweep = 0
+                try Self.sweep(open.database, now: now)
+            }
+            return outcomes
         }
         if outcomes.contains(.queued) { signal.notify() }
         return outcomes.map { .success($0) }
@@ -246,22 +244,18 @@ package final class SQLiteStore: BotStore {
 
     package func flush(chatIDs: [Int64], force: Bool) async throws(StoreError) -> [Result<FlushOutcome, StoreError>] {
         let now = WallClock.nowMilliseconds()
-        let outcomes = try state.withLock { connection throws(StoreError) in
-            try Self.run(&connection) { (connection: inout Connection) throws(SQLiteDatabase.Failure) in
-                let database = connection.database
-                return try database.transaction { () throws(SQLiteDatabase.Failure) in
-                    try chatIDs.map { chat throws(SQLiteDatabase.Failure) -> FlushOutcome in
-                        var open: (due: Int64, messages: String)?
-                        try database.query("SELECT due_ms, messages FROM batch WHERE chat = ?", [.integer(chat)]) { row in
-                            open = (row.integer(0), String(decoding: row.bytes(1), as: UTF8.self))
-                        }
-                        guard let open else { return .gone }
-                        if open.due > now && !force { return .later(.milliseconds(open.due - now)) }
-                        try database.query("DELETE FROM batch WHERE chat = ?", [.integer(chat)])
-                        try Self.insertJob(Self.batchDocument(chat: chat, messages: open.messages), in: database)
-                        return .flushed
-                    }
+        let outcomes = try await connection.write { open throws(SQLiteDatabase.Failure) in
+            let database = open.database
+            return try chatIDs.map { chat throws(SQLiteDatabase.Failure) -> FlushOutcome in
+                var batch: (due: Int64, messages: String)?
+                try database.query("SELECT due_ms, messages FROM batch WHERE chat = ?", [.integer(chat)]) { row in
+                    batch = (row.integer(0), String(decoding: row.bytes(1), as: UTF8.self))
                 }
+                guard let batch else { return .gone }
+                if batch.due > now && !force { return .later(.milliseconds(batch.due - now)) }
+                try database.query("DELETE FROM batch WHERE chat = ?", [.integer(chat)])
+                try Self.insertJob(Self.batchDocument(chat: chat, messages: batch.messages), in: database)
+                return .flushed
             }
         }
         if outcomes.contains(.flushed) { signal.notify() }
@@ -271,14 +265,12 @@ package final class SQLiteStore: BotStore {
     // MARK: Jobs
 
     package func takeUnfinished(after: String, count: Int) async throws(StoreError) -> [BotJob] {
-        try state.withLock { connection throws(StoreError) in
-            try Self.run(&connection) { (connection: inout Connection) throws(SQLiteDatabase.Failure) in
-                try Self.jobs(
-                    "SELECT id, document FROM job WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
-                    [.integer(Int64(after) ?? 0), .integer(connection.unfinishedUpTo), .integer(Int64(count))],
-                    redelivered: true, in: connection.database
-                ).jobs
-            }
+        try connection.read { open throws(SQLiteDatabase.Failure) in
+            try Self.jobs(
+                "SELECT id, document FROM job WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+                [.integer(Int64(after) ?? 0), .integer(open.unfinishedUpTo), .integer(Int64(count))],
+                redelivered: true, in: open.database
+            ).jobs
         }
     }
 
@@ -291,14 +283,12 @@ package final class SQLiteStore: BotStore {
     }
 
     private func takeQueued(_ count: Int) throws(StoreError) -> [BotJob] {
-        try state.withLock { connection throws(StoreError) in
-            try Self.run(&connection) { (connection: inout Connection) throws(SQLiteDatabase.Failure) in
-                let (jobs, last) = try Self.jobs(
-                    "SELECT id, document FROM job WHERE id > ? ORDER BY id LIMIT ?",
-                    [.integer(connection.cursor), .integer(Int64(count))], redelivered: false, in: connection.database)
-                connection.cursor = max(connection.cursor, last)
-                return jobs
-            }
+        try connection.read { open throws(SQLiteDatabase.Failure) in
+            let (jobs, last) = try Self.jobs(
+                "SELECT id, document FROM job WHERE id > ? ORDER BY id LIMIT ?",
+                [.integer(open.cursor), .integer(Int64(count))], redelivered: false, in: open.database)
+            open.cursor = max(open.cursor, last)
+            return jobs
         }
     }
 
@@ -325,7 +315,7 @@ package final class SQLiteStore: BotStore {
     package func recordSteps(of job: BotJob) async throws(StoreError) {
         guard !job.unrecordedSteps.isEmpty else { return }
         let now = WallClock.nowMilliseconds()
-        try write { database throws(SQLiteDatabase.Failure) in try Self.record(job, nowMs: now, in: database) }
+        try await write { database throws(SQLiteDatabase.Failure) in try Self.record(job, nowMs: now, in: database) }
     }
 
     private static func record(_ job: BotJob, nowMs now: Int64, in database: SQLiteDatabase) throws(SQLiteDatabase.Failure) {
@@ -346,7 +336,7 @@ package final class SQLiteStore: BotStore {
 
     package func finish(_ job: BotJob) async throws(StoreError) {
         let now = WallClock.nowMilliseconds()
-        try write { database throws(SQLiteDatabase.Failure) in
+        try await write { database throws(SQLiteDatabase.Failure) in
             try Self.record(job, nowMs: now, in: database)
             try Self.deleteJob(job, in: database)
         }
@@ -359,7 +349,7 @@ package final class SQLiteStore: BotStore {
 
     package func scheduleRetry(_ job: BotJob, delay: Duration) async throws(StoreError) {
         let now = WallClock.nowMilliseconds()
-        try write { database throws(SQLiteDatabase.Failure) in
+        try await write { database throws(SQLiteDatabase.Failure) in
             try Self.record(job, nowMs: now, in: database)
             try Self.deleteJob(job, in: database)
             try database.query(
@@ -369,7 +359,7 @@ package final class SQLiteStore: BotStore {
 
     package func promoteDueRetries() async throws(StoreError) -> Duration? {
         let now = WallClock.nowMilliseconds()
-        let (moved, next) = try write { database throws(SQLiteDatabase.Failure) -> (Bool, Int64?) in
+        let (moved, next) = try await write { database throws(SQLiteDatabase.Failure) -> (Bool, Int64?) in
             var due: [(id: Int64, document: [UInt8])] = []
             try database.query(
                 "SELECT id, document FROM retry WHERE due_ms <= ? ORDER BY due_ms, id LIMIT 100", [.integer(now)]
@@ -388,7 +378,7 @@ package final class SQLiteStore: BotStore {
 
     package func deadLetter(_ job: BotJob, entry: DeadLetterEntry) async throws(StoreError) {
         let now = WallClock.nowMilliseconds()
-        try write { database throws(SQLiteDatabase.Failure) in
+        try await write { database throws(SQLiteDatabase.Failure) in
             try Self.record(job, nowMs: now, in: database)
             try Self.deleteJob(job, in: database)
             try database.query("INSERT INTO dead(document) VALUES (?)", [.blob(BotJob.encode(DeadLetterDocument(entry: entry, job: job)))])
@@ -412,7 +402,7 @@ package final class SQLiteStore: BotStore {
 
     package func requeue(_ letter: StoredDeadLetter) async throws(StoreError) -> Bool {
         guard let id = Int64(String(decoding: letter.handle, as: UTF8.self)) else { return false }
-        let requeued = try write { database throws(SQLiteDatabase.Failure) -> Bool in
+        let requeued = try await write { database throws(SQLiteDatabase.Failure) -> Bool in
             try database.query("DELETE FROM dead WHERE id = ?", [.integer(id)])
             guard database.changes == 1 else { return false }
             try Self.insertJob(BotJob.encode(letter.job.freshAttempt), in: database)
@@ -423,7 +413,7 @@ package final class SQLiteStore: BotStore {
     }
 
     package func purgeDeadLetters() async throws(StoreError) -> Int {
-        try write { database throws(SQLiteDatabase.Failure) -> Int in
+        try await write { database throws(SQLiteDatabase.Failure) -> Int in
             let count = try database.integer("SELECT count(*) FROM dead") ?? 0
             try database.query("DELETE FROM dead")
             return Int(count)
@@ -434,7 +424,7 @@ package final class SQLiteStore: BotStore {
 
     package func rememberThread(operatorMessageID: Int64, userChat: Int64) async throws(StoreError) {
         let now = WallClock.nowMilliseconds()
-        try write { database throws(SQLiteDatabase.Failure) in
+        try await write { database throws(SQLiteDatabase.Failure) in
             try database.query(
                 "INSERT OR REPLACE INTO thread(message, chat, at_ms) VALUES (?, ?, ?)",
                 [.integer(operatorMessageID), .integer(userChat), .integer(now)])
@@ -451,30 +441,15 @@ package final class SQLiteStore: BotStore {
 
     // MARK: Helpers
 
-    /// Runs `body` in one transaction on the open database.
-    private func write<Value: Sendable>(_ body: (SQLiteDatabase) throws(SQLiteDatabase.Failure) -> Value) throws(StoreError) -> Value {
-        try read { database throws(SQLiteDatabase.Failure) in
-            try database.transaction { () throws(SQLiteDatabase.Failure) in try body(database) }
-        }
+    /// Runs `body` in the next group commit's transaction.
+    private func write<Value: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws(SQLiteDatabase.Failure) -> Value)
+        async throws(StoreError) -> Value
+    {
+        try await connection.write { open throws(SQLiteDatabase.Failure) in try body(open.database) }
     }
 
     /// Runs `body` on the open database.
-    private func read<Value: Sendable>(_ body: (SQLiteDatabase) throws(SQLiteDatabase.Failure) -> Value) throws(StoreError) -> Value {
-        try state.withLock { connection throws(StoreError) in
-            try Self.run(&connection) { (connection: inout Connection) throws(SQLiteDatabase.Failure) in try body(connection.database) }
-        }
-    }
-
-    private static func run<Value: Sendable>(
-        _ connection: inout Connection?, _ body: (inout Connection) throws(SQLiteDatabase.Failure) -> Value
-    ) throws(StoreError) -> Value {
-        guard var open = connection else { throw StoreError(.unavailable, "the bot's database is not open") }
-        do {
-            let value = try body(&open)
-            connection = open
-            return value
-        } catch {
-            throw error.storeError
-        }
+    private func read<Value>(_ body: (SQLiteDatabase) throws(SQLiteDatabase.Failure) -> Value) throws(StoreError) -> Value {
+        try connection.read { open throws(SQLiteDatabase.Failure) in try body(open.database) }
     }
 }
