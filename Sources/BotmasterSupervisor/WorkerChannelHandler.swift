@@ -55,9 +55,13 @@ final class WorkerChannelHandler: ChannelInboundHandler {
                 case .heartbeat(let heartbeat):
                     stats.record(heartbeat, at: .now())
                 case .updateAck(let ack):
-                    acks.resolve(ack.requestID, .acknowledged(ack.result))
+                    if acks.answer(ack.requestID, from: id, ack.result) == .foreign {
+                        throw .unexpectedFrame(.updateAck, reason: "acknowledges request \(ack.requestID), sent to another bot")
+                    }
                 case .deadLettersReply(let reply):
-                    deadLetterReplies.resolve(reply.requestID, .acknowledged(reply))
+                    if deadLetterReplies.answer(reply.requestID, from: id, reply) == .foreign {
+                        throw .unexpectedFrame(.deadLettersReply, reason: "answers request \(reply.requestID), sent to another bot")
+                    }
                 }
             }
         } catch {

@@ -8,7 +8,10 @@ public typealias WebhookAcks = WorkerReplies<UpdateAck.Result>
 /// ack, `botmaster dlq` actions for the worker's reply.
 ///
 /// Resolved straight from the worker's channel handler on its event loop, without a hop
-/// through the supervisor actor: the ack is on the path of every webhook request.
+/// through the supervisor actor: the ack is on the path of every webhook request. Request ids
+/// are one sequence for the whole fleet, so an answer counts only from the worker of the bot
+/// the request was sent to: one bot's worker can never answer for another's (a worker that
+/// acknowledged another bot's webhook deliveries would have them answered 200 and lost).
 public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
     /// How a wait ended.
     public enum Outcome: Sendable, Equatable {
@@ -34,6 +37,17 @@ public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
         nextID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
+    /// What an answer from a worker found.
+    public enum Resolution: Sendable, Equatable {
+        /// The request was waiting for this bot's worker and has its answer.
+        case resolved
+        /// No request waits under that id (it timed out or its worker was replaced meanwhile).
+        case unknown
+        /// The request was sent to another bot's worker: left waiting, and the answering worker
+        /// is breaking the protocol.
+        case foreign
+    }
+
     /// Sends with `send` and waits for the answer to `requestID`, at most `timeout`.
     public func wait(for requestID: UInt64, bot: String, timeout: Duration, send: () -> Void) async -> Outcome {
         let timer = Task {
@@ -47,9 +61,21 @@ public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
         }
     }
 
-    /// Ends the wait for `requestID`, if it is still waiting.
+    /// Ends the wait for `requestID`, if it is still waiting (a timeout, a failed write).
     public func resolve(_ requestID: UInt64, _ outcome: Outcome) {
         pending.withLock { $0.removeValue(forKey: requestID) }?.continuation.resume(returning: outcome)
+    }
+
+    /// Ends the wait for `requestID` with `bot`'s worker's answer, if it was sent to that bot.
+    @discardableResult
+    public func answer(_ requestID: UInt64, from bot: String, _ answer: Answer) -> Resolution {
+        let (waiter, resolution) = pending.withLock { table -> (Pending?, Resolution) in
+            guard let entry = table[requestID] else { return (nil, .unknown) }
+            guard entry.bot == bot else { return (nil, .foreign) }
+            return (table.removeValue(forKey: requestID), .resolved)
+        }
+        waiter?.continuation.resume(returning: .acknowledged(answer))
+        return resolution
     }
 
     /// Ends every wait on `bot`'s worker: its channel is gone.

@@ -10,8 +10,10 @@ import Testing
     static let bot: Int64 = 222
     static let user: Int64 = 7
 
-    static func start(autoSwitch: Bool = false, secret: String = "s3cret-webhook") throws -> (TestFleet, SandboxProcess, Int) {
-        let fleet = try TestFleet(workers: [:])
+    static func start(
+        autoSwitch: Bool = false, secret: String = "s3cret-webhook", otherWorkers: [String: String] = [:]
+    ) throws -> (TestFleet, SandboxProcess, Int) {
+        let fleet = try TestFleet(workers: otherWorkers)
         let sandbox = try SandboxProcess(directory: fleet.home)
         let port = LoopbackPort.free()
         if autoSwitch {
@@ -95,6 +97,32 @@ import Testing
         let stalled = try HTTPGet.post(port: port, path: "/webhook/hook", body: Self.update, headers: secret)
         #expect(stalled.status == 503, "a stopped worker does not answer within the deadline")
         kill(try #require(running.workers[0].pid), SIGCONT)
+    }
+
+    /// A worker that acknowledges request ids it was never sent (other bots' webhook deliveries)
+    /// takes nothing from them: the frozen bot's deliveries still get 503 (Telegram delivers them
+    /// again), and the spammer is restarted for breaking the protocol.
+    @Test func anotherBotsWorkerCannotAcknowledgeThisBotsDeliveries() async throws {
+        let spammer = TestFleet.pythonWorker("ackspam") + "\n[limits]\nheartbeat_interval = \"200ms\"\nrestart_cooldown = \"1s\"\n"
+        let (fleet, sandbox, port) = try Self.start(otherWorkers: ["spammer": spammer])
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        let running = try await fleet.waitForStatus {
+            fleet.worker("hook", in: $0)?.bot?.source == "webhook" && fleet.worker("spammer", in: $0)?.state == "running"
+        }
+        let hook = try #require(fleet.worker("hook", in: running)?.pid)
+        kill(hook, SIGSTOP)
+        defer { kill(hook, SIGCONT) }
+        let secret = ["X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook"]
+        for index in 0..<3 {
+            let body = Self.update.replacingOccurrences(of: "900", with: "\(910 + index)")
+            let answer = try HTTPGet.post(port: port, path: "/webhook/hook", body: body, headers: secret)
+            #expect(answer.status == 503, "delivery \(index) was answered \(answer.status) while its worker was stopped")
+        }
+        try await fleet.waitForStatus { (fleet.worker("spammer", in: $0)?.restarts ?? 0) >= 1 }
+        #expect(fleet.masterLog.contains("sent to another bot"), "master log: \(fleet.masterLog.suffix(2000))")
     }
 
     @Test func aFailedSetWebhookFallsBackToPollingWhenAllowed() async throws {

@@ -10,6 +10,8 @@ and to make a worker hang, crash, leak or send garbage on demand. Mode comes fro
   garbage  hello, then a frame of an unknown type
   oversize hello, then a length prefix of 64 MiB
   leak     like normal, but first allocates and touches LEAK_MB megabytes (default 64)
+  ackspam  like normal, but acknowledges webhook request ids 1..5000 as accepted, over and over
+           (requests sent to other bots' workers: the master must not take them)
 """
 import json
 import os
@@ -20,6 +22,7 @@ import sys
 import time
 
 HELLO, WELCOME, HEARTBEAT, CONFIG, LOG_LEVEL, DRAIN = 1, 2, 3, 4, 5, 6
+UPDATE_ACK = 8
 
 
 def send(fd, frame_type, payload=b""):
@@ -69,7 +72,12 @@ def main():
     next_beat = None
     buffer = b""
     while True:
+        if mode == "ackspam":
+            for request in range(1, 5001):
+                send(fd, UPDATE_ACK, struct.pack(">QB", request, 0))
         timeout = None if next_beat is None else max(next_beat - time.monotonic(), 0)
+        if mode == "ackspam":
+            timeout = 0.01 if timeout is None else min(timeout, 0.01)
         readable, _, _ = select.select([fd], [], [], timeout)
         if readable:
             frames, buffer = read_frames(fd, buffer)
