@@ -143,7 +143,8 @@ public actor BotEngine {
     /// Waits until some job finishes (or `limit` passes).
     func waitForProgress(limit: Duration) async {
         let task = Task {
-            try? await Task.sleep(for: limit)
+            // Cancelled: progress woke this waiter; waking the others again would only spin them.
+            do { try await Task.sleep(for: limit) } catch { return }
             self.wakeProgress()
         }
         await withCheckedContinuation { progressWaiters.append($0) }

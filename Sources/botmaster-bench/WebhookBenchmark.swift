@@ -11,9 +11,12 @@ import Glibc
 
 /// Updates end to end: webhook POST → master → worker (IPC) → echo handler → `sendMessage` to
 /// the sandbox, with batching off (`quiet = "0s"`). Throughput under wrk's load; added latency
-/// (webhook request sent → reply received by the Bot API) from paced requests below saturation.
+/// (webhook request sent → reply received by the Bot API) from paced requests below saturation;
+/// and, before the load, the idle workers' private memory.
 struct WebhookBenchmark {
     let bots: Int
+    /// The bots' store: `sqlite` (the default) or `memory`.
+    let store: String
     let seconds: Int
     let connections: Int
     let pacedRate: Int
@@ -26,6 +29,8 @@ struct WebhookBenchmark {
         var latencyP99: Duration
         var pacedRate: Int
         var samples: Int
+        /// Idle workers' private memory (USS) before the load: mean and max in bytes.
+        var idleUSS: (mean: UInt64, max: UInt64)
     }
 
     static let secret = "bench-webhook-secret"
@@ -38,6 +43,7 @@ struct WebhookBenchmark {
             """
             token_env = "BENCH_TOKEN"
             mode = "webhook"
+            store = "\(store)"
             api_base = "\(apiBase)"
             [env]
             BENCH_TOKEN = "\(index + 1):bench"
@@ -73,6 +79,7 @@ struct WebhookBenchmark {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
+        let idleUSS = try await idleWorkerMemory(fleet)
         let sandboxClient = try KeepAliveHTTP(port: sandboxPort)
 
         // Throughput: wrk with a Lua script that posts unique updates round-robin over the bots.
@@ -119,7 +126,17 @@ struct WebhookBenchmark {
         return Result(
             repliesPerSecond: Double(after - before) / elapsed, webhookRequestsPerSecond: load.requestsPerSecond,
             rejected: load.non2xx, latencyP50: percentile(0.5), latencyP99: percentile(0.99), pacedRate: pacedRate,
-            samples: latencies.count)
+            samples: latencies.count, idleUSS: idleUSS)
+    }
+
+    /// The workers' USS (`Private_Clean + Private_Dirty` of `smaps_rollup`) once they have been
+    /// idle in webhook mode for a second: store open, HTTP client and event loop up.
+    private func idleWorkerMemory(_ fleet: BenchmarkFleet) async throws -> (mean: UInt64, max: UInt64) {
+        try await Task.sleep(for: .seconds(1))
+        let pids = (try fleet.client.send(.status).status?.workers ?? []).compactMap(\.pid)
+        let privateBytes = pids.compactMap { ProcFS.memory(of: $0)?.uss }
+        guard !privateBytes.isEmpty else { throw BenchmarkFleet.Failure(description: "no worker memory to read") }
+        return (privateBytes.reduce(0, +) / UInt64(privateBytes.count), privateBytes.max() ?? 0)
     }
 
     static func wallMicroseconds() -> Int64 {
