@@ -48,6 +48,12 @@ extension BotEngine {
                 BotStats.add(stats.jobsSucceeded)
                 let finished = job
                 await persist("finishing a job") { () throws(StoreError) in try await store.finish(finished) }
+            case .deferred(let delay):
+                // The breaker refused the call before it was made: no attempt is counted, so a
+                // short Bot API outage delays replies instead of dead-lettering them.
+                logger.debug("job waits for the circuit breaker", metadata: ["job": "\(job.key)", "retry_in": "\(delay)"])
+                await park(job, chat: chat, for: delay)
+                break runner
             case .failed(let reason):
                 BotStats.add(stats.jobFailures)
                 job.failures += 1
@@ -61,15 +67,7 @@ extension BotEngine {
                             "job": "\(job.key)", "kind": "\(job.kindName)", "attempt": "\(job.failures)", "error": "\(reason)",
                             "retry_in": "\(delay)",
                         ])
-                    // Into the retry schedule; the chat waits for it so its replies stay in order.
-                    let retried = job
-                    await persist("scheduling a retry") { () throws(StoreError) in try await store.scheduleRetry(retried, delay: delay) }
-                    armRetryTimer(after: delay)
-                    parked.insert(chat)
-                    queues[chat]?.removeFirst()
-                    jobsInHand -= 1
-                    publishInFlight()
-                    wakeProgress()
+                    await park(job, chat: chat, for: delay)
                     break runner
                 }
                 await deadLetter(job, reason: reason)
@@ -84,9 +82,25 @@ extension BotEngine {
         pump()
     }
 
+    /// Puts `job` into the retry schedule for `delay`; its chat waits for it, so the chat's
+    /// replies stay in order.
+    private func park(_ job: BotJob, chat: Int64, for delay: Duration) async {
+        var job = job
+        job.retried = true
+        await persist("scheduling a retry") { () throws(StoreError) in try await store.scheduleRetry(job, delay: delay) }
+        armRetryTimer(after: delay)
+        parked.insert(chat)
+        queues[chat]?.removeFirst()
+        jobsInHand -= 1
+        publishInFlight()
+        wakeProgress()
+    }
+
     enum Outcome {
         case done
         case failed(String)
+        /// Not attempted (the circuit breaker is open); again after the delay.
+        case deferred(Duration)
     }
 
     private func execute(_ job: inout BotJob) async -> Outcome {
@@ -138,6 +152,8 @@ extension BotEngine {
                 try await step(0, of: &job) { try await self.notify(chat, "You are back with the bot.") }
             }
             return .done
+        } catch let refused as OutgoingSender.BreakerOpen {
+            return .deferred(refused.retryIn)
         } catch {
             return .failed("\(error)")
         }

@@ -230,7 +230,7 @@ extension BotEngine {
     private func takeJob(_ job: BotJob) {
         jobsInHand += 1
         publishInFlight()
-        if job.failures > 0 && parked.contains(job.chatID) {
+        if job.retried && parked.contains(job.chatID) {
             enqueueRetried(job)
         } else {
             enqueue(job)

@@ -70,6 +70,9 @@ package struct BotJob: Codable, Sendable {
     var tag: String?
     /// Failed attempts so far.
     var failures = 0
+    /// Back from the retry schedule (after a failure, or a wait for the circuit breaker that
+    /// counted no attempt): its chat's later jobs wait behind it.
+    var retried = false
     /// The handler's reply once it has one, so that a retry after a failed send does not run
     /// the handler again.
     var reply: HandlerReply?
@@ -120,6 +123,7 @@ package struct BotJob: Codable, Sendable {
     var freshAttempt: BotJob {
         var fresh = self
         fresh.failures = 0
+        fresh.retried = false
         fresh.reply = nil
         return fresh
     }
@@ -133,7 +137,7 @@ package struct BotJob: Codable, Sendable {
     var mergedText: String { messages.map(\.text).joined(separator: "\n") }
 
     enum CodingKeys: String, CodingKey {
-        case kind, messages, tag, failures, reply
+        case kind, messages, tag, failures, retried, reply
         case chatID = "chat", updateIDs = "updates", messageID = "message_id", operatorChatID = "operator_chat"
         case stepsDone = "steps"
     }
@@ -149,6 +153,8 @@ package struct BotJob: Codable, Sendable {
         operatorChatID = try container.decodeIfPresent(Int64.self, forKey: .operatorChatID)
         tag = try container.decodeIfPresent(String.self, forKey: .tag)
         failures = try container.decodeIfPresent(Int.self, forKey: .failures) ?? 0
+        // Documents from before the flag: a failed job was a retried one.
+        retried = try container.decodeIfPresent(Bool.self, forKey: .retried) ?? (failures > 0)
         reply = try container.decodeIfPresent(HandlerReply.self, forKey: .reply)
         stepsDone = try container.decodeIfPresent(Set<Int>.self, forKey: .stepsDone) ?? []
     }
@@ -163,6 +169,7 @@ package struct BotJob: Codable, Sendable {
         try container.encodeIfPresent(operatorChatID, forKey: .operatorChatID)
         try container.encodeIfPresent(tag, forKey: .tag)
         if failures > 0 { try container.encode(failures, forKey: .failures) }
+        if retried { try container.encode(retried, forKey: .retried) }
         try container.encodeIfPresent(reply, forKey: .reply)
         if !stepsDone.isEmpty { try container.encode(stepsDone.sorted(), forKey: .stepsDone) }
     }

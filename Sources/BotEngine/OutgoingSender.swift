@@ -12,8 +12,11 @@ actor OutgoingSender {
     private let client: BotAPIClient
     private let stats: BotStats
 
-    /// The breaker is open: the call was not made.
+    /// The breaker is open: the call was not made, so it is no attempt of the job's.
     struct BreakerOpen: Error, CustomStringConvertible {
+        /// When a call may be let through again (at least a short pause, so a job waiting for
+        /// a half-open breaker's probe does not spin).
+        var retryIn: Duration
         var description: String { "circuit breaker open: the Bot API failed repeatedly; probing again shortly" }
     }
 
@@ -37,7 +40,7 @@ actor OutgoingSender {
             let now = MonotonicTime.now()
             guard breaker.allowsCall(now: now) else {
                 publishBreaker()
-                throw BreakerOpen()
+                throw BreakerOpen(retryIn: max(breaker.refusalRemaining(now: now) ?? .zero, .milliseconds(250)))
             }
             let wait = limiter.delay(chatID: chatID, now: now)
             if wait > .zero {

@@ -39,6 +39,16 @@ public struct CircuitBreaker: Sendable, Equatable {
         }
     }
 
+    /// How long calls are still refused: the rest of the open period, or `nil` when closed. In
+    /// `halfOpen` (a probe is out) it is zero: the probe's outcome decides.
+    public func refusalRemaining(now: MonotonicTime) -> Duration? {
+        switch state {
+        case .closed: return nil
+        case .halfOpen: return .zero
+        case .open: return openedAt.map { max(openDuration - (now - $0), .zero) } ?? .zero
+        }
+    }
+
     public mutating func recordSuccess() {
         state = .closed
         consecutiveFailures = 0

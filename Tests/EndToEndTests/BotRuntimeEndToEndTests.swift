@@ -241,6 +241,29 @@ import Testing
         #expect(fleet.workerLog("echo").contains("job dead-lettered attempts=3 error=sh exit 3"))
     }
 
+    /// Five 502s in a row open the circuit breaker for 10 s; with the default retry settings
+    /// (3 attempts from 0.5 s) every job would run out of attempts inside that window if a
+    /// refused call counted. It does not: all are answered once the API is back, none is
+    /// dead-lettered.
+    @Test func aShortBotAPIOutageDelaysRepliesAndDeadLettersNone() async throws {
+        let (fleet, sandbox) = try Self.start(batch: "quiet = \"0s\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        try await Self.waitUntilPolling(fleet)
+        try sandbox.post("/sandbox/bots/\(Self.bot)/faults", #"{"method": "sendMessage", "status": 502, "count": 5}"#)
+        let chats = (Int64(1)...8).map { Self.user * 100 + $0 }
+        for chat in chats { try sandbox.send(bot: Self.bot, chat: chat, "during the outage \(chat)") }
+        try await fleet.waitForStatus { $0.workers.first?.bot?.breaker == "open" }
+        let status = try await fleet.waitForStatus(timeout: .seconds(40)) { $0.workers.first?.bot?.jobsOK == UInt64(chats.count) }
+        #expect(status.workers[0].bot?.deadLettered == 0)
+        #expect(status.workers[0].bot?.jobFailures == 5, "only the calls that were made count as attempts")
+        for chat in chats {
+            #expect(try sandbox.sent(bot: Self.bot, chat: chat).map(\.text) == ["during the outage \(chat)"])
+        }
+    }
+
     @Test func theCommandHandlerReadsTheJobAndRepliesWithItsOutput() async throws {
         let (fleet, sandbox) = try Self.start(
             """
