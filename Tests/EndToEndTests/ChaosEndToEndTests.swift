@@ -145,7 +145,8 @@ import Testing
         let total = Self.bots.count * Self.messagesPerBot
         let summary =
             "\(store)/\(mode): \(total) messages, \(kills.count) kills, \(lost.count) lost, \(explained + unexplained.count) answered twice (\(explained) in a kill's in-flight window)"
-        print("chaos: \(summary)")
+        // Written at once, not buffered to the end of the run: ops/soak.sh shows each case as it ends.
+        try? FileSystem.writeAll(STDOUT_FILENO, Array("chaos: \(summary)\n".utf8))
         #expect(lost.isEmpty, "\(summary); lost: \(lost.prefix(20))")
         // Known: once in a full-suite run (Redis, webhook, both cores loaded) one message was
         // answered twice with no kill of its worker inside its reply's in-flight window; the cause
