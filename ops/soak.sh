@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 export CHAOS_BOTS="${CHAOS_BOTS:-10}" CHAOS_MESSAGES="${CHAOS_MESSAGES:-10000}"
 swift build --build-tests >/dev/null
-swift test --skip-build --filter ChaosEndToEndTests 2>&1 | grep -E '^chaos:|✘|Test run with'
+swift test --skip-build --filter ChaosEndToEndTests 2>&1 | grep --line-buffered -E '^chaos:|✘|Test run with'
