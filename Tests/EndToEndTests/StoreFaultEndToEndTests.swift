@@ -51,6 +51,34 @@ import Testing
         return (fleet, sandbox, environment)
     }
 
+    /// The same bot with its store directory on a tmpfs of `size`, started and serving in `mode`.
+    static func startOnTmpfs(mode: String, size: String) async throws -> (TestFleet, SandboxProcess, String, [String: String]) {
+        let (fleet, sandbox, environment) = try start(mode: mode)
+        let store = "\(fleet.home)/run/store"
+        guard mount("tmpfs", store, "tmpfs", 0, "size=\(size)") == 0 else {
+            tearDown(fleet, sandbox, store: store)
+            throw MountFailure(description: "mount tmpfs on \(store): \(String(cString: strerror(errno)))")
+        }
+        do {
+            try fleet.startMaster(environment: environment)
+            try await fleet.waitForStatus(timeout: .seconds(30)) { counters($0)?.source == mode && counters($0)?.store == "sqlite" }
+        } catch {
+            tearDown(fleet, sandbox, store: store)
+            throw error
+        }
+        return (fleet, sandbox, store, environment)
+    }
+
+    struct MountFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func tearDown(_ fleet: TestFleet, _ sandbox: SandboxProcess, store: String) {
+        umount2(store, Int32(MNT_DETACH))
+        fleet.tearDown()
+        sandbox.stop()
+    }
+
     static func counters(_ status: FleetStatus) -> BotCounters? { status.workers.first { $0.id == "keeper" }?.bot }
 
     /// Every text answered exactly once, within `timeout`.
@@ -107,18 +135,8 @@ import Testing
 
     @Test(.enabled(if: canMountTmpfs, "mounting a tmpfs needs root (CI runs as root)"))
     func aFullDiskRefusesWebhookDeliveriesAndLosesNothing() async throws {
-        let (fleet, sandbox, environment) = try Self.start(mode: "webhook")
-        let store = "\(fleet.home)/run/store"
-        #expect(mount("tmpfs", store, "tmpfs", 0, "size=1m") == 0)
-        defer {
-            umount2(store, Int32(MNT_DETACH))
-            fleet.tearDown()
-            sandbox.stop()
-        }
-        try fleet.startMaster(environment: environment)
-        try await fleet.waitForStatus(timeout: .seconds(30)) {
-            Self.counters($0)?.source == "webhook" && Self.counters($0)?.store == "sqlite"
-        }
+        let (fleet, sandbox, store, _) = try await Self.startOnTmpfs(mode: "webhook", size: "1m")
+        defer { Self.tearDown(fleet, sandbox, store: store) }
         let before = (0..<5).map { "before the disk filled \($0)" }
         for text in before { try sandbox.send(bot: Self.bot, chat: Self.user, text) }
         try await Self.expectAnsweredOnce(before, sandbox, fleet)
@@ -150,23 +168,12 @@ import Testing
         #expect(try fleet.client.send(.status).status?.workers.first?.pid == pid)
     }
 
-    /// Read-only is met when the worker opens its database (Linux will not turn a filesystem
-    /// read-only under open files): a store directory on a read-only mount, say after a
-    /// filesystem error. The bot's updates stay at the Bot API until it is writable again.
+    /// Read-only is met when the worker opens its database (`mount -o remount,ro` refuses while
+    /// files are open for writing): a store directory on a read-only mount. The bot's updates stay at the Bot API until it is writable again.
     @Test(.enabled(if: canMountTmpfs, "mounting a tmpfs needs root (CI runs as root)"))
     func aReadOnlyStoreKeepsPolledUpdatesAtTheBotAPIUntilItIsWritableAgain() async throws {
-        let (fleet, sandbox, environment) = try Self.start(mode: "polling")
-        let store = "\(fleet.home)/run/store"
-        #expect(mount("tmpfs", store, "tmpfs", 0, "size=4m") == 0)
-        defer {
-            umount2(store, Int32(MNT_DETACH))
-            fleet.tearDown()
-            sandbox.stop()
-        }
-        try fleet.startMaster(environment: environment)
-        try await fleet.waitForStatus(timeout: .seconds(30)) {
-            Self.counters($0)?.source == "polling" && Self.counters($0)?.store == "sqlite"
-        }
+        let (fleet, sandbox, store, environment) = try await Self.startOnTmpfs(mode: "polling", size: "4m")
+        defer { Self.tearDown(fleet, sandbox, store: store) }
         try sandbox.send(bot: Self.bot, chat: Self.user, "before read-only")
         try await Self.expectAnsweredOnce(["before read-only"], sandbox, fleet)
         let stop = try fleet.run(["stop"])
