@@ -246,7 +246,9 @@ import Testing
     /// refused call counted. It does not: all are answered once the API is back, none is
     /// dead-lettered.
     @Test func aShortBotAPIOutageDelaysRepliesAndDeadLettersNone() async throws {
-        let (fleet, sandbox) = try Self.start(batch: "quiet = \"0s\"")
+        // One chat at a time, so the five 502s come in a row (with chats in parallel a success
+        // can land between them and keep the breaker closed).
+        let (fleet, sandbox) = try Self.start("[handler]\nconcurrency = 1", batch: "quiet = \"0s\"")
         defer {
             fleet.tearDown()
             sandbox.stop()
