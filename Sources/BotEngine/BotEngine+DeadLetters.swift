@@ -3,7 +3,7 @@ import BotmasterIPC
 /// `botmaster dlq`: the bot's dead letters, read, rerun or emptied, in whichever store.
 extension BotEngine {
     public func deadLetterAction(_ request: DeadLetterRequest) async -> DeadLetterReply {
-        var reply = DeadLetterReply(requestID: request.requestID, store: storeName)
+        var reply = DeadLetterReply(requestID: request.requestID, store: store.kind.rawValue)
         do {
             switch request.action {
             case .list: reply.entries = try await store.deadLetters().map(\.entry)

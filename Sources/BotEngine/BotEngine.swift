@@ -87,9 +87,6 @@ public actor BotEngine {
         self.sender = OutgoingSender(client: client, rate: settings.rate, stats: stats)
     }
 
-    /// The store's name, as `botmaster dlq` reports it.
-    var storeName: String { store.kind.rawValue }
-
     // MARK: Intake
 
     /// Where a text message goes.

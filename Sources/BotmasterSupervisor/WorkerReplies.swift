@@ -51,7 +51,9 @@ public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
     /// Sends with `send` and waits for the answer to `requestID`, at most `timeout`.
     public func wait(for requestID: UInt64, bot: String, timeout: Duration, send: () -> Void) async -> Outcome {
         let timer = Task {
-            try? await Task.sleep(for: timeout)
+            // Cancelled: the answer came; nothing to time out (and no lock to take on the
+            // webhook path for it).
+            do { try await Task.sleep(for: timeout) } catch { return }
             self.resolve(requestID, .timedOut)
         }
         defer { timer.cancel() }
