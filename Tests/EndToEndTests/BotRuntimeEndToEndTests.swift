@@ -155,7 +155,10 @@ import Testing
         try await fleet.waitForStatus { $0.workers.first?.bot?.received == 2 && $0.workers.first?.bot?.inFlight == 1 }
         kill(oldPID, SIGKILL)
         let restarted = try await fleet.waitForStatus { $0.workers.first?.pid != oldPID && $0.workers.first?.bot?.source == "polling" }
-        #expect(restarted.workers[0].restarts == 1)
+        // Once (an unexplained second restart was seen once under full-suite load: the logs say why).
+        #expect(
+            restarted.workers[0].restarts == 1,
+            "master log: \(fleet.masterLog.suffix(3000))\nworker log: \(fleet.workerLog("echo").suffix(2000))")
         let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1, timeout: .seconds(20))
         try await Task.sleep(for: .milliseconds(1000))
         #expect(try sandbox.sent(bot: Self.bot, chat: Self.user).map(\.text) == ["before\nthe crash"])
