@@ -204,7 +204,9 @@ let package = Package(
         .testTarget(name: "BotRuntimeTests", dependencies: ["BotRuntime", "BotmasterSystem"], swiftSettings: strictSettings),
         .testTarget(
             name: "BotmasterHTTPTests",
-            dependencies: ["BotmasterHTTP", "BotmasterControl", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "BotmasterHTTP", "BotmasterControl", "BotmasterSupervisor", .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -93,11 +93,29 @@ struct MasterRunner {
         let control = ControlServer(
             socketPath: layout.controlSocket, supervisor: supervisor, eventLoopGroup: eventLoopGroup, logger: logger)
         var webhookServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var webhookStats: WebhookStats?
         if settings.webhook.isEnabled {
+            let reserve = DescriptorBudget.reserve(
+                workers: max(fleet.workers.count, settings.workerLimit(cores: Environment.coreCount)),
+                statusConnections: StatusServer.maximumConnections)
+            let maximumConnections = DescriptorBudget.webhookConnections(
+                configured: settings.webhook.maximumConnections, openFileLimit: openFiles, reserve: reserve)
+            if maximumConnections < settings.webhook.maximumConnections {
+                logger.warning(
+                    "the open-file limit leaves the webhook port fewer connections than WEBHOOK_MAX_CONNECTIONS; raise LimitNOFILE",
+                    metadata: [
+                        "limit": "\(openFiles)", "reserved_for_supervision": "\(reserve)", "connections": "\(maximumConnections)",
+                    ])
+            }
+            let stats = WebhookStats(
+                connections: WebhookConnections(
+                    allowedNetworks: settings.webhook.allowedNetworks,
+                    maximumPerAddress: settings.webhook.maximumConnectionsPerAddress))
+            webhookStats = stats
             do {
                 let webhook = try WebhookServer.application(
-                    settings: settings.webhook, supervisor: supervisor, stats: WebhookStats(), eventLoopGroup: eventLoopGroup,
-                    logger: logger)
+                    settings: settings.webhook, routes: supervisor.webhookRoutes, acks: supervisor.webhookAcks, stats: stats,
+                    maximumConnections: maximumConnections, eventLoopGroup: eventLoopGroup, logger: logger)
                 webhookServices.append(.init(service: webhook))
             } catch {
                 throw CLIFailure(
@@ -107,8 +125,13 @@ struct MasterRunner {
                 "webhook endpoint enabled",
                 metadata: [
                     "bind": "\(settings.webhook.bind)", "port": "\(settings.webhook.port)",
-                    "tls": "\(settings.webhook.certificatePath != nil)",
+                    "tls": "\(settings.webhook.certificatePath != nil)", "max_connections": "\(maximumConnections)",
                 ])
+            if settings.webhook.certificatePath == nil && !MasterSettings.isLoopback(settings.webhook.bind) {
+                logger.warning(
+                    "the webhook port listens beyond this host without TLS; put a TLS reverse proxy in front or set WEBHOOK_SSL_CERT and WEBHOOK_SSL_KEY",
+                    metadata: ["bind": "\(settings.webhook.bind)"])
+            }
         } else if fleet.enabledWorkers.contains(where: { $0.bot?.mode == .webhook }) {
             logger.error("bots in webhook mode need WEBHOOK_SECRET (and WEBHOOK_HOST); they will not start without it")
         }
@@ -122,7 +145,8 @@ struct MasterRunner {
                     .init(
                         service: StatusServer.application(
                             host: settings.statusHost, port: settings.statusPort, token: settings.statusToken,
-                            supervisor: supervisor, registry: registry, eventLoopGroup: httpEventLoopGroup, logger: logger)),
+                            supervisor: supervisor, registry: registry, webhookStats: webhookStats,
+                            eventLoopGroup: httpEventLoopGroup, logger: logger)),
                 ] + webhookServices + [
                     .init(service: SupervisorService(supervisor: supervisor), successTerminationBehavior: .gracefullyShutdownGroup)
                 ],

@@ -32,8 +32,11 @@ public struct MasterSettings: Sendable, Equatable {
     public init() {}
 
     /// Whether the status API listens beyond this host.
-    public var statusIsLoopbackOnly: Bool {
-        statusHost == "localhost" || statusHost == "::1" || statusHost.hasPrefix("127.")
+    public var statusIsLoopbackOnly: Bool { Self.isLoopback(statusHost) }
+
+    /// Whether a bind address is this host only.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// The effective limit on enabled bots for a machine with `cores` cores.

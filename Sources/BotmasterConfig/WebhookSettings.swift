@@ -2,10 +2,13 @@ import BotmasterSystem
 
 /// The master's webhook endpoint, from the environment: `WEBHOOK_BIND`, `WEBHOOK_PORT`,
 /// `WEBHOOK_SECRET`, `WEBHOOK_SSL_CERT`, `WEBHOOK_SSL_KEY`, `WEBHOOK_ALLOWED_NETWORKS`,
-/// `WEBHOOK_MAX_BODY`, `WEBHOOK_ACK_TIMEOUT`. The endpoint runs when `WEBHOOK_SECRET` is set.
+/// `WEBHOOK_MAX_BODY`, `WEBHOOK_ACK_TIMEOUT`, `WEBHOOK_IDLE_TIMEOUT`, `WEBHOOK_READ_TIMEOUT`,
+/// `WEBHOOK_MAX_CONNECTIONS`, `WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS`. The endpoint runs when
+/// `WEBHOOK_SECRET` is set.
 public struct WebhookSettings: Sendable, Equatable {
-    /// Address to listen on (Telegram must reach it: all interfaces by default).
-    public var bind = "0.0.0.0"
+    /// Address to listen on. Loopback by default: the recommended set-up is a TLS reverse proxy
+    /// in front; a public address should come with `WEBHOOK_SSL_CERT` and `WEBHOOK_SSL_KEY`.
+    public var bind = "127.0.0.1"
     public var port = 8443
     /// Compared with `X-Telegram-Bot-Api-Secret-Token` on every request.
     public var secret: String?
@@ -18,6 +21,16 @@ public struct WebhookSettings: Sendable, Equatable {
     public var maximumBodyBytes = 256 * 1024
     /// How long a delivery waits for the worker to take the update before answering 503.
     public var acknowledgementTimeout: Duration = .seconds(5)
+    /// A connection that sends no complete request head for this long (a client trickling its
+    /// headers, or an idle keep-alive) is closed.
+    public var idleTimeout: Duration = .seconds(15)
+    /// From a request's head to the last byte of its body; a client trickling its body is cut off.
+    public var readTimeout: Duration = .seconds(10)
+    /// Connections held at once; beyond it the master stops accepting until one closes. The
+    /// master lowers it further to keep file descriptors for supervising the fleet.
+    public var maximumConnections = 1024
+    /// Connections held at once from one source address; more are closed as they arrive.
+    public var maximumConnectionsPerAddress = 256
 
     public init() {}
 
@@ -66,6 +79,11 @@ public struct WebhookSettings: Sendable, Equatable {
                 problem("WEBHOOK_ACK_TIMEOUT", "\"\(text)\" is not a duration of at least 10ms")
             }
         }
+        duration(environment, "WEBHOOK_IDLE_TIMEOUT", into: &settings.idleTimeout, problem: problem)
+        duration(environment, "WEBHOOK_READ_TIMEOUT", into: &settings.readTimeout, problem: problem)
+        count(environment, "WEBHOOK_MAX_CONNECTIONS", into: &settings.maximumConnections, problem: problem)
+        count(
+            environment, "WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS", into: &settings.maximumConnectionsPerAddress, problem: problem)
         if let text = environment["WEBHOOK_MAX_BODY"] {
             if let bytes = ByteSizeText.parse(text), bytes >= 1024, bytes <= 1_000_000 {
                 settings.maximumBodyBytes = Int(bytes)
@@ -74,6 +92,26 @@ public struct WebhookSettings: Sendable, Equatable {
             }
         }
         return settings
+    }
+
+    private static func duration(
+        _ environment: [String: String], _ key: String, into value: inout Duration, problem: (String, String) -> Void
+    ) {
+        guard let text = environment[key] else { return }
+        if let parsed = DurationText.parse(text), parsed >= .milliseconds(100), parsed <= .seconds(3600) {
+            value = parsed
+        } else {
+            problem(key, "\"\(text)\" is not a duration from 100ms to 1h")
+        }
+    }
+
+    private static func count(_ environment: [String: String], _ key: String, into value: inout Int, problem: (String, String) -> Void) {
+        guard let text = environment[key] else { return }
+        if let parsed = Int(text), parsed >= 1, parsed <= 1_000_000 {
+            value = parsed
+        } else {
+            problem(key, "\"\(text)\" is not a whole number from 1 to 1000000")
+        }
     }
 }
 

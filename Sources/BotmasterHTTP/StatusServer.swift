@@ -1,6 +1,7 @@
 import BotmasterControl
 import BotmasterSupervisor
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import Prometheus
@@ -10,7 +11,9 @@ import ServiceLifecycle
 /// Prometheus metrics and the live dashboard, all read from the supervisor.
 public enum StatusServer {
     /// The routes, declared in one place.
-    static func router(supervisor: Supervisor, metrics: MetricsExporter, token: String?) -> Router<BasicRequestContext> {
+    static func router(supervisor: Supervisor, metrics: MetricsExporter, token: String?, webhookStats: WebhookStats?)
+        -> Router<BasicRequestContext>
+    {
         let router = Router(context: BasicRequestContext.self)
         if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
         router.get("/") { _, _ in DashboardPage.response() }
@@ -27,6 +30,9 @@ public enum StatusServer {
             let report = HealthReport(await supervisor.status())
             return JSONResponses.json(report, status: report.isHealthy ? .ok : .serviceUnavailable)
         }
+        if let webhookStats {
+            router.get("/api/webhook/stats") { _, _ in JSONResponses.json(webhookStats.snapshot) }
+        }
         router.get("/health/live") { _, _ in JSONResponses.json(["status": "live"]) }
         router.get("/metrics") { _, _ in
             Response(
@@ -37,14 +43,23 @@ public enum StatusServer {
         return router
     }
 
+    /// Connections the status port holds at once; counted in the master's descriptor reserve.
+    public static let maximumConnections = 128
+
     /// The server as a `Service` for the master's service group.
     public static func application(
         host: String, port: Int, token: String?, supervisor: Supervisor, registry: PrometheusCollectorRegistry,
-        eventLoopGroup: any EventLoopGroup, logger: Logger
+        webhookStats: WebhookStats?, eventLoopGroup: any EventLoopGroup, logger: Logger
     ) -> some Service {
         Application(
-            router: router(supervisor: supervisor, metrics: MetricsExporter(registry: registry), token: token),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "botmaster"),
+            router: router(
+                supervisor: supervisor, metrics: MetricsExporter(registry: registry), token: token, webhookStats: webhookStats),
+            // Operators and scrapers hold few connections; the caps keep a misbehaving client
+            // from holding the master's descriptors.
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: "botmaster",
+                availableConnectionsDelegate: MaximumAvailableConnections(Self.maximumConnections, logger: logger)),
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)
     }

@@ -14,32 +14,34 @@ import ServiceLifecycle
 ///
 /// The answer waits for the worker: 200 only once it has taken the update, 503 when it is down,
 /// busy or silent (Telegram then delivers again), so an update is never acknowledged and lost.
+/// A bot the fleet defines but has not started (yet) answers 503 too, never 404.
 public enum WebhookServer {
     static let secretHeader = HTTPField.Name("X-Telegram-Bot-Api-Secret-Token")!
 
-    static func router(
-        supervisor: Supervisor, settings: WebhookSettings, stats: WebhookStats
-    ) -> Router<WebhookRequestContext> {
-        let router = Router(context: WebhookRequestContext.self)
+    static func router(routes: WebhookRoutes, acks: WebhookAcks, settings: WebhookSettings, stats: WebhookStats)
+        -> Router<BasicRequestContext>
+    {
+        let router = Router(context: BasicRequestContext.self)
         let secret = Array((settings.secret ?? "").utf8)
-        let allowlist = NetworkAllowlist(settings.allowedNetworks)
-        let acks = supervisor.webhookAcks
         let maximumBody = settings.maximumBodyBytes
         let acknowledgementTimeout = settings.acknowledgementTimeout
         router.post("/webhook/:bot") { request, context -> Response in
             let bot = try context.parameters.require("bot")
-            if let allowlist, !settings.allowedNetworks.isEmpty {
-                guard let address = context.remoteAddress?.ipAddress, allowlist.allows(address) else {
-                    stats.count(bot) { $0.forbidden += 1 }
-                    return JSONResponses.error(.forbidden, "source address not allowed")
-                }
-            }
-            let target = await supervisor.webhookTarget(for: bot)
-            if case .unknownBot = target { return JSONResponses.error(.notFound, "unknown bot") }
+            // The secret first: a request without it costs no lookup, no body read, no counter
+            // keyed by a name the caller chose.
             let offered = Array((request.headers[secretHeader] ?? "").utf8)
             guard ConstantTime.equals(offered, secret) else {
-                stats.count(bot) { $0.unauthorized += 1 }
+                stats.countUnauthorized()
                 return JSONResponses.error(.unauthorized, "missing or wrong X-Telegram-Bot-Api-Secret-Token")
+            }
+            let target = routes.target(for: bot)
+            switch target {
+            case .unknownBot:
+                return JSONResponses.error(.notFound, "unknown bot")
+            case .pollingBot:
+                return JSONResponses.error(.notFound, "this bot polls; it takes no webhook deliveries")
+            case .unavailable, .ready:
+                break
             }
             let body: ByteBuffer
             do {
@@ -79,7 +81,6 @@ public enum WebhookServer {
                 return JSONResponses.error(.serviceUnavailable, "bot worker cannot take updates now", headers: [.retryAfter: "1"])
             }
         }
-        router.get("/webhook/stats") { _, _ in JSONResponses.json(stats.snapshot) }
         return router
     }
 
@@ -93,20 +94,30 @@ public enum WebhookServer {
     }
 
     /// The endpoint as a `Service`, with TLS when a certificate and key are configured.
+    /// - Parameter maximumConnections: the connections held at once, already lowered to what
+    ///   the master's file-descriptor budget leaves after supervision's reserve.
     public static func application(
-        settings: WebhookSettings, supervisor: Supervisor, stats: WebhookStats, eventLoopGroup: any EventLoopGroup, logger: Logger
+        settings: WebhookSettings, routes: WebhookRoutes, acks: WebhookAcks, stats: WebhookStats, maximumConnections: Int,
+        eventLoopGroup: any EventLoopGroup, logger: Logger
     ) throws -> some Service {
-        var server: HTTPServerBuilder = .http1()
+        let readTimeout = TimeAmount(settings.readTimeout)
+        let connections = stats.connections
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [WebhookConnectionGuard(connections: connections, readTimeout: readTimeout)],
+            idleTimeout: TimeAmount(settings.idleTimeout))
+        var server: HTTPServerBuilder = .http1(configuration: http1)
         if let certificate = settings.certificatePath, let key = settings.privateKeyPath {
             let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
             let tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            server = try .tls(.http1(configuration: http1), tlsConfiguration: tls)
         }
         return Application(
-            router: router(supervisor: supervisor, settings: settings, stats: stats),
+            router: router(routes: routes, acks: acks, settings: settings, stats: stats),
             server: server,
-            configuration: ApplicationConfiguration(address: .hostname(settings.bind, port: settings.port), serverName: "botmaster"),
+            configuration: ApplicationConfiguration(
+                address: .hostname(settings.bind, port: settings.port), serverName: "botmaster",
+                availableConnectionsDelegate: MaximumAvailableConnections(maximumConnections, logger: logger)),
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)
     }

@@ -35,7 +35,9 @@ extension Supervisor {
             }
             return .failure(ConfigProblems(problems))
         }
+        definedBotModes = Self.botModes(of: fleet.workers)
         let summary = await apply(fleet.enabledWorkers)
+        syncAllRoutes()
         lastReload = ReloadRecord(wallClockMs: WallClock.nowMilliseconds(), succeeded: true, message: summary.description)
         logger.notice(
             "fleet reloaded",

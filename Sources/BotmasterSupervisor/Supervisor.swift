@@ -22,6 +22,11 @@ public actor Supervisor {
     let eventSink: AsyncStream<SupervisorEvent>.Continuation
     /// Webhook requests waiting for their worker's answer.
     public nonisolated let webhookAcks = WebhookAcks()
+    /// Where each bot's webhook deliveries go, read by the HTTP threads without an actor hop.
+    public nonisolated let webhookRoutes: WebhookRoutes
+    /// Every bot the fleet defines (enabled or not) and its mode: a webhook bot without a
+    /// running worker answers 503, not 404.
+    var definedBotModes: [String: BotSettings.Mode] = [:]
     /// `botmaster dlq` actions waiting for their worker's answer.
     nonisolated let deadLetterReplies = WorkerReplies<DeadLetterReply>()
     private let startedAt = MonotonicTime.now()
@@ -49,6 +54,8 @@ public actor Supervisor {
         self.configuration = configuration
         self.logger = logger
         self.eventLoopGroup = eventLoopGroup
+        self.webhookRoutes = WebhookRoutes(fleet: configuration.fleet)
+        self.definedBotModes = Self.botModes(of: configuration.fleet)
         (events, eventSink) = AsyncStream.makeStream(of: SupervisorEvent.self)
     }
 
@@ -188,6 +195,11 @@ public actor Supervisor {
     // MARK: Events
 
     private func handle(_ event: SupervisorEvent) async {
+        await react(to: event)
+        if let id = event.workerID { refreshRoute(id) }
+    }
+
+    private func react(to event: SupervisorEvent) async {
         switch event {
         case .hello(let id, let pid, let hello):
             guard let worker = workers[id], worker.pid == pid else { return }
@@ -224,7 +236,10 @@ public actor Supervisor {
             // SIGCHLD does the reaping; this is the backstop for a lost signal. Every 8th tick
             // only, because waitpid(-1) scans all of the master's children in the kernel.
             ticks &+= 1
-            if ticks % 8 == 0 { await reap() }
+            if ticks % 8 == 0 {
+                await reap()
+                syncAllRoutes()
+            }
             await checkDeadlines()
             saveAccounting()
             notifyServiceManager()
@@ -269,6 +284,7 @@ public actor Supervisor {
             logExit(id: id, pid: pid, status: status, worker: worker, wasStopping: wasStopping)
             await perform(actions, for: id)
             if worker.retiring { retire(id) }
+            refreshRoute(id)
             accountingDirty = true
         }
     }
@@ -354,6 +370,7 @@ public actor Supervisor {
         for id in workers.keys.sorted() {
             await perform(workers[id]!.lifecycle.stop(at: now), for: id)
         }
+        syncAllRoutes()
     }
 
     // MARK: Actions
@@ -381,25 +398,7 @@ public actor Supervisor {
                 if let pid = workers[id]?.pid { try? Processes.send(SIGKILL, toGroup: pid) }
             }
         }
-    }
-
-    /// Where a webhook request for `id` can go.
-    public enum WebhookTarget: Sendable {
-        /// No such bot, or it is not a bot runtime.
-        case unknownBot
-        /// The bot exists but its worker cannot take updates now (starting, restarting, stopped).
-        case unavailable(state: String)
-        /// Its worker's channel.
-        case ready(any Channel)
-    }
-
-    /// The channel of `id`'s running worker, for the webhook endpoint.
-    public func webhookTarget(for id: String) -> WebhookTarget {
-        guard let worker = workers[id], worker.definition.bot != nil else { return .unknownBot }
-        guard worker.lifecycle.state == .running, let channel = worker.channel, !shuttingDown else {
-            return .unavailable(state: worker.lifecycle.state.rawValue)
-        }
-        return .ready(channel)
+        refreshRoute(id)
     }
 
     nonisolated func send(_ frame: Frame, to channel: (any Channel)?) {

@@ -22,3 +22,15 @@ enum SupervisorEvent: Sendable {
     /// Stop the fleet and return.
     case shutdown
 }
+
+extension SupervisorEvent {
+    /// The bot the event is about, if it is about one.
+    var workerID: String? {
+        switch self {
+        case .channelAttached(let id, _, _), .hello(let id, _, _), .protocolViolation(let id, _, _), .channelClosed(let id, _):
+            id
+        case .childrenExited, .tick, .continueStart, .shutdown:
+            nil
+        }
+    }
+}

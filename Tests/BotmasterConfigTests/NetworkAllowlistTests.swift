@@ -36,4 +36,27 @@ import Testing
                 "environment: WEBHOOK_ALLOWED_NETWORKS: \"nowhere\" is not a network such as 149.154.160.0/20 or 2001:db8::/32",
             ])
     }
+
+    @Test func webhookConnectionLimitsAreReadAndChecked() {
+        let (settings, problems) = MasterSettings.from(environment: [
+            "WEBHOOK_IDLE_TIMEOUT": "3s", "WEBHOOK_READ_TIMEOUT": "1500ms", "WEBHOOK_MAX_CONNECTIONS": "50",
+            "WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS": "5",
+        ])
+        #expect(problems.isEmpty)
+        #expect(settings.webhook.idleTimeout == .seconds(3))
+        #expect(settings.webhook.readTimeout == .milliseconds(1500))
+        #expect(settings.webhook.maximumConnections == 50)
+        #expect(settings.webhook.maximumConnectionsPerAddress == 5)
+        #expect(MasterSettings().webhook.bind == "127.0.0.1", "loopback unless told otherwise")
+
+        let (_, bad) = MasterSettings.from(environment: [
+            "WEBHOOK_IDLE_TIMEOUT": "forever", "WEBHOOK_MAX_CONNECTIONS": "0", "WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS": "-3",
+        ])
+        #expect(
+            bad.map(\.description) == [
+                "environment: WEBHOOK_IDLE_TIMEOUT: \"forever\" is not a duration from 100ms to 1h",
+                "environment: WEBHOOK_MAX_CONNECTIONS: \"0\" is not a whole number from 1 to 1000000",
+                "environment: WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS: \"-3\" is not a whole number from 1 to 1000000",
+            ])
+    }
 }
