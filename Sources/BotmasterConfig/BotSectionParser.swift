@@ -31,6 +31,10 @@ extension TableReader {
             problem("token_file", "set token_env or token_file, not both")
         case (.some(let name), nil) where name.isEmpty || name.contains("=") || name.contains(":"):
             problem("token_env", "must name an environment variable (such as \"SUPPORT_BOT_TOKEN\"), not the token itself")
+        case (nil, .some(let path)) where BotTokenShape.appears(in: path):
+            problem("token_file", "must be the path of a file that holds the token, not the token itself")
+        case (nil, .some(let path)) where path.isEmpty:
+            problem("token_file", "must be the path of a file that holds the token")
         default: break
         }
         if let text = string(table, "mode") {

@@ -18,6 +18,9 @@ public struct FleetDefinition: Sendable {
 
 /// Reads every `*.toml` file of a fleet directory.
 public enum FleetLoader {
+    /// The largest `workers/<id>.toml` read; a definition is a few hundred bytes.
+    public static let maximumFileBytes = 1024 * 1024
+
     /// Loads the fleet.
     /// - Parameters:
     ///   - directory: the `workers/` directory.
@@ -35,8 +38,11 @@ public enum FleetLoader {
         var filesByID: [String: String] = [:]
         for name in names where name.hasSuffix(".toml") && !name.hasPrefix(".") {
             let displayPath = "\(displayDirectory)/\(name)"
-            guard let bytes = FileSystem.readFile("\(directory)/\(name)") else {
-                problems.append(ConfigProblem(file: displayPath, key: "", message: "cannot read the file"))
+            let bytes: [UInt8]
+            do {
+                bytes = try FileSystem.readRegularFile("\(directory)/\(name)", maximumBytes: maximumFileBytes)
+            } catch {
+                problems.append(ConfigProblem(file: displayPath, key: "", message: error.description))
                 continue
             }
             switch WorkerDefinitionParser.parse(

@@ -61,6 +61,11 @@ struct TableReader {
             if let array = value.array, let argv = strings(array, key: "command") {
                 if argv.isEmpty || argv[0].isEmpty {
                     problem("command", "must name a program: a non-empty array of strings such as [\"python3\", \"bot.py\"]")
+                } else if argv.contains(where: BotTokenShape.appears(in:)) {
+                    problem(
+                        "command",
+                        "holds what looks like a bot token, which every user of the host could read in the process list; use token_env or token_file"
+                    )
                 } else {
                     definition.command = argv
                 }
@@ -81,6 +86,11 @@ struct TableReader {
                     if let text = env[key]?.string {
                         if key.isEmpty || key.contains("=") {
                             problem("env.\(key)", "is not a valid environment variable name")
+                        } else if BotTokenShape.appears(in: text) {
+                            problem(
+                                "env.\(key)",
+                                "holds what looks like a bot token; keep tokens out of workers/ (token_env names a variable of the master's environment, token_file a file)"
+                            )
                         } else {
                             definition.environment[key] = text
                         }

@@ -25,7 +25,9 @@ struct FleetAccountingFile {
     /// The saved accounting, or empty when there is none or it cannot be read (a damaged file
     /// costs counters, never the start of the fleet).
     func load() -> Contents {
-        guard let bytes = FileSystem.readFile(path), let contents = try? JSONDecoder().decode(Contents.self, from: Data(bytes)) else {
+        guard let bytes = try? FileSystem.readRegularFile(path, maximumBytes: 64 << 20),
+            let contents = try? JSONDecoder().decode(Contents.self, from: Data(bytes))
+        else {
             return Contents()
         }
         return contents

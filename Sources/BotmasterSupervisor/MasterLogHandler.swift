@@ -5,7 +5,7 @@ import Logging
 /// The master's swift-log backend: one line per event, `<UTC timestamp> <level> <message>
 /// key=value…`, appended to `logs/master.log` (rotated by size) and, in the foreground, echoed
 /// to stderr. Values that could carry secrets are never passed to the logger in the first
-/// place; this handler writes what it is given.
+/// place; what it is given is escaped and bounded by ``LogValue``, so no value can forge a line.
 public struct MasterLogHandler: LogHandler {
     private let sink: MasterLogSink
     public var logLevel: Logger.Level
@@ -26,19 +26,13 @@ public struct MasterLogHandler: LogHandler {
     public func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
         let pairs = merged.keys.sorted().map { ($0, "\(merged[$0]!)") }
-        var text = "\(event.level) \(event.message)"
-        for (key, value) in pairs { text += " \(key)=\(Self.quoted(value))" }
+        var text = "\(event.level) \(LogValue.message("\(event.message)"))"
+        for (key, value) in pairs { text += " \(LogValue.render(key))=\(LogValue.render(value))" }
         if event.level >= .warning, let throttle = sink.throttle {
             let key = LogThrottle.key(level: "\(event.level)", message: "\(event.message)", metadata: pairs)
             guard throttle.admit(key: key, summary: text) else { return }
         }
         sink.write(text)
-    }
-
-    /// Values with spaces or quotes are quoted, so lines stay machine-splittable.
-    static func quoted(_ value: String) -> String {
-        guard value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) || value.isEmpty else { return value }
-        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }
 
@@ -66,19 +60,5 @@ public final class MasterLogSink: Sendable {
     /// Writes the throttle's summary lines (call it once a minute).
     public func writeThrottleSummaries() {
         for line in throttle?.drainSummaries() ?? [] { write("notice " + line) }
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var result = ""
-        var rest = self[...]
-        while let range = rest.range(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
-        }
-        return result + rest
     }
 }

@@ -20,7 +20,7 @@ enum StaleWorkerCleaner {
             let path = "\(layout.workerPIDDirectory)/\(name)"
             let id = String(name.dropLast(4))
             defer { FileSystem.removeFile(path) }
-            guard let bytes = FileSystem.readFile(path), let file = WorkerPIDFile(contents: bytes) else {
+            guard let bytes = try? FileSystem.readRegularFile(path, maximumBytes: 4096), let file = WorkerPIDFile(contents: bytes) else {
                 logger.warning("ignoring unreadable worker pid file", metadata: ["file": "\(path)"])
                 continue
             }

@@ -51,7 +51,7 @@ public final class InstanceLock: Sendable {
 
     /// The pid written in a pid file, if it holds one.
     public static func readPID(_ path: String) -> pid_t? {
-        guard let bytes = FileSystem.readFile(path) else { return nil }
+        guard let bytes = try? FileSystem.readRegularFile(path, maximumBytes: 4096) else { return nil }
         return pid_t(String(decoding: bytes, as: UTF8.self).split(separator: "\n").first ?? "")
     }
 

@@ -14,8 +14,11 @@ enum BotToken {
             }
             token = value
         } else if let path = settings.tokenFile {
-            guard let bytes = FileSystem.readFile(path) else {
-                throw WorkerPayloadError("token_file \(path) cannot be read")
+            let bytes: [UInt8]
+            do {
+                bytes = try FileSystem.readRegularFile(path, maximumBytes: 4096)
+            } catch {
+                throw WorkerPayloadError("token_file \(path) \(error)")
             }
             let firstLine = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
             token = firstLine.trimmingSpaces()

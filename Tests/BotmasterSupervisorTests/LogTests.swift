@@ -42,9 +42,21 @@ import Testing
     }
 
     @Test func logValuesWithSpacesAreQuoted() {
-        #expect(MasterLogHandler.quoted("plain") == "plain")
-        #expect(MasterLogHandler.quoted("exit 1") == "\"exit 1\"")
-        #expect(MasterLogHandler.quoted("say \"hi\"") == "\"say \\\"hi\\\"\"")
+        #expect(LogValue.render("plain") == "plain")
+        #expect(LogValue.render("exit 1") == "\"exit 1\"")
+        #expect(LogValue.render("say \"hi\"") == "\"say \\\"hi\\\"\"")
+        #expect(LogValue.render("") == "\"\"")
+    }
+
+    @Test func logValuesCannotForgeLinesOrFloodTheLog() {
+        let forged = LogValue.render("botworker/1\n2026-01-01T00:00:00.000Z error master stopping")
+        #expect(!forged.contains("\n"), "a newline is escaped, not written")
+        #expect(forged == #""botworker/1\n2026-01-01T00:00:00.000Z error master stopping""#)
+        #expect(LogValue.render("a\u{1b}[31mred\r") == #""a\u{1b}[31mred\r""#, "terminal escapes are escaped")
+        let huge = LogValue.render(String(repeating: "x", count: 1_000_000))
+        #expect(huge.count < 300)
+        #expect(huge.hasSuffix("…(+999744 more)\""))
+        #expect(LogValue.message("worker said\nforged") == "worker said\\nforged")
     }
 
     @Test func pidFilesRoundTripAndRejectJunk() {

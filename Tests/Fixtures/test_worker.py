@@ -12,6 +12,8 @@ and to make a worker hang, crash, leak or send garbage on demand. Mode comes fro
   leak     like normal, but first allocates and touches LEAK_MB megabytes (default 64)
   ackspam  like normal, but acknowledges webhook request ids 1..5000 as accepted, over and over
            (requests sent to other bots' workers: the master must not take them)
+  forger   like normal, but its hello's runtime holds a newline with a forged log line, a
+           terminal escape and 200 KB of padding (the master must log it escaped and bounded)
 """
 import json
 import os
@@ -52,6 +54,8 @@ def main():
     bot = os.environ["BOTMASTER_BOT_ID"]
     started = time.monotonic()
     hello = {"protocol": 1, "pid": os.getpid(), "bot": bot, "runtime": "test_worker.py/" + mode}
+    if mode == "forger":
+        hello["runtime"] = "x\n2026-01-01T00:00:00.000Z error FORGED by a worker\x1b[31m" + "y" * 200_000
     if mode == "silent":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     hog = None
