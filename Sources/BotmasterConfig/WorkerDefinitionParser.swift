@@ -8,7 +8,7 @@ public enum WorkerDefinitionParser {
     static let topLevelKeys = Set(["id", "command", "protocol", "env", "enabled", "limits", "log_level"]).union(botKeys)
     static let limitKeys: Set<String> = [
         "memory", "heartbeat_interval", "heartbeat_timeout", "restart_cooldown", "max_restarts_per_hour",
-        "stop_timeout", "start_timeout",
+        "stop_timeout", "start_timeout", "memory_grace",
     ]
 
     /// Parses one file's text.
@@ -149,6 +149,7 @@ struct TableReader {
         duration(table, "restart_cooldown", into: &limits.restartCooldown, minimum: .zero)
         duration(table, "stop_timeout", into: &limits.stopTimeout, minimum: .milliseconds(100))
         duration(table, "start_timeout", into: &limits.startTimeout, minimum: .milliseconds(100))
+        duration(table, "memory_grace", into: &limits.memoryGrace, minimum: .zero)
         if let value = table["max_restarts_per_hour"] {
             if let count = value.int, count >= 0 {
                 limits.maxRestartsPerHour = count

@@ -14,6 +14,9 @@ public struct WorkerLimits: Sendable, Equatable {
     public var maxRestartsPerHour: Int = 5
     /// Time a worker has to drain before SIGKILL. Default 90 s.
     public var stopTimeout: Duration = .seconds(90)
+    /// Time a worker over its memory cap has to exit before SIGKILL, instead of the whole stop
+    /// timeout: a leak keeps growing while it drains. Default 5 s.
+    public var memoryGrace: Duration = .seconds(5)
     /// Time from spawn to the hello frame before the start counts as failed (for a plain
     /// process: the time it must stay up to count as started). Default 30 s.
     public var startTimeout: Duration = .seconds(30)

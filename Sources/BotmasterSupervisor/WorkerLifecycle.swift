@@ -152,10 +152,27 @@ public struct WorkerLifecycle: Sendable {
         return []
     }
 
-    /// A resident-memory sample; over the cap means a graceful restart.
+    /// A resident-memory sample; over the cap means a graceful restart, but with only
+    /// `memory_grace` to exit before SIGKILL, not the whole stop timeout. A worker already
+    /// stopping (for any reason) that is over its cap gets the same shorter deadline.
     public mutating func memorySampled(rss: UInt64, at now: MonotonicTime) -> [Action] {
-        guard state == .running || state == .starting, rss > limits.memoryBytes else { return [] }
-        return beginStop(.restart(.memory(rss: rss, cap: limits.memoryBytes)), graceful: true, at: now)
+        guard rss > limits.memoryBytes else { return [] }
+        switch state {
+        case .running, .starting:
+            let actions = beginStop(.restart(.memory(rss: rss, cap: limits.memoryBytes)), graceful: true, at: now)
+            shortenKillDeadline(to: now + limits.memoryGrace)
+            return actions
+        case .stopping:
+            shortenKillDeadline(to: now + limits.memoryGrace)
+            return []
+        case .backoff, .stopped, .errored:
+            return []
+        }
+    }
+
+    private mutating func shortenKillDeadline(to deadline: MonotonicTime) {
+        if let current = killDeadline, current <= deadline { return }
+        killDeadline = deadline
     }
 
     // MARK: Requests

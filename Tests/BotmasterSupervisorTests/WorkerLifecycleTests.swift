@@ -107,6 +107,38 @@ import Testing
         #expect(worker.state == .backoff)
     }
 
+    @Test mutating func overTheMemoryCapIsKilledAfterTheGraceNotTheStopTimeout() {
+        var worker = WorkerLifecycle(
+            speaksProtocol: true,
+            limits: limits {
+                $0.memoryBytes = 100
+                $0.stopTimeout = .seconds(90)
+                $0.memoryGrace = .seconds(2)
+            }, now: now)
+        worker.spawned(at: now)
+        worker.helloReceived(at: now)
+        #expect(worker.memorySampled(rss: 101, at: advance(.seconds(1))) == [.drain(reason: "memory")])
+        #expect(worker.tick(now: advance(.seconds(1))) == [], "within the grace")
+        #expect(worker.tick(now: advance(.seconds(1))) == [.kill], "the drain was ignored: SIGKILL at the grace")
+    }
+
+    @Test mutating func aStoppingWorkerThatOutgrowsItsCapGetsTheShorterDeadline() {
+        var worker = WorkerLifecycle(
+            speaksProtocol: true,
+            limits: limits {
+                $0.memoryBytes = 100
+                $0.stopTimeout = .seconds(90)
+                $0.memoryGrace = .seconds(2)
+            }, now: now)
+        worker.spawned(at: now)
+        worker.helloReceived(at: now)
+        #expect(worker.stop(at: advance(.seconds(1))) == [.drain(reason: "shutdown")])
+        #expect(worker.memorySampled(rss: 99, at: advance(.seconds(10))) == [])
+        #expect(worker.tick(now: advance(.seconds(3))) == [], "under its cap it keeps the stop timeout")
+        #expect(worker.memorySampled(rss: 500, at: advance(.seconds(1))) == [])
+        #expect(worker.tick(now: advance(.seconds(2))) == [.kill])
+    }
+
     @Test mutating func stopDrainsAndStaysStopped() {
         var worker = WorkerLifecycle(speaksProtocol: true, limits: limits(), now: now)
         worker.spawned(at: now)

@@ -54,6 +54,23 @@ import Testing
         #expect(fleet.workerLog("hog").contains("drained: memory"), "the drain frame carried the reason")
     }
 
+    /// A worker over its cap that ignores the drain and SIGTERM is killed at `memory_grace`,
+    /// not after the whole `stop_timeout`.
+    @Test func aWorkerOverItsCapThatIgnoresTheDrainIsKilledAfterTheGrace() async throws {
+        let fleet = try TestFleet(workers: [
+            "hog": TestFleet.pythonWorker("stubborn")
+                + "\nenv = { LEAK_MB = \"64\" }\n[limits]\nmemory = \"32MB\"\nrestart_cooldown = \"0s\"\nstop_timeout = \"60s\"\nmemory_grace = \"1s\"\n"
+        ])
+        defer { fleet.tearDown() }
+        try fleet.startMaster(environment: ["BOTMASTER_MEMORY_CHECK_INTERVAL": "200ms"])
+        let started = MonotonicTime.now()
+        let status = try await fleet.waitForStatus(timeout: .seconds(30)) { ($0.workers.first?.restarts ?? 0) >= 1 }
+        #expect(MonotonicTime.now() - started < .seconds(30), "killed long before the 60 s stop timeout")
+        #expect(status.workers.first?.lastExit?.hasPrefix("memory ") == true, "\(String(describing: status.workers.first?.lastExit))")
+        #expect(fleet.workerLog("hog").contains("ignoring the drain: memory"))
+        #expect(fleet.masterLog.contains("sending SIGKILL"), "\(fleet.masterLog)")
+    }
+
     @Test func malformedFramesRestartOnlyTheWorkerThatSentThem() async throws {
         let fleet = try TestFleet(workers: [
             "garbage": TestFleet.pythonWorker("garbage") + "\n[limits]\nrestart_cooldown = \"100ms\"\n",

@@ -12,6 +12,7 @@ and to make a worker hang, crash, leak or send garbage on demand. Mode comes fro
   leak     like normal, but first allocates and touches LEAK_MB megabytes (default 64)
   ackspam  like normal, but acknowledges webhook request ids 1..5000 as accepted, over and over
            (requests sent to other bots' workers: the master must not take them)
+  stubborn like leak, but ignores drain frames and SIGTERM (only SIGKILL ends it)
   forger   like normal, but its hello's runtime holds a newline with a forged log line, a
            terminal escape and 200 KB of padding (the master must log it escaped and bounded)
 """
@@ -56,10 +57,10 @@ def main():
     hello = {"protocol": 1, "pid": os.getpid(), "bot": bot, "runtime": "test_worker.py/" + mode}
     if mode == "forger":
         hello["runtime"] = "x\n2026-01-01T00:00:00.000Z error FORGED by a worker\x1b[31m" + "y" * 200_000
-    if mode == "silent":
+    if mode in ("silent", "stubborn"):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     hog = None
-    if mode == "leak":
+    if mode in ("leak", "stubborn"):
         hog = bytearray(int(os.environ.get("LEAK_MB", "64")) * 1024 * 1024)
         for i in range(0, len(hog), 4096):
             hog[i] = 1
@@ -93,6 +94,8 @@ def main():
                 if frame_type == WELCOME and mode != "silent":
                     interval = message["heartbeat_interval_ms"] / 1000
                     next_beat = time.monotonic()
+                elif frame_type == DRAIN and mode == "stubborn":
+                    print("ignoring the drain: " + message["reason"], flush=True)
                 elif frame_type == DRAIN:
                     print("drained: " + message["reason"], flush=True)
                     return
