@@ -14,11 +14,11 @@ struct Daemonizer {
         let layout = context.layout
         guard let executable = FileSystem.currentExecutablePath() else { throw CLIFailure("cannot find the botmaster executable") }
         do {
-            try FileSystem.createDirectory(layout.logsDirectory)
+            try FileSystem.createDirectory(layout.logsDirectory, mode: 0o750)
         } catch {
             throw CLIFailure("cannot create \(layout.logsDirectory): \(error)")
         }
-        let output = open(layout.masterOutput, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let output = open(layout.masterOutput, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard output >= 0 else { throw CLIFailure("cannot open \(layout.masterOutput)") }
         defer { close(output) }
         let null: Int32

@@ -89,7 +89,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
         do {
             answer = try context.client.send(ControlRequest(command: "dlq", id: bot, action: action, key: key))
         } catch {
-            throw CLIFailure(context.runningMaster == nil ? "no master is running in \(context.layout.home)" : "\(error)")
+            throw context.unreachable(error)
         }
         guard answer.ok, let reply = answer.deadLetters else { throw CLIFailure(answer.error ?? "the master refused") }
         return reply

@@ -54,13 +54,28 @@ struct FleetContext {
         return InstanceLock.readPID(layout.masterPIDFile) ?? -1
     }
 
+    /// What to tell the operator when the master could not be asked: another user's master
+    /// is "permission denied", a home without a master "no master is running".
+    func unreachable(_ error: ControlClientError) -> CLIFailure {
+        if case .permissionDenied = error { return CLIFailure("\(error)") }
+        if let denied = runDirectoryDenied { return denied }
+        return CLIFailure(runningMaster == nil ? "no master is running in \(layout.home)" : "\(error)")
+    }
+
+    /// "Permission denied" when the home's run directory belongs to another user: its master
+    /// cannot be asked or signalled from here, whether it runs or not.
+    var runDirectoryDenied: CLIFailure? {
+        guard access(layout.runDirectory, R_OK | X_OK) != 0, errno == EACCES else { return nil }
+        return CLIFailure("\(ControlClientError.permissionDenied(socketPath: layout.controlSocket))")
+    }
+
     /// The status from the running master.
     func fetchStatus() throws(CLIFailure) -> FleetStatus {
         let response: ControlResponse
         do {
             response = try client.send(.status)
         } catch {
-            throw CLIFailure(runningMaster == nil ? "no master is running in \(layout.home)" : "\(error)")
+            throw unreachable(error)
         }
         guard response.ok, let status = response.status else { throw CLIFailure(response.error ?? "the master gave no status") }
         return status

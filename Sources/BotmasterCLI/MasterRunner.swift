@@ -25,7 +25,7 @@ struct MasterRunner {
             throw CLIFailure("the home path is too long for the control socket (\(layout.controlSocket)); use a shorter --home")
         }
         do {
-            try FileSystem.createDirectory(layout.logsDirectory)
+            try FileSystem.createDirectory(layout.logsDirectory, mode: 0o750)
             try FileSystem.createDirectory(layout.runDirectory, mode: 0o700)
             // The control socket is the master's remote control: owner only, even if the
             // directory was made by hand with looser permissions.
@@ -69,6 +69,7 @@ struct MasterRunner {
             fleet: fleet.workers,
             defaultWorkerCommand: [defaultWorkerBinary()],
             environment: context.environment)
+        configuration.masterNice = Processes.niceValue
         if let notifier = SystemdNotifier.fromEnvironment(context.environment) {
             configuration.notify = { notifier.notify($0) }
             configuration.watchdogPingInterval = notifier.watchdogPingInterval

@@ -21,7 +21,7 @@ struct ReloadCommand: ParsableCommand {
             do {
                 answer = try context.client.send(.reload)
             } catch {
-                throw CLIFailure(context.runningMaster == nil ? "no master is running in \(context.layout.home)" : "\(error)")
+                throw context.unreachable(error)
             }
             guard answer.ok else { throw CLIFailure(answer.error ?? "the master refused the reload") }
             Terminal.write((answer.message ?? "reloaded") + "\n")

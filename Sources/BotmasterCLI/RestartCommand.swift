@@ -39,7 +39,7 @@ struct RestartCommand: AsyncParsableCommand {
         do {
             answer = try context.client.send(.restart(id))
         } catch {
-            throw CLIFailure(context.runningMaster == nil ? "no master is running in \(context.layout.home)" : "\(error)")
+            throw context.unreachable(error)
         }
         guard answer.ok else { throw CLIFailure(answer.error ?? "the master refused") }
         Terminal.write((answer.message ?? "restarting \(id)") + "\n")

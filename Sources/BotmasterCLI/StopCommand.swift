@@ -29,6 +29,7 @@ struct MasterStopper {
     let waitSeconds: Int?
 
     func stop() throws(CLIFailure) {
+        if let denied = context.runDirectoryDenied { throw denied }
         guard let pid = context.runningMaster, pid > 0 else {
             throw CLIFailure("no master is running in \(context.layout.home)")
         }

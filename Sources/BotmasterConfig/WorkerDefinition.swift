@@ -28,6 +28,9 @@ public struct WorkerDefinition: Sendable, Equatable {
     public var logLevel: String?
     /// The bot runtime's settings when the file defines a bot (`token_env` or `token_file`).
     public var bot: BotSettings?
+    /// The worker's nice value (`nice`, -20 to 19, like systemd's `Nice=`), or `nil` for the
+    /// master's own. Changes apply live.
+    public var nice: Int?
 
     public init(
         id: String,

@@ -5,10 +5,10 @@ import TOMLKit
 public enum WorkerDefinitionParser {
     /// The keys a bot file may have at the top level. Anything else is a typo until proven
     /// otherwise, and typos in a supervisor's config are how limits silently stop applying.
-    static let topLevelKeys = Set(["id", "command", "protocol", "env", "enabled", "limits", "log_level"]).union(botKeys)
+    static let topLevelKeys = Set(["id", "command", "protocol", "env", "enabled", "limits", "log_level", "nice"]).union(botKeys)
     static let limitKeys: Set<String> = [
         "memory", "heartbeat_interval", "heartbeat_timeout", "restart_cooldown", "max_restarts_per_hour",
-        "stop_timeout", "start_timeout", "memory_grace",
+        "stop_timeout", "start_timeout", "memory_grace", "log_rate",
     ]
 
     /// Parses one file's text.
@@ -116,6 +116,13 @@ struct TableReader {
                 problem("log_level", "\"\(level)\" is not a level (\(MasterSettings.logLevels.sorted().joined(separator: ", ")))")
             }
         }
+        if let value = table["nice"] {
+            if let nice = value.int, (-20...19).contains(nice) {
+                definition.nice = nice
+            } else {
+                problem("nice", "must be a whole number from -20 to 19, not \(describe(value))")
+            }
+        }
         if let value = table["limits"] {
             if let limits = value.table {
                 definition.limits = self.limits(from: limits)
@@ -150,6 +157,13 @@ struct TableReader {
         duration(table, "stop_timeout", into: &limits.stopTimeout, minimum: .milliseconds(100))
         duration(table, "start_timeout", into: &limits.startTimeout, minimum: .milliseconds(100))
         duration(table, "memory_grace", into: &limits.memoryGrace, minimum: .zero)
+        if let value = table["log_rate"] {
+            if let text = value.string, let bytes = ByteSizeText.parse(text), bytes >= 1024 {
+                limits.logBytesPerSecond = bytes
+            } else {
+                problem("limits.log_rate", "\(describe(value)) is not a size of at least 1KB (bytes per second, e.g. \"1MB\")")
+            }
+        }
         if let value = table["max_restarts_per_hour"] {
             if let count = value.int, count >= 0 {
                 limits.maxRestartsPerHour = count

@@ -17,6 +17,9 @@ public struct WorkerLimits: Sendable, Equatable {
     /// Time a worker over its memory cap has to exit before SIGKILL, instead of the whole stop
     /// timeout: a leak keeps growing while it drains. Default 5 s.
     public var memoryGrace: Duration = .seconds(5)
+    /// Bytes per second of the worker's output the master writes to its log (bursts of four
+    /// seconds' worth pass); the excess is dropped and counted. Default 1 MB/s.
+    public var logBytesPerSecond: UInt64 = 1024 * 1024
     /// Time from spawn to the hello frame before the start counts as failed (for a plain
     /// process: the time it must stay up to count as started). Default 30 s.
     public var startTimeout: Duration = .seconds(30)

@@ -10,6 +10,8 @@ import Glibc
 public enum ControlClientError: Error, Sendable, CustomStringConvertible {
     /// No socket, or nobody listening on it.
     case noMasterRunning(socketPath: String)
+    /// The socket (or its directory) belongs to another user.
+    case permissionDenied(socketPath: String)
     /// The master did not answer in time.
     case timedOut
     /// The connection broke or the answer was not a response.
@@ -18,9 +20,22 @@ public enum ControlClientError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noMasterRunning(let path): "no master is running (nothing listens on \(path))"
+        case .permissionDenied(let path):
+            "permission denied: \(path) belongs to \(Self.owner(of: path)); run botmaster as that user (or with sudo)"
         case .timedOut: "the master did not answer in time"
         case .broken(let reason): "lost the connection to the master: \(reason)"
         }
+    }
+}
+
+extension ControlClientError {
+    /// The user owning the socket's directory (the master's home), by name when it has one.
+    static func owner(of socketPath: String) -> String {
+        let directory = String(socketPath[..<(socketPath.lastIndex(of: "/") ?? socketPath.endIndex)])
+        var info = stat()
+        guard stat(directory.isEmpty ? "." : directory, &info) == 0 else { return "another user" }
+        if let entry = getpwuid(info.st_uid), let name = entry.pointee.pw_name { return "user \(String(cString: name))" }
+        return "uid \(info.st_uid)"
     }
 }
 
@@ -57,7 +72,9 @@ public struct ControlClient: Sendable {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        guard connected == 0 else { throw .noMasterRunning(socketPath: socketPath) }
+        guard connected == 0 else {
+            throw errno == EACCES || errno == EPERM ? .permissionDenied(socketPath: socketPath) : .noMasterRunning(socketPath: socketPath)
+        }
         var limit = timeval(
             tv_sec: Int(timeout.components.seconds),
             tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))

@@ -12,20 +12,34 @@ public struct LineTimestamper: Sendable {
         self.maximumLineBytes = maximumLineBytes
     }
 
-    /// Takes a chunk of output and returns whole, timestamped lines ready to append.
-    public mutating func consume(_ bytes: some Sequence<UInt8>, wallClockMs: Int64) -> [UInt8] {
+    /// Takes a chunk of output and returns whole, timestamped lines ready to append. Lines are
+    /// found and copied a run at a time, not byte by byte: a worker printing flat out must cost
+    /// the master little.
+    public mutating func consume<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, wallClockMs: Int64) -> [UInt8] {
         var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + 64)
         let prefix = Array((LogTimestamp.format(millisecondsSinceEpoch: wallClockMs) + " ").utf8)
-        for byte in bytes {
-            if byte == 0x0A {
-                output += prefix + partial + [0x0A]
+        var start = bytes.startIndex
+        while start != bytes.endIndex {
+            let room = maximumLineBytes - partial.count
+            let limit = bytes.index(start, offsetBy: room, limitedBy: bytes.endIndex) ?? bytes.endIndex
+            if let newline = bytes[start..<limit].firstIndex(of: 0x0A) {
+                output += prefix
+                output += partial
+                output += bytes[start...newline]
                 partial.removeAll(keepingCapacity: true)
+                start = bytes.index(after: newline)
+            } else if bytes.distance(from: start, to: limit) == room {
+                // The line reached the cap: cut it there.
+                output += prefix
+                output += partial
+                output += bytes[start..<limit]
+                output.append(0x0A)
+                partial.removeAll(keepingCapacity: true)
+                start = limit
             } else {
-                partial.append(byte)
-                if partial.count >= maximumLineBytes {
-                    output += prefix + partial + [0x0A]
-                    partial.removeAll(keepingCapacity: true)
-                }
+                partial += bytes[start..<limit]
+                start = limit
             }
         }
         return output

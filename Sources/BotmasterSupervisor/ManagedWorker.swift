@@ -19,6 +19,8 @@ final class ManagedWorker {
     var definition: WorkerDefinition
     var lifecycle: WorkerLifecycle
     let log: RotatingLogFile
+    /// Its output's rate limit and what was dropped over it, across restarts.
+    let logVolume: WorkerLogVolume
 
     /// The running process, while there is one.
     var pid: pid_t?
@@ -43,6 +45,7 @@ final class ManagedWorker {
         self.definition = definition
         self.lifecycle = lifecycle
         self.log = log
+        self.logVolume = WorkerLogVolume(bytesPerSecond: definition.limits.logBytesPerSecond)
         self.nextMemoryCheck = nextMemoryCheck
     }
 

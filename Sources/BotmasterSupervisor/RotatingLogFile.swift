@@ -51,8 +51,14 @@ public final class RotatingLogFile: Sendable {
         }
     }
 
+    /// Owner and group may read; others not.
+    static let mode: mode_t = 0o640
+
     private func open(_ state: inout State) {
-        state.fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        state.fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, Self.mode)
+        // Logs name bots and chats: not for every user of the host, also for files an older
+        // version created 0644.
+        if state.fd >= 0 { fchmod(state.fd, Self.mode) }
         state.size = UInt64(max(FileSystem.fileSize(path) ?? 0, 0))
     }
 

@@ -73,13 +73,17 @@ extension Supervisor {
             worker.retiring = false
             worker.definition = definition
             worker.lifecycle.limits = definition.limits
+            worker.logVolume.bytesPerSecond = definition.limits.logBytesPerSecond
             if wasRetiring || old.command != definition.command || old.environment != definition.environment
                 || old.workerProtocol != definition.workerProtocol || Self.botNeedsRestart(from: old.bot, to: definition.bot)
             {
                 summary.restarted.append(id)
                 await perform(worker.lifecycle.plannedRestart(.reload, at: now), for: id)
-            } else if old.limits != definition.limits || old.logLevel != definition.logLevel || old.bot != definition.bot {
+            } else if old.limits != definition.limits || old.logLevel != definition.logLevel || old.bot != definition.bot
+                || old.nice != definition.nice
+            {
                 summary.updated.append(id)
+                if old.nice != definition.nice { applyNice(to: id) }
                 var update = ConfigUpdate()
                 if old.limits.heartbeatInterval != definition.limits.heartbeatInterval {
                     update.heartbeatIntervalMs = Int(definition.limits.heartbeatInterval.millisecondsClamped)
@@ -117,5 +121,19 @@ extension Supervisor {
         workers[id] = nil
         worker.log.close()
         logger.info("worker removed from the fleet", metadata: ["bot": "\(id)"])
+    }
+}
+
+extension Supervisor {
+    /// Gives `id`'s running worker (all its threads and children) its `nice`, or the master's.
+    /// Set from here rather than inherited: the spawning thread's own value is libdispatch's.
+    func applyNice(to id: String) {
+        guard let worker = workers[id], let pid = worker.pid else { return }
+        let nice = worker.definition.nice ?? configuration.masterNice
+        do {
+            try Processes.setNice(nice, group: pid)
+        } catch {
+            logger.warning("cannot set the worker's nice value", metadata: ["bot": "\(id)", "nice": "\(nice)", "error": "\(error)"])
+        }
     }
 }

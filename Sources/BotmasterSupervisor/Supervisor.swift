@@ -72,7 +72,7 @@ public actor Supervisor {
         // master would never learn why a worker ended.
         _ = signal(SIGCHLD, SIG_DFL)
         try? FileSystem.createDirectory(configuration.layout.workerPIDDirectory, mode: 0o700)
-        try? FileSystem.createDirectory(configuration.layout.logsDirectory)
+        try? FileSystem.createDirectory(configuration.layout.logsDirectory, mode: 0o750)
         await StaleWorkerCleaner.clean(layout: configuration.layout, logger: logger)
 
         let sink = eventSink
@@ -422,11 +422,12 @@ public actor Supervisor {
             // A first start changes no counter; a restart does.
             if worker.lifecycle.restartCount != restartsBefore { accountingDirty = true }
             workerIDByPID[launched.pid] = id
+            applyNice(to: id)
             if let startTime = ProcFS.startTime(of: launched.pid) {
                 try? FileSystem.writeSmallFile(
                     configuration.layout.workerPIDFile(id), WorkerPIDFile(pid: launched.pid, startTime: startTime).contents)
             }
-            attach(launched, id: id, stats: worker.stats, log: worker.log)
+            attach(launched, id: id, stats: worker.stats, log: worker.log, logVolume: worker.logVolume)
             logger.debug("worker spawned", metadata: ["bot": "\(id)", "pid": "\(launched.pid)"])
         } catch {
             logger.error("cannot start worker", metadata: ["bot": "\(id)", "error": "\(error)"])
@@ -447,7 +448,9 @@ public actor Supervisor {
     /// its channel. (A completion callback on the bootstrap's future may run after the first
     /// read: relying on it lost a welcome now and then.) Not waiting keeps the start of 1000
     /// workers a tight loop.
-    private func attach(_ launched: LaunchedWorker, id: String, stats: WorkerLiveStats, log: RotatingLogFile) {
+    private func attach(
+        _ launched: LaunchedWorker, id: String, stats: WorkerLiveStats, log: RotatingLogFile, logVolume: WorkerLogVolume
+    ) {
         let sink = eventSink
         let acks = webhookAcks
         let deadLetterReplies = self.deadLetterReplies
@@ -456,7 +459,8 @@ public actor Supervisor {
         NIOPipeBootstrap(group: eventLoopGroup)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(WorkerOutputHandler(log: log))
+                    try channel.pipeline.syncOperations.addHandler(
+                        WorkerOutputHandler(id: id, log: log, volume: logVolume, logger: logger))
                 }
             }
             .takingOwnershipOfDescriptor(input: launched.outputFD)

@@ -15,6 +15,9 @@ public struct SupervisorConfiguration: Sendable {
     public var environment: [String: String]
     /// Largest frame accepted from a worker.
     public var maximumFrameLength: Int = Frame.defaultMaximumLength
+    /// The master's nice value when it started: workers without a `nice` of their own get it
+    /// (a worker spawned from a libdispatch thread would otherwise get that thread's).
+    public var masterNice = 0
     /// How often deadlines are checked. 250 ms: a hung or crashed worker is noticed within a
     /// quarter second of its deadline, at a cost of four scans a second.
     public var tickInterval: Duration = .milliseconds(250)

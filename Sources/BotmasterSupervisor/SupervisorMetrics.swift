@@ -9,6 +9,11 @@ enum SupervisorMetrics {
         Counter(label: "botmaster_worker_restarts_total", dimensions: [("bot", bot), ("reason", reason.kind)]).increment()
     }
 
+    /// Output of a worker over its `log_rate` was dropped.
+    static func logDropped(bot: String, bytes: Int) {
+        Counter(label: "botmaster_worker_log_dropped_bytes_total", dimensions: [("bot", bot)]).increment(by: bytes)
+    }
+
     /// A reload finished, applied or rejected.
     static func reloaded(applied: Bool) {
         Counter(label: "botmaster_reloads_total", dimensions: [("result", applied ? "applied" : "rejected")]).increment()

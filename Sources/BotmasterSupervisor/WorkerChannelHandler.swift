@@ -84,33 +84,3 @@ final class WorkerChannelHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 }
-
-/// Appends one worker's stdout and stderr to its log file, a timestamp on every line.
-final class WorkerOutputHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-
-    private let log: RotatingLogFile
-    private var lines = LineTimestamper()
-
-    init(log: RotatingLogFile) {
-        self.log = log
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        // A blocking append to a page-cache file takes microseconds; a worker that floods its
-        // output is throttled by the pipe, not by the master's memory.
-        let output = lines.consume(buffer.readableBytesView, wallClockMs: WallClock.nowMilliseconds())
-        if !output.isEmpty { log.append(output) }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        let rest = lines.flush(wallClockMs: WallClock.nowMilliseconds())
-        if !rest.isEmpty { log.append(rest) }
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
-    }
-}

@@ -62,6 +62,22 @@ public enum Processes {
         return UInt64(limit.rlim_cur)
     }
 
+    /// This process's nice value, as its main thread has it (on Linux nice is per thread, and
+    /// libdispatch gives its own threads values of their own, so read it through the pid).
+    public static var niceValue: Int {
+        errno = 0
+        let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(getpid()))
+        return errno == 0 ? Int(value) : 0
+    }
+
+    /// Sets the nice value of every thread of every process in group `group`: a worker and
+    /// whatever it started. Threads and processes made afterwards inherit it from their parent.
+    public static func setNice(_ value: Int, group: pid_t) throws(SystemError) {
+        guard setpriority(__priority_which_t(PRIO_PGRP.rawValue), id_t(group), Int32(value)) == 0 else {
+            throw SystemError(call: "setpriority", subject: "process group \(group)", code: errno)
+        }
+    }
+
     /// Ignores SIGPIPE, so that writing to a worker that just died is an `EPIPE` error rather than
     /// the death of the master. Children get the default disposition back at spawn.
     public static func ignoreBrokenPipeSignal() {

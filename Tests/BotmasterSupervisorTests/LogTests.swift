@@ -26,6 +26,33 @@ import Testing
         #expect(output.split(separator: "\n").map { $0.split(separator: " ").last! } == ["abcd", "efgh"])
     }
 
+    @Test func manyLinesInOneChunkAndCutsAcrossChunks() {
+        var lines = LineTimestamper(maximumLineBytes: 6)
+        let first = String(decoding: lines.consume(Array("a\nbb\ncccccccc\ndd".utf8), wallClockMs: 0), as: UTF8.self)
+        #expect(
+            first.split(separator: "\n", omittingEmptySubsequences: false).map { $0.split(separator: " ").last ?? "" } == [
+                "a", "bb", "cccccc", "cc", "",
+            ])
+        let second = String(decoding: lines.consume(Array("ddddddd\n".utf8), wallClockMs: 0), as: UTF8.self)
+        #expect(second.split(separator: "\n").map { $0.split(separator: " ").last! } == ["dddddd", "ddd"])
+    }
+
+    @Test func theLogBudgetPassesBurstsThenTheRate() {
+        let start = MonotonicTime(nanoseconds: 1_000_000_000)
+        var budget = LogBudget(bytesPerSecond: 100_000, now: start)
+        let burst = budget.admit(400_000, now: start)
+        #expect(burst, "four seconds' worth at once")
+        let empty = budget.admit(1, now: start)
+        #expect(!empty)
+        let tooMuch = budget.admit(60_000, now: start + .milliseconds(500))
+        #expect(!tooMuch, "half a second refills 50 KB")
+        let refilled = budget.admit(50_000, now: start + .milliseconds(500))
+        #expect(refilled)
+        var small = LogBudget(bytesPerSecond: 1024, now: start)
+        let smallBurst = small.admit(65_536, now: start)
+        #expect(smallBurst, "the burst is at least 64 KB")
+    }
+
     @Test func rotatesBySizeKeepingABoundedNumberOfFiles() throws {
         let directory = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-log-")
         let path = "\(directory)/worker_a.log"

@@ -92,6 +92,34 @@ import Testing
         #expect(restart == "botmaster: unknown bot id \"nosuch\"\n")
     }
 
+    /// Runs as `nobody`, which needs root to switch to and a build directory others can enter.
+    static let asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    static let nobodyCanRunTheCLI: Bool = {
+        guard getuid() == 0, let fleet = try? TestFleet(workers: [:]) else { return false }
+        defer { fleet.tearDown() }
+        return (try? fleet.run(["--help"], prefix: asNobody).code) == 0
+    }()
+
+    /// Another user's `status` or `stop` is told "permission denied", not "no master is
+    /// running"; the logs it could otherwise read are 0640 in a 0750 directory.
+    @Test(.enabled(if: nobodyCanRunTheCLI, "needs root and a build directory that user nobody can enter"))
+    func anotherUserIsToldPermissionDenied() async throws {
+        let fleet = try TestFleet(workers: ["echo": TestFleet.pythonWorker("normal")])
+        defer { fleet.tearDown() }
+        try fleet.startMaster()
+        try await fleet.waitForStatus { $0.workers.first?.state == "running" && fleet.workerLog("echo").contains("test_worker") }
+        chmod(fleet.home, 0o755)  // the temporary home is 0700; the run directory stays the owner's
+        for command in [["status"], ["stop"], ["reload"]] {
+            let (code, output) = try fleet.run(command, prefix: Self.asNobody)
+            #expect(code == 1)
+            #expect(output.contains("permission denied: \(fleet.home)/run/control.sock belongs to user root"), "\(command): \(output)")
+        }
+        var info = stat()
+        #expect(stat("\(fleet.home)/logs/master.log", &info) == 0 && info.st_mode & 0o777 == 0o640)
+        #expect(stat("\(fleet.home)/logs/worker_echo.log", &info) == 0 && info.st_mode & 0o777 == 0o640)
+        #expect(stat("\(fleet.home)/logs", &info) == 0 && info.st_mode & 0o777 == 0o750)
+    }
+
     @Test func backgroundStartReturnsOnceTheFleetIsUpAndStopLeavesNothing() async throws {
         let fleet = try TestFleet(workers: ["one": "", "two": "", "three": "protocol = \"none\"\ncommand = [\"sleep\", \"1000\"]\n"])
         defer { fleet.tearDown() }

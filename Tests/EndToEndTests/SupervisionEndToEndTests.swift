@@ -71,6 +71,72 @@ import Testing
         #expect(fleet.masterLog.contains("sending SIGKILL"), "\(fleet.masterLog)")
     }
 
+    /// A worker printing flat out gets its `log_rate` written and the rest dropped, counted in
+    /// `/metrics` and noted in its log; the master keeps answering.
+    @Test func aWorkerPrintingFlatOutIsHeldToItsLogRate() async throws {
+        let fleet = try TestFleet(workers: [
+            "chatty": TestFleet.pythonWorker("chatty") + "\n[limits]\nlog_rate = \"64KB\"\nheartbeat_interval = \"500ms\"\n",
+            "quiet": "[limits]\nheartbeat_interval = \"200ms\"\n",
+        ])
+        defer { fleet.tearDown() }
+        try fleet.startMaster()
+        try await fleet.waitForStatus { $0.master.workersRunning == 2 }
+        let started = MonotonicTime.now()
+        try await Task.sleep(for: .seconds(3))
+        let statusStarted = MonotonicTime.now()
+        let status = try #require(try fleet.client.send(.status).status)
+        #expect(MonotonicTime.now() - statusStarted < .seconds(2), "status answers while a worker floods its output")
+        #expect(fleet.worker("chatty", in: status)?.state == "running")
+        let written = (FileSystem.directoryEntries("\(fleet.home)/logs") ?? []).filter { $0.hasPrefix("worker_chatty.log") }
+            .reduce(0) { $0 + Int(FileSystem.fileSize("\(fleet.home)/logs/\($1)") ?? 0) }
+        let seconds = Double((MonotonicTime.now() - started).nanosecondsClamped) / 1e9 + 2
+        // The burst (256 KB), then 64 KB a second, with timestamps on every 100-byte line.
+        let bound = Int((256.0 + 64.0 * seconds) * 1024 * 1.3)
+        #expect(written < bound, "\(written) bytes written in about \(seconds) s against a bound of \(bound)")
+        #expect(fleet.workerLog("chatty").contains("[botmaster] dropped "))
+        #expect(fleet.masterLog.contains("worker's output is over its log_rate; dropping the excess"))
+        let metrics = try HTTPGet.get(port: fleet.statusPort, path: "/metrics").body
+        #expect(metrics.contains(#"botmaster_worker_log_dropped_bytes_total{bot="chatty"}"#), "\(metrics.prefix(2000))")
+    }
+
+    /// Workers get the nice value the master was started with (systemd's `Nice=`, or `nice`),
+    /// or their own `nice`, on every thread, and a changed `nice` applies live on reload.
+    @Test func workersTakeTheMastersNiceOrTheirOwn() async throws {
+        let fleet = try TestFleet(workers: [
+            "inherits": "[limits]\nheartbeat_interval = \"200ms\"\n",
+            "own": "nice = 10\n[limits]\nheartbeat_interval = \"200ms\"\n",
+        ])
+        defer { fleet.tearDown() }
+        let master = try fleet.startMaster(prefix: ["nice", "-n", "5"])
+        let status = try await fleet.waitForStatus { $0.master.workersRunning == 2 }
+        // With the nice in place through exec, the master itself reports it (sanity check).
+        #expect(Self.niceValues(of: master).contains(5))
+        let inherits = try #require(fleet.worker("inherits", in: status)?.pid)
+        let own = try #require(fleet.worker("own", in: status)?.pid)
+        #expect(Set(Self.niceValues(of: inherits)) == [5], "every thread of the worker: \(Self.niceValues(of: inherits))")
+        #expect(Set(Self.niceValues(of: own)) == [10], "\(Self.niceValues(of: own))")
+
+        try fleet.write(id: "own", "nice = 12\n[limits]\nheartbeat_interval = \"200ms\"\n")
+        let (code, output) = try fleet.run(["reload"])
+        #expect(code == 0, "\(output)")
+        #expect(output.contains("1 updated live"), "\(output)")
+        let after = try #require(try fleet.client.send(.status).status)
+        #expect(fleet.worker("own", in: after)?.pid == own, "applied live")
+        #expect(Set(Self.niceValues(of: own)) == [12], "\(Self.niceValues(of: own))")
+    }
+
+    /// The nice value of every thread of `pid`, from `/proc/<pid>/task/*/stat` (field 19).
+    static func niceValues(of pid: pid_t) -> [Int] {
+        (FileSystem.directoryEntries("/proc/\(pid)/task") ?? []).sorted().compactMap { task in
+            guard let bytes = FileSystem.readFile("/proc/\(pid)/task/\(task)/stat") else { return nil }
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard let close = text.lastIndex(of: ")") else { return nil }
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            // After the command: state is field 3, so nice (field 19) is the 17th here.
+            return fields.count > 16 ? Int(fields[16]) : nil
+        }
+    }
+
     @Test func malformedFramesRestartOnlyTheWorkerThatSentThem() async throws {
         let fleet = try TestFleet(workers: [
             "garbage": TestFleet.pythonWorker("garbage") + "\n[limits]\nrestart_cooldown = \"100ms\"\n",

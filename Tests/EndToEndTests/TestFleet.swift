@@ -36,7 +36,7 @@ final class TestFleet {
 
     /// Starts `botmaster start --foreground` in the background of the test.
     @discardableResult
-    func startMaster(environment extra: [String: String] = [:]) throws -> pid_t {
+    func startMaster(environment extra: [String: String] = [:], prefix: [String] = []) throws -> pid_t {
         let output = open("\(home)/master.stderr", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         defer { close(output) }
         let null = try Descriptors.openNull()
@@ -46,15 +46,17 @@ final class TestFleet {
         environment.merge(extra) { _, new in new }
         let pid = try ProcessSpawner.spawn(
             SpawnRequest(
-                arguments: ["\(binaries)/botmaster", "start", "--foreground", "--home", home],
+                arguments: prefix + ["\(binaries)/botmaster", "start", "--foreground", "--home", home],
                 environment: environment,
                 descriptors: [0: null, 1: output, 2: output]))
         masterPID = pid
         return pid
     }
 
-    /// Runs a CLI command to completion.
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (code: Int32, output: String) {
+    /// Runs a CLI command to completion; `prefix` runs it through another program (`setpriv`…).
+    func run(
+        _ arguments: [String], environment extra: [String: String] = [:], prefix: [String] = []
+    ) throws -> (code: Int32, output: String) {
         let path = "\(home)/cli.out"
         FileSystem.removeFile(path)
         let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -64,7 +66,7 @@ final class TestFleet {
         environment.merge(extra) { _, new in new }
         let pid = try ProcessSpawner.spawn(
             SpawnRequest(
-                arguments: ["\(binaries)/botmaster"] + arguments + ["--home", home],
+                arguments: prefix + ["\(binaries)/botmaster"] + arguments + ["--home", home],
                 environment: environment,
                 descriptors: [0: null, 1: output, 2: output]))
         close(output)

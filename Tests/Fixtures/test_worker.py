@@ -13,6 +13,7 @@ and to make a worker hang, crash, leak or send garbage on demand. Mode comes fro
   ackspam  like normal, but acknowledges webhook request ids 1..5000 as accepted, over and over
            (requests sent to other bots' workers: the master must not take them)
   stubborn like leak, but ignores drain frames and SIGTERM (only SIGKILL ends it)
+  chatty   like normal, but a thread prints 100-byte lines to stdout flat out
   forger   like normal, but its hello's runtime holds a newline with a forged log line, a
            terminal escape and 200 KB of padding (the master must log it escaped and bounded)
 """
@@ -22,6 +23,7 @@ import select
 import signal
 import struct
 import sys
+import threading
 import time
 
 HELLO, WELCOME, HEARTBEAT, CONFIG, LOG_LEVEL, DRAIN = 1, 2, 3, 4, 5, 6
@@ -49,6 +51,12 @@ def read_frames(fd, buffer):
     return frames, buffer
 
 
+def print_flat_out():
+    chunk = (b"x" * 99 + b"\n") * 640
+    while True:
+        os.write(1, chunk)
+
+
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else "normal"
     fd = int(os.environ["BOTMASTER_IPC_FD"])
@@ -66,6 +74,8 @@ def main():
             hog[i] = 1
     print(f"test_worker {bot} mode={mode} pid={os.getpid()}", flush=True)
     send(fd, HELLO, json.dumps(hello).encode())
+    if mode == "chatty":
+        threading.Thread(target=print_flat_out, daemon=True).start()
     if mode == "crash":
         time.sleep(0.1)
         sys.exit(3)
