@@ -26,6 +26,8 @@ extension BotEngine {
         for open in snapshot.openBatches { scheduleBatchCheck(open.chat, after: open.dueIn) }
         armTimer()
         if let next = snapshot.nextRetry { armRetryTimer(after: next) }
+        // A predecessor's parked chats stay parked: their later jobs wait for the retry.
+        parked.formUnion(snapshot.chatsAwaitingRetry)
         storeReady = true
         logger.info(
             "state opened",

@@ -128,6 +128,17 @@ package struct BotJob: Codable, Sendable {
         return fresh
     }
 
+    /// The chat of a stored job document that is a retry (scheduled, or back in the queue), or
+    /// nil. Cheap for the common case: a document without a failure is not decoded.
+    static func chatOfRetry(_ document: [UInt8], scheduled: Bool) -> Int64? {
+        if !scheduled {
+            let text = String(decoding: document, as: UTF8.self)
+            guard text.contains("\"retried\"") || text.contains("\"failures\"") else { return nil }
+        }
+        guard let job = try? JSONDecoder().decode(BotJob.self, from: Data(document)), scheduled || job.retried else { return nil }
+        return job.chatID
+    }
+
     /// A document for a store (a job, a batch message, a dead letter) as JSON bytes.
     static func encode(_ value: some Encodable) -> [UInt8] {
         Array((try? JSONEncoder().encode(value)) ?? Data("{}".utf8))

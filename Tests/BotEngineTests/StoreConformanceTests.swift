@@ -230,4 +230,34 @@ import Testing
         #expect(try await third.takeUnfinished(after: "", count: 10).isEmpty)
         await third.close()
     }
+
+    /// A successor learns which chats wait for a retry, whether the retry is still scheduled or
+    /// already back in the queue, so it keeps their later jobs behind it.
+    @Test(arguments: durable) func aSuccessorKnowsWhichChatsWaitForARetry(_ kind: BotSettings.Store) async throws {
+        let fixture = try StoreFixture(kind)
+        let first = fixture.store()
+        _ = try await first.open()
+        for (update, chat) in [(1, 5), (2, 6), (3, 5), (4, 7)] {
+            _ = try await first.intake(
+                updateID: Int64(update), chatID: Int64(chat), messageID: Int64(update), dedupWindowMs: 0,
+                action: .batch(Samples.message(Int64(update), "m\(update)"), Samples.noBatch))
+        }
+        let jobs = try await first.take(count: 10, wait: .milliseconds(100))
+        #expect(jobs.map(\.chatID) == [5, 6, 5, 7])
+        var failed = jobs[0]
+        failed.failures = 1
+        failed.retried = true
+        try await first.scheduleRetry(failed, delay: .seconds(60))
+        var soon = jobs[1]
+        soon.failures = 1
+        soon.retried = true
+        try await first.scheduleRetry(soon, delay: .zero)
+        _ = try await first.promoteDueRetries()
+        await first.close()
+
+        let successor = fixture.store()
+        let snapshot = try await successor.open()
+        #expect(snapshot.chatsAwaitingRetry == [5, 6], "scheduled (5) and back in the queue (6); 7 has no retry")
+        await successor.close()
+    }
 }

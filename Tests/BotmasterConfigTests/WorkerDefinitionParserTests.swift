@@ -69,7 +69,7 @@ import Testing
             """
         #expect(
             problems(text) == [
-                #"workers/bot.toml: colour: unknown key (known: api_base, batch, command, dedup, enabled, env, handler, handoff, id, limits, log_level, mode, protocol, rate, retry, store, token_env, token_file)"#,
+                #"workers/bot.toml: colour: unknown key (known: api_base, batch, command, dedup, enabled, env, handler, handoff, id, limits, log_level, mode, nice, protocol, rate, retry, store, token_env, token_file)"#,
                 #"workers/bot.toml: command: must be an array of strings (argv), not "botworker""#,
                 #"workers/bot.toml: protocol: "grpc" is not a protocol (use "botmaster" or "none")"#,
                 #"workers/bot.toml: enabled: must be true or false, not "yes""#,

@@ -269,6 +269,30 @@ import Testing
         }
     }
 
+    /// A chat's first reply fails and waits for its retry; its later messages wait behind it.
+    /// The worker is killed meanwhile: the new process keeps them waiting too, so the chat's
+    /// replies still go out in order.
+    @Test func aChatsRepliesStayInOrderAcrossARetryAndAKill() async throws {
+        let (fleet, sandbox) = try Self.start("[retry]\nbase_delay = \"3s\"\nmax_delay = \"3s\"", batch: "quiet = \"0s\"")
+        defer {
+            fleet.tearDown()
+            sandbox.stop()
+        }
+        let polling = try await Self.waitUntilPolling(fleet)
+        let oldPID = try #require(polling.workers.first?.pid)
+        try sandbox.post("/sandbox/bots/\(Self.bot)/faults", #"{"method": "sendMessage", "status": 500, "count": 1}"#)
+        try sandbox.send(bot: Self.bot, chat: Self.user, "first")
+        try await fleet.waitForStatus { $0.workers.first?.bot?.jobFailures == 1 }
+        try sandbox.send(bot: Self.bot, chat: Self.user, "second")
+        try sandbox.send(bot: Self.bot, chat: Self.user, "third")
+        try await fleet.waitForStatus { $0.workers.first?.bot?.received == 3 && $0.workers.first?.bot?.inFlight == 2 }
+        kill(oldPID, SIGKILL)
+        try await fleet.waitForStatus { $0.workers.first?.pid != oldPID && $0.workers.first?.bot?.source == "polling" }
+        try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 3, timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try sandbox.sent(bot: Self.bot, chat: Self.user).map(\.text) == ["first", "second", "third"])
+    }
+
     @Test func theCommandHandlerReadsTheJobAndRepliesWithItsOutput() async throws {
         let (fleet, sandbox) = try Self.start(
             """

@@ -61,9 +61,33 @@ package final class RedisStore: BotStore {
                     batches.append((chat, .milliseconds(due)))
                 }
             }
-            return StoreSnapshot(
+            var snapshot = StoreSnapshot(
                 handoffChats: handoff, offset: offset, openBatches: batches, nextRetry: try await promoteRetries())
+            snapshot.chatsAwaitingRetry = try await chatsAwaitingRetry()
+            return snapshot
         }
+    }
+
+    /// Chats of the jobs in the retry set and of retried jobs back in the stream, read after
+    /// the due retries moved: a new process must keep each such chat's other jobs behind them.
+    private func chatsAwaitingRetry() async throws(RedisError) -> Set<Int64> {
+        var chats: Set<Int64> = []
+        for value in try await client.command("ZRANGE", keys.retry, "0", "-1").array ?? [] {
+            if case .bulk(let document) = value, let chat = BotJob.chatOfRetry(document, scheduled: true) { chats.insert(chat) }
+        }
+        var start = "-"
+        while true {
+            let page = try await client.command("XRANGE", keys.jobs, start, "+", "COUNT", "1000").array ?? []
+            for entry in page {
+                guard let parts = entry.array, parts.count == 2, let fields = parts[1].array, fields.count >= 2,
+                    case .bulk(let document) = fields[1]
+                else { continue }
+                if let chat = BotJob.chatOfRetry(document, scheduled: false) { chats.insert(chat) }
+            }
+            guard page.count == 1000, let last = page.last?.array?.first?.string else { break }
+            start = "(" + last
+        }
+        return chats
     }
 
     // MARK: Intake and batches

@@ -128,6 +128,12 @@ package final class SQLiteStore: BotStore {
         if let next = try database.integer("SELECT min(due_ms) FROM retry") {
             snapshot.nextRetry = .milliseconds(max(next - now, 0))
         }
+        try database.query("SELECT document FROM retry") { row in
+            if let chat = BotJob.chatOfRetry(row.bytes(0), scheduled: true) { snapshot.chatsAwaitingRetry.insert(chat) }
+        }
+        try database.query("SELECT document FROM job WHERE instr(document, 'retried') > 0 OR instr(document, 'failures') > 0") { row in
+            if let chat = BotJob.chatOfRetry(row.bytes(0), scheduled: false) { snapshot.chatsAwaitingRetry.insert(chat) }
+        }
         return snapshot
     }
 

@@ -9,6 +9,9 @@ package struct StoreSnapshot: Sendable {
     package var openBatches: [(chat: Int64, dueIn: Duration)]
     /// When the next retry is due, if any waits.
     package var nextRetry: Duration?
+    /// Chats with a job that failed and waits for (or is back from) its retry: their other
+    /// jobs must wait for it, also in a new process, or the chat's replies go out of order.
+    package var chatsAwaitingRetry: Set<Int64> = []
 
     package init(
         handoffChats: Set<Int64> = [], offset: Int64? = nil, openBatches: [(chat: Int64, dueIn: Duration)] = [],
