@@ -1,8 +1,9 @@
 import BotmasterSystem
 
-/// Exponential backoff with full jitter: attempt n waits a random time in
-/// `0 ... min(maxDelay, baseDelay × 2^(n-1))`, so retries of many jobs spread out instead of
-/// hitting a recovering backend together.
+/// Exponential backoff with equal jitter: attempt n waits a random time in the upper half of
+/// `min(maxDelay, baseDelay × 2^(n-2))`, so retries of many jobs spread out instead of hitting
+/// a recovering backend together, and each still waits at least half its ceiling (full jitter
+/// could retry at once, which is what `base_delay` is there to prevent).
 public struct RetryBackoff: Sendable, Equatable {
     public var baseDelay: Duration
     public var maxDelay: Duration
@@ -31,6 +32,6 @@ public struct RetryBackoff: Sendable, Equatable {
         guard attempt <= maxAttempts else { return nil }
         let ceiling = ceiling(beforeAttempt: attempt).nanosecondsClamped
         guard ceiling > 0 else { return .zero }
-        return .nanoseconds(Int64.random(in: 0...ceiling, using: &random))
+        return .nanoseconds(Int64.random(in: (ceiling / 2)...ceiling, using: &random))
     }
 }

@@ -35,19 +35,10 @@ extension FileSystem {
         let kind = info.st_mode & S_IFMT
         guard kind == S_IFREG else { throw .notRegularFile(Self.describeKind(kind)) }
         guard Int(info.st_size) <= maximumBytes else { throw .tooLarge(limit: maximumBytes) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while result.count <= maximumBytes {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                result.append(contentsOf: chunk[0..<count])
-            } else if count == 0 {
-                return result
-            } else if errno != EINTR {
-                throw .readFailed(errno)
-            }
-        }
-        throw .tooLarge(limit: maximumBytes)
+        let bytes: [UInt8]
+        do { bytes = try readToEnd(fd, stoppingPast: maximumBytes) } catch { throw .readFailed(error.code) }
+        guard bytes.count <= maximumBytes else { throw .tooLarge(limit: maximumBytes) }
+        return bytes
     }
 
     private static func describeKind(_ kind: mode_t) -> String {

@@ -8,18 +8,25 @@ public enum FileSystem {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         if offset > 0 && lseek(fd, off_t(offset), SEEK_SET) < 0 { return nil }
+        return try? readToEnd(fd, stoppingPast: .max)
+    }
+
+    /// Reads `fd` to its end, or until more than `limit` bytes came (the caller tells which by
+    /// the count). Throws the `errno` of a failed read.
+    static func readToEnd(_ fd: Int32, stoppingPast limit: Int) throws(SystemError) -> [UInt8] {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
+        while result.count <= limit {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count > 0 {
                 result.append(contentsOf: chunk[0..<count])
             } else if count == 0 {
                 return result
             } else if errno != EINTR {
-                return nil
+                throw SystemError(call: "read", subject: "", code: errno)
             }
         }
+        return result
     }
 
     /// Writes the file through a temporary name and a rename, so a reader (or a master that

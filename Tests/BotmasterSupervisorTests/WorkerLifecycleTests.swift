@@ -107,7 +107,8 @@ import Testing
         #expect(worker.state == .backoff)
     }
 
-    @Test mutating func overTheMemoryCapIsKilledAfterTheGraceNotTheStopTimeout() {
+    /// A running worker with a 100-byte cap, a 90 s stop timeout and a 2 s memory grace.
+    func runningWithAGrace() -> WorkerLifecycle {
         var worker = WorkerLifecycle(
             speaksProtocol: true,
             limits: limits {
@@ -117,21 +118,18 @@ import Testing
             }, now: now)
         worker.spawned(at: now)
         worker.helloReceived(at: now)
+        return worker
+    }
+
+    @Test mutating func overTheMemoryCapIsKilledAfterTheGraceNotTheStopTimeout() {
+        var worker = runningWithAGrace()
         #expect(worker.memorySampled(rss: 101, at: advance(.seconds(1))) == [.drain(reason: "memory")])
         #expect(worker.tick(now: advance(.seconds(1))) == [], "within the grace")
         #expect(worker.tick(now: advance(.seconds(1))) == [.kill], "the drain was ignored: SIGKILL at the grace")
     }
 
     @Test mutating func aStoppingWorkerThatOutgrowsItsCapGetsTheShorterDeadline() {
-        var worker = WorkerLifecycle(
-            speaksProtocol: true,
-            limits: limits {
-                $0.memoryBytes = 100
-                $0.stopTimeout = .seconds(90)
-                $0.memoryGrace = .seconds(2)
-            }, now: now)
-        worker.spawned(at: now)
-        worker.helloReceived(at: now)
+        var worker = runningWithAGrace()
         #expect(worker.stop(at: advance(.seconds(1))) == [.drain(reason: "shutdown")])
         #expect(worker.memorySampled(rss: 99, at: advance(.seconds(10))) == [])
         #expect(worker.tick(now: advance(.seconds(3))) == [], "under its cap it keeps the stop timeout")

@@ -273,7 +273,9 @@ import Testing
     /// The worker is killed meanwhile: the new process keeps them waiting too, so the chat's
     /// replies still go out in order.
     @Test func aChatsRepliesStayInOrderAcrossARetryAndAKill() async throws {
-        let (fleet, sandbox) = try Self.start("[retry]\nbase_delay = \"3s\"\nmax_delay = \"3s\"", batch: "quiet = \"0s\"")
+        // A retry 5-10 s out (equal jitter): the status polls that must see the chat waiting can
+        // be late by seconds under the suite's load.
+        let (fleet, sandbox) = try Self.start("[retry]\nbase_delay = \"10s\"\nmax_delay = \"10s\"", batch: "quiet = \"0s\"")
         defer {
             fleet.tearDown()
             sandbox.stop()
@@ -288,7 +290,7 @@ import Testing
         try await fleet.waitForStatus { $0.workers.first?.bot?.received == 3 && $0.workers.first?.bot?.inFlight == 2 }
         kill(oldPID, SIGKILL)
         try await fleet.waitForStatus { $0.workers.first?.pid != oldPID && $0.workers.first?.bot?.source == "polling" }
-        try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 3, timeout: .seconds(20))
+        try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 3, timeout: .seconds(30))
         try await Task.sleep(for: .milliseconds(500))
         #expect(try sandbox.sent(bot: Self.bot, chat: Self.user).map(\.text) == ["first", "second", "third"])
     }

@@ -23,33 +23,14 @@ struct HTTPGet {
     }
 
     static func request(_ method: String, port: Int, path: String, headers: [String: String] = [:], body: String = "") throws -> Answer {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(description: "cannot connect to port \(port)") }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connection: RawConnection
+        do { connection = try RawConnection(port: port) } catch { throw Failure(description: "cannot connect to port \(port)") }
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         if method != "GET" { request += "Content-Length: \(body.utf8.count)\r\n" }
         request += "\r\n" + body
-        let bytes = Array(request.utf8)
-        guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else {
-            throw Failure(description: "cannot send the request")
-        }
-        var answer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            answer.append(contentsOf: chunk[0..<count])
-        }
+        guard connection.send(request) else { throw Failure(description: "cannot send the request") }
+        let answer = connection.read(within: .seconds(10)).bytes
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = answer.indices.first(where: { Array(answer[$0..<min($0 + 4, answer.count)]) == separator }) else {
             throw Failure(description: "no complete answer")

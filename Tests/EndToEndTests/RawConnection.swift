@@ -45,20 +45,16 @@ final class RawConnection {
     /// Whether the server closed the connection (end of file or a reset) within `timeout`,
     /// reading and discarding whatever it sent before.
     func isClosed(within timeout: Duration) -> Bool {
-        let deadline = MonotonicTime.now() + timeout
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while MonotonicTime.now() < deadline {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let remaining = Int32(max((deadline - MonotonicTime.now()).millisecondsClamped, 1))
-            guard poll(&poller, 1, remaining) > 0 else { continue }
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR) { return true }
-        }
-        return false
+        read(within: timeout).closed
     }
 
     /// Everything the server sent until it closed the connection or `timeout` passed.
     func readAll(within timeout: Duration) -> String {
+        String(decoding: read(within: timeout).bytes, as: UTF8.self)
+    }
+
+    /// What the server sent until it closed the connection (`closed`) or `timeout` passed.
+    func read(within timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
         let deadline = MonotonicTime.now() + timeout
         var answer: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -70,10 +66,10 @@ final class RawConnection {
             if count > 0 {
                 answer.append(contentsOf: buffer[0..<count])
             } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
-                break
+                return (answer, true)
             }
         }
-        return String(decoding: answer, as: UTF8.self)
+        return (answer, false)
     }
 }
 
