@@ -26,8 +26,12 @@ public enum FleetLoader {
     ///   - directory: the `workers/` directory.
     ///   - displayDirectory: how to name the directory in messages (e.g. `workers`).
     ///   - maximumWorkers: the most enabled bots the master will run; more is a problem.
-    public static func load(directory: String, displayDirectory: String, maximumWorkers: Int) -> FleetDefinition {
-        guard let names = FileSystem.directoryEntries(directory) else {
+    ///   - overrides: file names whose contents to take from here instead of the directory
+    ///     (`nil`: as if the file were gone), to check a change before it is written.
+    public static func load(
+        directory: String, displayDirectory: String, maximumWorkers: Int, overrides: [String: [UInt8]?] = [:]
+    ) -> FleetDefinition {
+        guard let listed = FileSystem.directoryEntries(directory) else {
             return FleetDefinition(
                 workers: [],
                 problems: [ConfigProblem(file: displayDirectory, key: "", message: "cannot read the fleet directory")]
@@ -36,14 +40,20 @@ public enum FleetLoader {
         var workers: [WorkerDefinition] = []
         var problems: [ConfigProblem] = []
         var filesByID: [String: String] = [:]
+        let names = Set(listed).union(overrides.compactMap { $0.value == nil ? nil : $0.key }).sorted()
         for name in names where name.hasSuffix(".toml") && !name.hasPrefix(".") {
             let displayPath = "\(displayDirectory)/\(name)"
             let bytes: [UInt8]
-            do {
-                bytes = try FileSystem.readRegularFile("\(directory)/\(name)", maximumBytes: maximumFileBytes)
-            } catch {
-                problems.append(ConfigProblem(file: displayPath, key: "", message: error.description))
-                continue
+            if let override = overrides[name] {
+                guard let override else { continue }
+                bytes = override
+            } else {
+                do {
+                    bytes = try FileSystem.readRegularFile("\(directory)/\(name)", maximumBytes: maximumFileBytes)
+                } catch {
+                    problems.append(ConfigProblem(file: displayPath, key: "", message: error.description))
+                    continue
+                }
             }
             switch WorkerDefinitionParser.parse(
                 String(decoding: bytes, as: UTF8.self), file: displayPath, defaultID: String(name.dropLast(5)))

@@ -3,7 +3,8 @@ import BotmasterIPC
 /// A request from the CLI to the master: one JSON object on one line.
 public struct ControlRequest: Codable, Sendable, Equatable {
     /// `status` (with `id`: only that worker), `restart` (with `id`), `reload`, `stop`, `dlq`
-    /// (with `id`, `action` and for one entry `key`).
+    /// (with `id`, `action` and for one entry `key`), and the fleet API's `bot-get`, `bot-put`,
+    /// `bot-patch` (with `id` and `document`) and `bot-remove` (with `id`).
     public var command: String
     /// The bot id, for commands about one worker.
     public var id: String?
@@ -11,12 +12,18 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var action: DeadLetterRequest.Action?
     /// The dead letter's key, for `dlq retry` of one entry.
     public var key: String?
+    /// A bot's keys (`bot-put`) or a merge patch of them (`bot-patch`), as the fleet API takes.
+    public var document: [String: JSONValue]?
 
-    public init(command: String, id: String? = nil, action: DeadLetterRequest.Action? = nil, key: String? = nil) {
+    public init(
+        command: String, id: String? = nil, action: DeadLetterRequest.Action? = nil, key: String? = nil,
+        document: [String: JSONValue]? = nil
+    ) {
         self.command = command
         self.id = id
         self.action = action
         self.key = key
+        self.document = document
     }
 
     public static let status = ControlRequest(command: "status")
@@ -37,19 +44,26 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var status: FleetStatus?
     /// The worker's answer, for `dlq`.
     public var deadLetters: DeadLetterReply?
+    /// The bot's keys, for `bot-get`.
+    public var document: [String: JSONValue]?
+    /// Every problem of a rejected fleet change.
+    public var problems: [String]?
 
     public init(
-        ok: Bool, error: String? = nil, message: String? = nil, status: FleetStatus? = nil, deadLetters: DeadLetterReply? = nil
+        ok: Bool, error: String? = nil, message: String? = nil, status: FleetStatus? = nil, deadLetters: DeadLetterReply? = nil,
+        document: [String: JSONValue]? = nil, problems: [String]? = nil
     ) {
         self.ok = ok
         self.error = error
         self.message = message
         self.status = status
         self.deadLetters = deadLetters
+        self.document = document
+        self.problems = problems
     }
 
     enum CodingKeys: String, CodingKey {
-        case ok, error, message, status
+        case ok, error, message, status, document, problems
         case deadLetters = "dead_letters"
     }
 

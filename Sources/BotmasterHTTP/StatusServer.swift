@@ -1,3 +1,4 @@
+import BotmasterConfig
 import BotmasterControl
 import BotmasterSupervisor
 import Hummingbird
@@ -11,9 +12,9 @@ import ServiceLifecycle
 /// Prometheus metrics and the live dashboard, all read from the supervisor.
 public enum StatusServer {
     /// The routes, declared in one place.
-    static func router(supervisor: Supervisor, metrics: MetricsExporter, token: String?, webhookStats: WebhookStats?)
-        -> Router<BasicRequestContext>
-    {
+    static func router(
+        supervisor: Supervisor, metrics: MetricsExporter, token: String?, webhookStats: WebhookStats?, fleetChangesAllowed: Bool
+    ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
         router.get("/") { _, _ in DashboardPage.response() }
@@ -33,6 +34,7 @@ public enum StatusServer {
         if let webhookStats {
             router.get("/api/webhook/stats") { _, _ in JSONResponses.json(webhookStats.snapshot) }
         }
+        FleetRoutes.add(to: router, supervisor: supervisor, changesAllowed: fleetChangesAllowed)
         router.get("/health/live") { _, _ in JSONResponses.json(["status": "live"]) }
         router.get("/metrics") { _, _ in
             Response(
@@ -53,7 +55,8 @@ public enum StatusServer {
     ) -> some Service {
         Application(
             router: router(
-                supervisor: supervisor, metrics: MetricsExporter(registry: registry), token: token, webhookStats: webhookStats),
+                supervisor: supervisor, metrics: MetricsExporter(registry: registry), token: token, webhookStats: webhookStats,
+                fleetChangesAllowed: token != nil || MasterSettings.isLoopback(host)),
             // Operators and scrapers hold few connections; the caps keep a misbehaving client
             // from holding the master's descriptors.
             server: .http1(configuration: .init(idleTimeout: .seconds(60))),

@@ -114,11 +114,34 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
             case .success(let reply): return ControlResponse(ok: true, deadLetters: reply)
             case .failure(let failure): return .failure(failure.description)
             }
+        case "bot-get":
+            guard let id = request.id else { return .failure("bot-get needs a bot id") }
+            guard let document = await supervisor.botDocument(id) else { return .failure("unknown bot id \"\(id)\"") }
+            return ControlResponse(ok: true, message: document.file, document: document.keys)
+        case "bot-put", "bot-patch":
+            guard let id = request.id, let document = request.document else {
+                return .failure("\(request.command) needs a bot id and a document")
+            }
+            let change = request.command == "bot-put" ? await supervisor.putBot(id, document) : await supervisor.patchBot(id, document)
+            return response(to: change, id: id)
+        case "bot-remove":
+            guard let id = request.id else { return .failure("bot-remove needs a bot id") }
+            return response(to: await supervisor.removeBot(id), id: id)
         case "stop":
             supervisor.shutdown()
             return ControlResponse(ok: true, message: "stopping")
         default:
             return .failure("unknown command \"\(request.command)\"")
+        }
+    }
+
+    private static func response(to change: FleetChange, id: String) -> ControlResponse {
+        switch change {
+        case .applied(let summary, _): ControlResponse(ok: true, message: "reloaded: \(summary)")
+        case .invalid(let problems):
+            ControlResponse(ok: false, error: "the fleet would not be valid; nothing changed", problems: problems.map(\.description))
+        case .notFound: .failure("unknown bot id \"\(id)\"")
+        case .failed(let reason): .failure(reason)
         }
     }
 

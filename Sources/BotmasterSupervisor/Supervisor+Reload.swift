@@ -18,13 +18,8 @@ extension Supervisor {
         let notify = readyNotified ? configuration.notify : nil
         notify?("RELOADING=1\nMONOTONIC_USEC=\(MonotonicTime.now().nanoseconds / 1000)")
         defer { notify?("READY=1\nSTATUS=\(statusLine())") }
-        let fleet = FleetLoader.load(
-            directory: configuration.layout.workersDirectory,
-            displayDirectory: "workers",
-            maximumWorkers: configuration.settings.workerLimit(cores: Environment.coreCount))
-        let problems =
-            fleet.problems + configuration.settings.webhook.problems(for: fleet.workers, environment: configuration.environment)
-            + StoreSettings.problems(for: fleet.workers, environment: configuration.environment)
+        let fleet = loadFleet()
+        let problems = problems(of: fleet)
         reloadCount += 1
         SupervisorMetrics.reloaded(applied: problems.isEmpty)
         guard problems.isEmpty else {
@@ -47,6 +42,23 @@ extension Supervisor {
                 "unchanged": "\(summary.unchanged.count)",
             ])
         return .success(summary)
+    }
+
+    /// `workers/` as it is on disk, or as it would be with `overrides` (file name → contents,
+    /// `nil` for a removed file).
+    func loadFleet(overrides: [String: [UInt8]?] = [:]) -> FleetDefinition {
+        FleetLoader.load(
+            directory: configuration.layout.workersDirectory,
+            displayDirectory: "workers",
+            maximumWorkers: configuration.settings.workerLimit(cores: Environment.coreCount),
+            overrides: overrides)
+    }
+
+    /// Everything that keeps a fleet from being applied: its files' problems and the webhook
+    /// and store settings its bots need from the master.
+    func problems(of fleet: FleetDefinition) -> [ConfigProblem] {
+        fleet.problems + configuration.settings.webhook.problems(for: fleet.workers, environment: configuration.environment)
+            + StoreSettings.problems(for: fleet.workers, environment: configuration.environment)
     }
 
     func apply(_ definitions: [WorkerDefinition]) async -> ReloadSummary {
