@@ -84,6 +84,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // The OpenAPI document, served at /api/openapi.json from the bytes compiled in.
+            resources: [.embedInCode("openapi.json")],
             swiftSettings: strictSettings
         ),
         // The CLI ↔ master control protocol over the run directory's Unix socket.

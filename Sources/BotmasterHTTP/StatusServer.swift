@@ -35,6 +35,7 @@ public enum StatusServer {
             router.get("/api/webhook/stats") { _, _ in JSONResponses.json(webhookStats.snapshot) }
         }
         FleetRoutes.add(to: router, supervisor: supervisor, changesAllowed: fleetChangesAllowed)
+        router.get("/api/openapi.json") { _, _ in JSONResponses.raw(PackageResources.openapi_json) }
         router.get("/health/live") { _, _ in JSONResponses.json(["status": "live"]) }
         router.get("/metrics") { _, _ in
             Response(
