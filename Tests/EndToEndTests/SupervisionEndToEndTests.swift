@@ -85,7 +85,7 @@ import Testing
         try await Task.sleep(for: .seconds(3))
         let statusStarted = MonotonicTime.now()
         let status = try #require(try fleet.client.send(.status).status)
-        #expect(MonotonicTime.now() - statusStarted < .seconds(2), "status answers while a worker floods its output")
+        #expect(MonotonicTime.now() - statusStarted < .seconds(5), "status answers while a worker floods its output")
         #expect(fleet.worker("chatty", in: status)?.state == "running")
         let written = (FileSystem.directoryEntries("\(fleet.home)/logs") ?? []).filter { $0.hasPrefix("worker_chatty.log") }
             .reduce(0) { $0 + Int(FileSystem.fileSize("\(fleet.home)/logs/\($1)") ?? 0) }

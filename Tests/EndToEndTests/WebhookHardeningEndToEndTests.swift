@@ -82,7 +82,8 @@ import Testing
         }
         try await Task.sleep(for: .milliseconds(500))
         let flooded = openDescriptorCount(of: master)
-        #expect(flooded - baseline <= 45, "the master holds at most the cap: \(baseline) → \(flooded) descriptors")
+        // The cap, a few the acceptor takes before it sees the cap reached, and the master's own.
+        #expect(flooded - baseline <= 50, "the master holds at most about the cap: \(baseline) → \(flooded) descriptors")
         #expect(flooded - baseline >= 30, "the connections up to the cap are held: \(baseline) → \(flooded)")
 
         // Supervision goes on under the flood.
