@@ -140,9 +140,9 @@ import Testing
     }
 
     @Test func aWorkerKilledMidBatchLosesNoMessage() async throws {
-        // A 5 s window: the status polls that must see the open batch before the kill can be
+        // A 15 s window: the status polls that must see the open batch before the kill can be
         // late by seconds when the suite's other tests hold the cooperative pool.
-        let (fleet, sandbox) = try Self.start(batch: "quiet = \"5s\"")
+        let (fleet, sandbox) = try Self.start(batch: "quiet = \"15s\"")
         defer {
             fleet.tearDown()
             sandbox.stop()
@@ -159,7 +159,7 @@ import Testing
         #expect(
             restarted.workers[0].restarts == 1,
             "master log: \(fleet.masterLog.suffix(3000))\nworker log: \(fleet.workerLog("echo").suffix(2000))")
-        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1, timeout: .seconds(20))
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1, timeout: .seconds(40))
         try await Task.sleep(for: .milliseconds(1000))
         #expect(try sandbox.sent(bot: Self.bot, chat: Self.user).map(\.text) == ["before\nthe crash"])
         #expect(sent.count == 1)
@@ -273,9 +273,9 @@ import Testing
     /// The worker is killed meanwhile: the new process keeps them waiting too, so the chat's
     /// replies still go out in order.
     @Test func aChatsRepliesStayInOrderAcrossARetryAndAKill() async throws {
-        // A retry 5-10 s out (equal jitter): the status polls that must see the chat waiting can
+        // A retry 15-30 s out (equal jitter): the status polls that must see the chat waiting can
         // be late by seconds under the suite's load.
-        let (fleet, sandbox) = try Self.start("[retry]\nbase_delay = \"10s\"\nmax_delay = \"10s\"", batch: "quiet = \"0s\"")
+        let (fleet, sandbox) = try Self.start("[retry]\nbase_delay = \"30s\"\nmax_delay = \"30s\"", batch: "quiet = \"0s\"")
         defer {
             fleet.tearDown()
             sandbox.stop()
@@ -290,7 +290,7 @@ import Testing
         try await fleet.waitForStatus { $0.workers.first?.bot?.received == 3 && $0.workers.first?.bot?.inFlight == 2 }
         kill(oldPID, SIGKILL)
         try await fleet.waitForStatus { $0.workers.first?.pid != oldPID && $0.workers.first?.bot?.source == "polling" }
-        try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 3, timeout: .seconds(30))
+        try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 3, timeout: .seconds(60))
         try await Task.sleep(for: .milliseconds(500))
         #expect(try sandbox.sent(bot: Self.bot, chat: Self.user).map(\.text) == ["first", "second", "third"])
     }

@@ -43,33 +43,54 @@ final class RawConnection {
     }
 
     /// Whether the server closed the connection (end of file or a reset) within `timeout`,
-    /// reading and discarding whatever it sent before.
-    func isClosed(within timeout: Duration) -> Bool {
-        read(within: timeout).closed
+    /// reading and discarding whatever it sent before. Waits with `Task.sleep`, not in `poll`:
+    /// the tests share a two-thread pool, and a thread blocked for seconds stalls other tests.
+    func isClosed(within timeout: Duration) async -> Bool {
+        await read(within: timeout, waiting: { try? await Task.sleep(for: .milliseconds(10)) }).closed
     }
 
     /// Everything the server sent until it closed the connection or `timeout` passed.
-    func readAll(within timeout: Duration) -> String {
-        String(decoding: read(within: timeout).bytes, as: UTF8.self)
+    func readAll(within timeout: Duration) async -> String {
+        String(decoding: await read(within: timeout, waiting: { try? await Task.sleep(for: .milliseconds(10)) }).bytes, as: UTF8.self)
     }
 
-    /// What the server sent until it closed the connection (`closed`) or `timeout` passed.
+    /// What the server sent until it closed the connection (`closed`) or `timeout` passed,
+    /// blocking: for answers that come at once.
     func read(within timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
         let deadline = MonotonicTime.now() + timeout
         var answer: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
         while MonotonicTime.now() < deadline {
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let remaining = Int32(max((deadline - MonotonicTime.now()).millisecondsClamped, 1))
             guard poll(&poller, 1, remaining) > 0 else { continue }
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if count > 0 {
-                answer.append(contentsOf: buffer[0..<count])
-            } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
-                return (answer, true)
+            if receive(into: &answer) { return (answer, true) }
+        }
+        return (answer, false)
+    }
+
+    private func read(within timeout: Duration, waiting: () async -> Void) async -> (bytes: [UInt8], closed: Bool) {
+        let deadline = MonotonicTime.now() + timeout
+        var answer: [UInt8] = []
+        while MonotonicTime.now() < deadline {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 0) > 0 {
+                if receive(into: &answer) { return (answer, true) }
+            } else {
+                await waiting()
             }
         }
         return (answer, false)
+    }
+
+    /// Appends what is there to read; true once the server closed the connection.
+    private func receive(into answer: inout [UInt8]) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        if count > 0 {
+            answer.append(contentsOf: buffer[0..<count])
+            return false
+        }
+        return count == 0 || (errno != EAGAIN && errno != EINTR)
     }
 }
 

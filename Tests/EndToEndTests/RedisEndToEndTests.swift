@@ -11,8 +11,9 @@ import Testing
     static let bot: Int64 = 333
 
     /// A fleet with one bot `echo` whose state is in `redis` (unless `store` names another). Its handler is a program that
-    /// notes each start in `marks/started-<chat>`, sleeps `HANDLER_SLEEP` seconds, and echoes
-    /// the merged text — or fails while `marks/broken` exists.
+    /// notes each start in `marks/started-<chat>`, on its first start for a chat waits up to
+    /// `HANDLER_HOLD_FIRST` seconds (long enough for a test to kill its worker however loaded
+    /// the machine is), and echoes the merged text — or fails while `marks/broken` exists.
     static func start(
         redis: RedisServerProcess, mode: String = "polling", quiet: String = "1s", environment: [String: String] = [:],
         store: String? = nil, extra: String = ""
@@ -25,8 +26,8 @@ import Testing
             import json, os, sys, time
             job = json.load(sys.stdin)
             marks = os.environ['MARK_DIR']
-            with open(marks + '/started-' + str(job['chat']['id']), 'a') as f: f.write('x')
-            time.sleep(float(os.environ.get('HANDLER_SLEEP', '0')))
+            with open(marks + '/started-' + str(job['chat']['id']), 'a') as f: f.write('x'); first = f.tell() == 1
+            if first: time.sleep(float(os.environ.get('HANDLER_HOLD_FIRST', '0')))
             if os.path.exists(marks + '/broken'): sys.exit(3)
             print(job['text'])
             """
@@ -77,7 +78,7 @@ import Testing
     private func killMidBatchAndMidJob(mode: String, store: String) async throws {
         let redis = try RedisServerProcess()
         let (fleet, sandbox, _) = try Self.start(
-            redis: redis, mode: mode, environment: ["HANDLER_SLEEP": "4"], store: store)
+            redis: redis, mode: mode, environment: ["HANDLER_HOLD_FIRST": "120"], store: store)
         defer {
             fleet.tearDown()
             sandbox.stop()

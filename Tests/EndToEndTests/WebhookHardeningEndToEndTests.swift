@@ -69,10 +69,10 @@ import Testing
         let deadline = MonotonicTime.now() + .seconds(5)
         while refused.isEmpty, MonotonicTime.now() < deadline {
             try await Task.sleep(for: .milliseconds(100))
-            refused = held.filter { $0.isClosed(within: .milliseconds(10)) }
+            refused = await Self.closed(held)
         }
         try await Task.sleep(for: .milliseconds(200))
-        refused = held.filter { $0.isClosed(within: .milliseconds(10)) }
+        refused = await Self.closed(held)
         #expect(refused.count == 1, "one connection over the address's share is closed at once, \(refused.count) were")
         held.removeAll { connection in refused.contains { $0 === connection } }
 
@@ -116,7 +116,7 @@ import Testing
         let head = Array("POST /webhook/hook HTTP/1.1\r\nHost: x\r\n")
         var sentUntilClosed = 0
         for character in head {
-            guard trickledHead.send(String(character)), !trickledHead.isClosed(within: .milliseconds(250)) else { break }
+            guard trickledHead.send(String(character)), await !trickledHead.isClosed(within: .milliseconds(250)) else { break }
             sentUntilClosed += 1
         }
         #expect(sentUntilClosed < head.count, "a trickled head is cut off before it completes (sent \(sentUntilClosed))")
@@ -126,12 +126,12 @@ import Testing
             "POST /webhook/hook HTTP/1.1\r\nHost: x\r\nX-Telegram-Bot-Api-Secret-Token: s3cret-webhook\r\n"
                 + "Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{")
         var bodyBytes = 1
-        while bodyBytes < 200, trickledBody.send(" "), !trickledBody.isClosed(within: .milliseconds(250)) { bodyBytes += 1 }
+        while bodyBytes < 200, trickledBody.send(" "), await !trickledBody.isClosed(within: .milliseconds(250)) { bodyBytes += 1 }
         #expect(bodyBytes < 40, "a trickled body is cut off by the read timeout (sent \(bodyBytes) bytes)")
         #expect(try Self.connectionCounters(fleet).contains(#""read_timeouts":1"#))
 
         let idle = try RawConnection(port: port)
-        #expect(idle.isClosed(within: .seconds(8)), "an idle connection is closed by the idle timeout")
+        #expect(await idle.isClosed(within: .seconds(8)), "an idle connection is closed by the idle timeout")
         #expect(try sandbox.sent(bot: 222).isEmpty, "nothing cut off was delivered")
     }
 
@@ -145,11 +145,11 @@ import Testing
         }
         try await fleet.waitForStatus { $0.workers.first?.bot?.source == "webhook" }
         let outsider = try RawConnection(port: port, source: "127.0.0.1")
-        #expect(outsider.isClosed(within: .seconds(3)))
+        #expect(await outsider.isClosed(within: .seconds(3)))
         let request = Self.rawPost(path: "/webhook/hook", body: Self.update(601))
         let allowed = try RawConnection(port: port, source: "127.0.0.2")
         allowed.send(request)
-        #expect(allowed.readAll(within: .seconds(10)).hasPrefix("HTTP/1.1 200"))
+        #expect(await allowed.readAll(within: .seconds(10)).hasPrefix("HTTP/1.1 200"))
         #expect(try Self.connectionCounters(fleet).contains(#""refused_by_allowlist":1"#))
     }
 
@@ -200,6 +200,13 @@ import Testing
         }
         #expect(served, "the restarted master serves the bot again: \(answers)")
         #expect(answers[404] == nil, "no delivery was told the bot is unknown: \(answers)")
+    }
+
+    /// The connections of `held` that the server has closed.
+    static func closed(_ held: [RawConnection]) async -> [RawConnection] {
+        var closed: [RawConnection] = []
+        for connection in held where await connection.isClosed(within: .milliseconds(10)) { closed.append(connection) }
+        return closed
     }
 
     static func rawPost(path: String, body: String) -> String {
