@@ -213,7 +213,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BotmasterControl", "BotmasterSystem", "BotAPI", "BotAPISandbox", "BotRedis", "RedisServerFixture"],
+            dependencies: [
+                "BotmasterControl", "BotmasterIPC", "BotmasterSystem", "BotAPI", "BotAPISandbox", "BotRedis", "RedisServerFixture",
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -49,25 +49,29 @@ enum FleetRoutes {
             return JSONResponses.json(document.keys)
         }
         router.put("/api/bots/:id") { request, context in
-            let id = try context.parameters.require("id")
-            if let refusal = refusal(changesAllowed) { return refusal }
-            switch try await body(of: request) {
-            case .object(let keys): return answer(await supervisor.putBot(id, keys), id: id)
-            case .refused(let response): return response
-            }
+            try await change(request, context, changesAllowed) { id, keys in await supervisor.putBot(id, keys) }
         }
         router.patch("/api/bots/:id") { request, context in
-            let id = try context.parameters.require("id")
-            if let refusal = refusal(changesAllowed) { return refusal }
-            switch try await body(of: request) {
-            case .object(let patch): return answer(await supervisor.patchBot(id, patch), id: id)
-            case .refused(let response): return response
-            }
+            try await change(request, context, changesAllowed) { id, patch in await supervisor.patchBot(id, patch) }
         }
         router.delete("/api/bots/:id") { _, context in
             let id = try context.parameters.require("id")
             if let refusal = refusal(changesAllowed) { return refusal }
             return answer(await supervisor.removeBot(id), id: id)
+        }
+    }
+
+    /// A `PUT` or `PATCH`: refused where changes are not allowed, else the body's object handed
+    /// to `apply` and its outcome answered.
+    private static func change(
+        _ request: Request, _ context: BasicRequestContext, _ changesAllowed: Bool,
+        apply: (String, [String: JSONValue]) async -> FleetChange
+    ) async throws -> Response {
+        let id = try context.parameters.require("id")
+        if let refusal = refusal(changesAllowed) { return refusal }
+        switch try await body(of: request) {
+        case .object(let keys): return answer(await apply(id, keys), id: id)
+        case .refused(let response): return response
         }
     }
 

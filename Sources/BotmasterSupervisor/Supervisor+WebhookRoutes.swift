@@ -13,7 +13,7 @@ extension Supervisor {
     }
 
     /// The route `id` should have now; nil for an id that is not a bot of the fleet.
-    func desiredRoute(_ id: String) -> WebhookRoutes.Route? {
+    func desiredRoute(_ id: String) -> WebhookRoutes.Target? {
         if let worker = workers[id], !worker.retiring {
             guard let bot = worker.definition.bot else { return nil }
             if bot.mode == .polling { return .pollingBot }
@@ -33,7 +33,7 @@ extension Supervisor {
     /// Publishes every route at once: after a reload, at shutdown, and now and then as a
     /// backstop.
     func syncAllRoutes() {
-        var routes: [String: WebhookRoutes.Route] = [:]
+        var routes: [String: WebhookRoutes.Target] = [:]
         for id in Set(workers.keys).union(definedBotModes.keys) {
             if let route = desiredRoute(id) { routes[id] = route }
         }

@@ -9,9 +9,10 @@ import Synchronization
 /// while a restarted master is still cleaning up or spawning gets 503 (Telegram redelivers),
 /// never 404 (Telegram drops it).
 public final class WebhookRoutes: Sendable {
-    /// Where a delivery for one bot can go.
-    public enum Target: Sendable {
+    /// Where a delivery for one bot can go; equal channels are the same channel.
+    public enum Target: Sendable, Equatable {
         /// No bot of that id in the fleet (or it is a plain process, not a bot runtime): 404.
+        /// Never stored: an id missing from the table is this.
         case unknownBot
         /// A bot that polls: its webhook URL delivers nothing (404).
         case pollingBot
@@ -20,32 +21,17 @@ public final class WebhookRoutes: Sendable {
         case unavailable
         /// The channel of its running worker.
         case ready(any Channel)
-    }
 
-    /// One bot's published route; the channel is compared by identity.
-    enum Route: Equatable {
-        case pollingBot
-        case unavailable
-        case ready(any Channel)
-
-        static func == (lhs: Route, rhs: Route) -> Bool {
+        public static func == (lhs: Target, rhs: Target) -> Bool {
             switch (lhs, rhs) {
-            case (.pollingBot, .pollingBot), (.unavailable, .unavailable): true
+            case (.unknownBot, .unknownBot), (.pollingBot, .pollingBot), (.unavailable, .unavailable): true
             case (.ready(let left), .ready(let right)): left === right
             default: false
             }
         }
-
-        var target: Target {
-            switch self {
-            case .pollingBot: .pollingBot
-            case .unavailable: .unavailable
-            case .ready(let channel): .ready(channel)
-            }
-        }
     }
 
-    private let table: Mutex<[String: Route]>
+    private let table: Mutex<[String: Target]>
 
     /// Routes for `fleet` with no worker running yet: every bot, enabled or not, is known.
     public init(fleet: [WorkerDefinition]) {
@@ -54,11 +40,11 @@ public final class WebhookRoutes: Sendable {
 
     /// Where a delivery for `id` goes now.
     public func target(for id: String) -> Target {
-        table.withLock { $0[id] }?.target ?? .unknownBot
+        table.withLock { $0[id] } ?? .unknownBot
     }
 
-    static func initialRoutes(_ fleet: [WorkerDefinition]) -> [String: Route] {
-        var routes: [String: Route] = [:]
+    static func initialRoutes(_ fleet: [WorkerDefinition]) -> [String: Target] {
+        var routes: [String: Target] = [:]
         for definition in fleet {
             guard let bot = definition.bot else { continue }
             routes[definition.id] = bot.mode == .polling ? .pollingBot : .unavailable
@@ -66,15 +52,15 @@ public final class WebhookRoutes: Sendable {
         return routes
     }
 
-    func set(_ id: String, _ route: Route?) {
+    func set(_ id: String, _ route: Target?) {
         table.withLock { $0[id] = route }
     }
 
-    func replaceAll(_ routes: [String: Route]) {
+    func replaceAll(_ routes: [String: Target]) {
         table.withLock { $0 = routes }
     }
 
-    func current(_ id: String) -> Route? {
+    func current(_ id: String) -> Target? {
         table.withLock { $0[id] }
     }
 }

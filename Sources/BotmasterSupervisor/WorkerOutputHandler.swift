@@ -44,11 +44,7 @@ final class WorkerOutputHandler: ChannelDuplexHandler {
             return
         }
         let wallClock = WallClock.nowMilliseconds()
-        if droppedSinceNotice > 0 {
-            let notice = "[botmaster] dropped \(droppedSinceNotice) bytes of output over log_rate \(ByteSizeText.format(rate))/s\n"
-            log.append(Array((LogTimestamp.format(millisecondsSinceEpoch: wallClock) + " " + notice).utf8))
-            reportDropped()
-        }
+        noteDropped(wallClockMs: wallClock)
         // A blocking append to a page-cache file takes microseconds.
         let output = lines.consume(buffer.readableBytesView, wallClockMs: wallClock)
         if !output.isEmpty { log.append(output) }
@@ -75,11 +71,8 @@ final class WorkerOutputHandler: ChannelDuplexHandler {
     }
 
     private func drop(_ count: Int) {
-        if droppedSinceNotice == 0 {
-            // The line cut short by the drop is written as it is, not joined to what follows.
-            let rest = lines.flush(wallClockMs: WallClock.nowMilliseconds())
-            if !rest.isEmpty { log.append(rest) }
-        }
+        // The line cut short by the drop is written as it is, not joined to what follows.
+        if droppedSinceNotice == 0 { writePartialLine() }
         droppedSinceNotice += UInt64(count)
         if !warned {
             warned = true
@@ -89,22 +82,26 @@ final class WorkerOutputHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Counts what was dropped since the last notice, once per notice rather than per read:
-    /// the drop path must stay cheap.
-    private func reportDropped() {
+    /// Notes in the log what was dropped since the last notice and counts it: once per notice
+    /// rather than per read, so the drop path stays cheap.
+    private func noteDropped(wallClockMs: Int64) {
+        guard droppedSinceNotice > 0 else { return }
+        let notice =
+            "[botmaster] dropped \(droppedSinceNotice) bytes of output over log_rate \(ByteSizeText.format(volume.bytesPerSecond))/s\n"
+        log.append(Array((LogTimestamp.format(millisecondsSinceEpoch: wallClockMs) + " " + notice).utf8))
         volume.countDropped(droppedSinceNotice)
         SupervisorMetrics.logDropped(bot: id, bytes: Int(clamping: droppedSinceNotice))
         droppedSinceNotice = 0
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    private func writePartialLine() {
         let rest = lines.flush(wallClockMs: WallClock.nowMilliseconds())
         if !rest.isEmpty { log.append(rest) }
-        if droppedSinceNotice > 0 {
-            let notice = "[botmaster] dropped \(droppedSinceNotice) bytes of output over log_rate\n"
-            log.append(Array((LogTimestamp.format(millisecondsSinceEpoch: WallClock.nowMilliseconds()) + " " + notice).utf8))
-            reportDropped()
-        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        writePartialLine()
+        noteDropped(wallClockMs: WallClock.nowMilliseconds())
         context.fireChannelInactive()
     }
 

@@ -1,3 +1,4 @@
+import BotmasterIPC
 import BotmasterSystem
 import Foundation
 import Testing
@@ -28,7 +29,7 @@ import Testing
         #expect(served.status == 200)
         let file = try #require(FileSystem.readFile(Self.checkedIn))
         #expect(Array(served.body.utf8) == file, "the served document is the checked-in one")
-        let document = try JSON.parse(String(decoding: file, as: UTF8.self))
+        let document = try JSONValue.parse(String(decoding: file, as: UTF8.self))
         let validator = SchemaValidator(document: document)
         let paths = try #require(document["paths"]?.object)
 
@@ -60,7 +61,7 @@ import Testing
                 continue
             }
             if let schema = validator.resolve(response)["content"]?["application/json"]?["schema"] {
-                let problems = validator.check(try JSON.parse(answer.body), against: schema, at: "\(method) \(path)")
+                let problems = validator.check(try JSONValue.parse(answer.body), against: schema, at: "\(method) \(path)")
                 #expect(problems.isEmpty, "\(problems)")
             }
         }
@@ -82,7 +83,7 @@ import Testing
 
     /// The documented path template that `path` matches (`{name}` matches one segment; a
     /// literal path such as `/api/workers/status` wins over `/api/workers/{id}`).
-    static func template(of path: String, in templates: Dictionary<String, JSON>.Keys) -> String? {
+    static func template(of path: String, in templates: Dictionary<String, JSONValue>.Keys) -> String? {
         if templates.contains(path) { return path }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         return templates.first { template in
@@ -93,35 +94,16 @@ import Testing
     }
 }
 
-/// A JSON value as the tests read it.
-indirect enum JSON: Decodable {
-    case null, bool(Bool), number(Double), string(String), array([JSON]), object([String: JSON])
+/// Reading the document and the answers with the protocol's own JSON value.
+extension JSONValue {
+    static func parse(_ text: String) throws -> JSONValue { try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
 
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSON].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSON].self))
-        }
-    }
-
-    static func parse(_ text: String) throws -> JSON { try JSONDecoder().decode(JSON.self, from: Data(text.utf8)) }
-
-    subscript(key: String) -> JSON? {
+    subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
     }
 
-    var object: [String: JSON]? {
+    var object: [String: JSONValue]? {
         if case .object(let object) = self { return object }
         return nil
     }
@@ -137,19 +119,19 @@ indirect enum JSON: Decodable {
     }
 }
 
-/// Enough of JSON Schema for the document's schemas: `$ref`, `type` (one or several),
+/// Enough of JSONValue Schema for the document's schemas: `$ref`, `type` (one or several),
 /// `required`, `properties`, `additionalProperties`, `items`, `enum`, `const`, `oneOf`.
 struct SchemaValidator {
-    let document: JSON
+    let document: JSONValue
 
-    func resolve(_ node: JSON) -> JSON {
+    func resolve(_ node: JSONValue) -> JSONValue {
         guard let reference = node["$ref"]?.string else { return node }
         var current = document
         for key in reference.dropFirst(2).split(separator: "/") { current = current[String(key)] ?? .null }
         return resolve(current)
     }
 
-    func check(_ value: JSON, against node: JSON, at path: String) -> [String] {
+    func check(_ value: JSONValue, against node: JSONValue, at path: String) -> [String] {
         let schema = resolve(node)
         if case .array(let choices)? = schema["oneOf"] {
             let fitting = choices.filter { check(value, against: $0, at: path).isEmpty }
@@ -185,7 +167,7 @@ struct SchemaValidator {
         return problems
     }
 
-    static func has(_ value: JSON, type: String) -> Bool {
+    static func has(_ value: JSONValue, type: String) -> Bool {
         switch (type, value) {
         case ("null", .null), ("object", .object), ("array", .array), ("string", .string), ("boolean", .bool), ("number", .number):
             true
