@@ -71,15 +71,17 @@ final class RawConnection {
     private func read(within timeout: Duration, waiting: () async -> Void) async -> (bytes: [UInt8], closed: Bool) {
         let deadline = MonotonicTime.now() + timeout
         var answer: [UInt8] = []
-        while MonotonicTime.now() < deadline {
+        while true {
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&poller, 1, 0) > 0 {
                 if receive(into: &answer) { return (answer, true) }
-            } else {
-                await waiting()
+                continue
             }
+            // Looked once more after the deadline: a wait that overslept it on a busy pool
+            // must not miss what arrived meanwhile.
+            guard MonotonicTime.now() < deadline else { return (answer, false) }
+            await waiting()
         }
-        return (answer, false)
     }
 
     /// Appends what is there to read; true once the server closed the connection.
