@@ -101,10 +101,12 @@ final class TestFleet {
 
     var client: ControlClient { ControlClient(socketPath: "\(home)/run/control.sock", timeout: .seconds(5)) }
 
-    /// Polls the master's status until `condition` holds; fails the test on timeout.
+    /// Polls the master's status until `condition` holds; fails the test on timeout. The default
+    /// is generous: at the suite's start dozens of masters and workers start at once on two
+    /// cores, and a master was once seen to need more than 20 s to answer its first status.
     @discardableResult
     func waitForStatus(
-        timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
+        timeout: Duration = .seconds(45), sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: (FleetStatus) -> Bool
     ) async throws -> FleetStatus {
         let deadline = MonotonicTime.now() + timeout
