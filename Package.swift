@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
+        // SHA-256 for token fingerprints; already built for AsyncHTTPClient's TLS.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The wire protocol between master and worker. Deliberately free of Foundation and NIO so
@@ -148,11 +150,26 @@ let package = Package(
             name: "BotworkerKit",
             dependencies: ["BotmasterIPC", "BotmasterSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
+        // The HTTP fleet source (`BOTMASTER_FLEET_URL`): bots and their tokens from the platform's
+        // own API, asked with AsyncHTTPClient; tokens are shown only as SHA-256 fingerprints.
+        .target(
+            name: "BotmasterFleetSource",
+            dependencies: [
+                "BotmasterSupervisor", "BotmasterConfig", "BotmasterIPC",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The `botmaster` commands: argument parsing, daemonizing, talking to the master.
         .target(
             name: "BotmasterCLI",
             dependencies: [
                 "BotmasterSupervisor", "BotmasterConfig", "BotmasterControl", "BotmasterSystem", "BotmasterSystemd", "BotmasterHTTP",
+                "BotmasterFleetSource",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -192,6 +209,9 @@ let package = Package(
         ),
         .testTarget(name: "BotmasterIPCTests", dependencies: ["BotmasterIPC"], swiftSettings: strictSettings),
         .testTarget(name: "BotmasterConfigTests", dependencies: ["BotmasterConfig"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "BotmasterFleetSourceTests", dependencies: ["BotmasterFleetSource", "BotmasterConfig", "BotmasterIPC"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "BotmasterSupervisorTests",
             dependencies: ["BotmasterSupervisor", "BotmasterSystem", "BotmasterCLI"],

@@ -14,8 +14,8 @@ struct FleetContext {
         layout = HomeLayout(home: FileSystem.absolutePath(home))
     }
 
-    /// Settings and fleet, or every problem with them.
-    func load() -> Result<(MasterSettings, FleetDefinition), ConfigProblems> {
+    /// Settings and fleet (with `sourced`, the fleet source's bots), or every problem with them.
+    func load(sourced: [SourcedBot] = []) -> Result<(MasterSettings, FleetDefinition), ConfigProblems> {
         let (settings, settingProblems) = MasterSettings.from(environment: environment)
         guard FileSystem.exists(layout.workersDirectory) else {
             return .failure(
@@ -28,7 +28,8 @@ struct FleetContext {
         let fleet = FleetLoader.load(
             directory: layout.workersDirectory,
             displayDirectory: "workers",
-            maximumWorkers: settings.workerLimit(cores: Environment.coreCount))
+            maximumWorkers: settings.workerLimit(cores: Environment.coreCount),
+            sourced: sourced.map(\.definition))
         let problems =
             settingProblems + fleet.problems + settings.webhook.problems(for: fleet.workers, environment: environment)
             + StoreSettings.problems(for: fleet.workers, environment: environment)

@@ -1,4 +1,5 @@
 import BotmasterConfig
+import BotmasterFleetSource
 import BotmasterHTTP
 import BotmasterSupervisor
 import BotmasterSystem
@@ -63,12 +64,28 @@ struct MasterRunner {
             logger.warning("the open-file limit is low for this fleet; raise LimitNOFILE", metadata: ["limit": "\(openFiles)"])
         }
 
+        // The fleet source's first answer joins the files' bots before anything starts.
+        var fleet = self.fleet
+        var sourceStart: (client: FleetSourceClient, first: FleetSourceStart)?
+        if let source = settings.fleetSource {
+            let client = FleetSourceClient(settings: source)
+            let (first, joined, _) = await context.askFleetSource(client)
+            if let joined { fleet = joined }
+            sourceStart = (client, first)
+        }
+
         var configuration = SupervisorConfiguration(
             layout: layout,
             settings: settings,
             fleet: fleet.workers,
             defaultWorkerCommand: [defaultWorkerBinary()],
             environment: context.environment)
+        configuration.sourcedBots = sourceStart?.first.bots ?? []
+        // Workers run bots' code (a `command` handler may be a customer's program): they get
+        // none of the master's own secrets.
+        for secret in ["STATUS_TOKEN", "BOTMASTER_FLEET_URL", FleetSourceSettings.authorizationVariable] {
+            configuration.environment[secret] = nil
+        }
         configuration.masterNice = Processes.niceValue
         if let notifier = SystemdNotifier.fromEnvironment(context.environment) {
             configuration.notify = { notifier.notify($0) }
@@ -91,6 +108,14 @@ struct MasterRunner {
         // the workers' loops must not hold up an HTTP answer.
         let httpEventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let supervisor = Supervisor(configuration: configuration, logger: logger, eventLoopGroup: eventLoopGroup)
+        var sourceServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let sourceStart, let source = settings.fleetSource {
+            await supervisor.recordFleetSource(sourceStart.first.outcome)
+            sourceServices.append(
+                .init(
+                    service: FleetSourceService(
+                        client: sourceStart.client, supervisor: supervisor, interval: source.interval, etag: sourceStart.first.etag)))
+        }
         let control = ControlServer(
             socketPath: layout.controlSocket, supervisor: supervisor, eventLoopGroup: eventLoopGroup, logger: logger)
         var webhookServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -148,7 +173,7 @@ struct MasterRunner {
                             host: settings.statusHost, port: settings.statusPort, token: settings.statusToken,
                             supervisor: supervisor, registry: registry, webhookStats: webhookStats,
                             eventLoopGroup: httpEventLoopGroup, logger: logger)),
-                ] + webhookServices + [
+                ] + webhookServices + sourceServices + [
                     .init(service: SupervisorService(supervisor: supervisor), successTerminationBehavior: .gracefullyShutdownGroup)
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

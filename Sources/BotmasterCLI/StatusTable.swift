@@ -1,5 +1,6 @@
 import BotmasterConfig
 import BotmasterControl
+import BotmasterSupervisor
 
 /// The human form of the status document: a summary line and an aligned table.
 public enum StatusTable {
@@ -10,6 +11,15 @@ public enum StatusTable {
             + "\(master.workersRunning)/\(master.workersTotal) running\n"
         if let reload = master.lastReload {
             output += "last reload: \(reload.ok ? "applied" : "REJECTED"), \(reload.message)\n"
+        }
+        if let source = master.fleetSource {
+            output += "fleet source: \(source.url): \(source.bots) bot\(source.bots == 1 ? "" : "s"), "
+            if source.ok {
+                output += "ok\n"
+            } else {
+                let since = source.failingSinceMs.map { " since \(LogTimestamp.format(millisecondsSinceEpoch: $0))" } ?? ""
+                output += "FAILING\(since) (the last good fleet keeps running): \(source.error ?? "no answer yet")\n"
+            }
         }
         let header = ["ID", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "MESSAGES", "ERRORS", "STORE", "HEARTBEAT", "LAST EXIT"]
         var rows = [header]

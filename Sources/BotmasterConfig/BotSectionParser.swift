@@ -20,11 +20,16 @@ extension WorkerDefinitionParser {
 // `[dedup]`, `[rate]`, `[handler]`, `[retry]` and `[handoff]` sections.
 extension TableReader {
     mutating func bot(from table: TOMLTable) -> BotSettings? {
-        guard table.keys.contains(where: { WorkerDefinitionParser.botKeys.contains($0) }) else { return nil }
+        guard sourceToken != nil || table.keys.contains(where: { WorkerDefinitionParser.botKeys.contains($0) }) else { return nil }
         var bot = BotSettings()
         bot.tokenEnv = string(table, "token_env")
         bot.tokenFile = string(table, "token_file")
         switch (bot.tokenEnv, bot.tokenFile) {
+        case _ where sourceToken != nil:
+            if bot.tokenEnv != nil || bot.tokenFile != nil {
+                problem(bot.tokenEnv != nil ? "token_env" : "token_file", "the fleet source gives this bot's token; leave this key out")
+            }
+            bot.token = sourceToken.map(SecretText.init)
         case (nil, nil):
             problem("token_env", "a bot needs token_env (a variable's name) or token_file (a path); the token is never written inline")
         case (.some, .some):

@@ -27,4 +27,10 @@ public struct ConfigProblems: Error, Sendable, CustomStringConvertible {
     public init(_ problems: [ConfigProblem]) { self.problems = problems }
 
     public var description: String { problems.map(\.description).joined(separator: "\n") }
+
+    /// The first few problems in one line, for a status field or a log line.
+    public var summary: String {
+        let shown = problems.prefix(5).map(\.description).joined(separator: "; ")
+        return problems.count > 5 ? "\(shown); and \(problems.count - 5) more" : shown
+    }
 }

@@ -16,7 +16,7 @@ public struct FleetDefinition: Sendable {
     public var enabledWorkers: [WorkerDefinition] { workers.filter(\.enabled) }
 }
 
-/// Reads every `*.toml` file of a fleet directory.
+/// Reads every `*.toml` file of a fleet directory, and joins the bots of the HTTP fleet source.
 public enum FleetLoader {
     /// The largest `workers/<id>.toml` read; a definition is a few hundred bytes.
     public static let maximumFileBytes = 1024 * 1024
@@ -28,8 +28,11 @@ public enum FleetLoader {
     ///   - maximumWorkers: the most enabled bots the master will run; more is a problem.
     ///   - overrides: file names whose contents to take from here instead of the directory
     ///     (`nil`: as if the file were gone), to check a change before it is written.
+    ///   - sourced: the bots of the HTTP fleet source; an id defined there and in a file is a
+    ///     problem (neither wins silently).
     public static func load(
-        directory: String, displayDirectory: String, maximumWorkers: Int, overrides: [String: [UInt8]?] = [:]
+        directory: String, displayDirectory: String, maximumWorkers: Int, overrides: [String: [UInt8]?] = [:],
+        sourced: [WorkerDefinition] = []
     ) -> FleetDefinition {
         guard let listed = FileSystem.directoryEntries(directory) else {
             return FleetDefinition(
@@ -69,6 +72,16 @@ public enum FleetLoader {
             case .failure(let failure):
                 problems.append(contentsOf: failure.problems)
             }
+        }
+        for definition in sourced {
+            if let file = filesByID[definition.id] {
+                problems.append(
+                    ConfigProblem(
+                        file: file, key: "id",
+                        message: "bot id \"\(definition.id)\" is also defined by the fleet source (BOTMASTER_FLEET_URL); remove one"))
+                workers.removeAll { $0.id == definition.id }
+            }
+            workers.append(definition)
         }
         let enabled = workers.filter(\.enabled).count
         if enabled > maximumWorkers {

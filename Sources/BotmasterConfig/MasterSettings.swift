@@ -28,6 +28,8 @@ public struct MasterSettings: Sendable, Equatable {
 
     /// The webhook endpoint.
     public var webhook = WebhookSettings()
+    /// The HTTP fleet source, when `BOTMASTER_FLEET_URL` is set.
+    public var fleetSource: FleetSourceSettings?
 
     public init() {}
 
@@ -107,6 +109,7 @@ public struct MasterSettings: Sendable, Equatable {
             settings.statusToken = token
         }
         settings.webhook = WebhookSettings.from(environment: environment, problem: problem)
+        settings.fleetSource = FleetSourceSettings.from(environment: environment, problem: problem)
         return (settings, problems)
     }
 }

@@ -8,12 +8,26 @@ public enum WorkerProtocol: String, Sendable, Equatable {
     case none
 }
 
-/// One bot, as defined by `workers/<id>.toml`.
+/// Where a bot is defined.
+public enum DefinitionOrigin: Sendable, Equatable {
+    /// A `workers/<id>.toml` file (written by hand, by `botmaster add` or by the fleet API).
+    case file
+    /// The HTTP fleet source (`BOTMASTER_FLEET_URL`), which also gave its token; only the
+    /// token's fingerprint is ever shown.
+    case fleetSource(tokenFingerprint: String)
+
+    /// What messages and listings name the fleet source by, where a file's path would be.
+    public static let fleetSourceName = "fleet source"
+}
+
+/// One bot, as defined by `workers/<id>.toml` or by the HTTP fleet source.
 public struct WorkerDefinition: Sendable, Equatable {
     /// The bot id: the file name without `.toml` unless the file sets `id`.
     public var id: String
-    /// The file it came from.
+    /// The file it came from (`fleet source` for a bot of the HTTP fleet source), for messages.
     public var file: String
+    /// Where it is defined.
+    public var origin: DefinitionOrigin = .file
     /// argv of the worker; `nil` means the bundled `botworker`.
     public var command: [String]?
     /// How the master talks to it.

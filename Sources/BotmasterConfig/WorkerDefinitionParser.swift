@@ -16,7 +16,12 @@ public enum WorkerDefinitionParser {
     ///   - text: the TOML text.
     ///   - file: the file's path, for messages.
     ///   - defaultID: the id to use when the file sets none (its name without `.toml`).
-    public static func parse(_ text: String, file: String, defaultID: String) -> Result<WorkerDefinition, ConfigProblems> {
+    ///   - sourceToken: the bot's token, when the HTTP fleet source gave it with the definition:
+    ///     the definition is then a bot whatever its other keys, and must not name a
+    ///     `token_env` or `token_file` as well.
+    public static func parse(
+        _ text: String, file: String, defaultID: String, sourceToken: String? = nil
+    ) -> Result<WorkerDefinition, ConfigProblems> {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -31,7 +36,7 @@ public enum WorkerDefinitionParser {
         } catch {
             return .failure(ConfigProblems([ConfigProblem(file: file, key: "", message: "invalid TOML: \(error)")]))
         }
-        var reader = TableReader(file: file)
+        var reader = TableReader(file: file, sourceToken: sourceToken)
         let definition = reader.definition(from: table, defaultID: defaultID)
         return reader.problems.isEmpty ? .success(definition) : .failure(ConfigProblems(reader.problems))
     }
@@ -40,6 +45,8 @@ public enum WorkerDefinitionParser {
 /// Reads typed values out of a TOML table and records a ``ConfigProblem`` for each bad one.
 struct TableReader {
     let file: String
+    /// The token the fleet source gave with this definition, if it came from there.
+    var sourceToken: String?
     var problems: [ConfigProblem] = []
 
     mutating func problem(_ key: String, _ message: String) {

@@ -23,11 +23,14 @@ public struct MasterStatus: Codable, Sendable, Equatable {
     public var reloads: Int
     /// The last reload's outcome, or `null` before the first.
     public var lastReload: ReloadStatus?
+    /// The HTTP fleet source's state, or `null` when `BOTMASTER_FLEET_URL` is not set.
+    public var fleetSource: FleetSourceStatus?
 
     public init(
         pid: Int32, uptimeMs: Int64, version: String, workersTotal: Int, workersRunning: Int, reloads: Int = 0,
-        lastReload: ReloadStatus? = nil
+        lastReload: ReloadStatus? = nil, fleetSource: FleetSourceStatus? = nil
     ) {
+        self.fleetSource = fleetSource
         self.pid = pid
         self.uptimeMs = uptimeMs
         self.version = version
@@ -45,6 +48,7 @@ public struct MasterStatus: Codable, Sendable, Equatable {
         case workersRunning = "workers_running"
         case reloads
         case lastReload = "last_reload"
+        case fleetSource = "fleet_source"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +60,7 @@ public struct MasterStatus: Codable, Sendable, Equatable {
         workersRunning = try container.decode(Int.self, forKey: .workersRunning)
         reloads = try container.decodeIfPresent(Int.self, forKey: .reloads) ?? 0
         lastReload = try container.decodeIfPresent(ReloadStatus.self, forKey: .lastReload)
+        fleetSource = try container.decodeIfPresent(FleetSourceStatus.self, forKey: .fleetSource)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -67,6 +72,7 @@ public struct MasterStatus: Codable, Sendable, Equatable {
         try container.encode(workersRunning, forKey: .workersRunning)
         try container.encode(reloads, forKey: .reloads)
         try container.encode(lastReload, forKey: .lastReload)
+        try container.encode(fleetSource, forKey: .fleetSource)
     }
 }
 

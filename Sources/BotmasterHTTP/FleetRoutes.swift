@@ -23,6 +23,12 @@ enum FleetRoutes {
             var id: String
             var file: String
             var enabled: Bool
+            var tokenFingerprint: String?
+
+            enum CodingKeys: String, CodingKey {
+                case id, file, enabled
+                case tokenFingerprint = "token_fingerprint"
+            }
         }
     }
 
@@ -38,7 +44,9 @@ enum FleetRoutes {
 
     static func add(to router: Router<BasicRequestContext>, supervisor: Supervisor, changesAllowed: Bool) {
         router.get("/api/bots") { _, _ in
-            let bots = await supervisor.fleetFiles().map { Listing.Entry(id: $0.id, file: $0.file, enabled: $0.enabled) }
+            let bots = await supervisor.fleetEntries().map {
+                Listing.Entry(id: $0.id, file: $0.file, enabled: $0.enabled, tokenFingerprint: $0.tokenFingerprint)
+            }
             return JSONResponses.json(Listing(bots: bots))
         }
         router.get("/api/bots/:id") { _, context in
@@ -115,6 +123,8 @@ enum FleetRoutes {
             return JSONResponses.error(.notFound, "unknown bot id \"\(id)\"")
         case .failed(let reason):
             return JSONResponses.error(.internalServerError, reason)
+        case .definedBySource:
+            return JSONResponses.error(.conflict, FleetChange.definedBySourceMessage(id))
         }
     }
 }

@@ -54,6 +54,9 @@ final class MetricsExporter: Sendable {
         "master_uptime_seconds": "Time since the master started.",
         "last_reload_success": "1 when the last reload was applied, 0 when it was rejected.",
         "last_reload_timestamp_seconds": "When the last reload happened (Unix time).",
+        "fleet_source_up": "1 when the last request to the HTTP fleet source gave a fleet that runs now, 0 while it fails.",
+        "fleet_source_bots": "Bots of the HTTP fleet source in the running fleet.",
+        "fleet_source_last_success_timestamp_seconds": "When the HTTP fleet source last gave a fleet that runs now (Unix time).",
         "bot_updates_received": "Updates the bot's current worker received.",
         "bot_duplicates": "Updates dropped as duplicates.",
         "bot_batches": "Rapid-fire batches formed.",
@@ -113,6 +116,13 @@ final class MetricsExporter: Sendable {
         if let reload = fleet.master.lastReload {
             gauge("botmaster_last_reload_success").set(to: reload.ok ? 1 : 0)
             gauge("botmaster_last_reload_timestamp_seconds").set(to: Double(reload.atMs) / 1000)
+        }
+        if let source = fleet.master.fleetSource {
+            gauge("botmaster_fleet_source_up").set(to: source.ok ? 1 : 0)
+            gauge("botmaster_fleet_source_bots").set(to: Double(source.bots))
+            if let success = source.lastSuccessMs {
+                gauge("botmaster_fleet_source_last_success_timestamp_seconds").set(to: Double(success) / 1000)
+            }
         }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(64 * 1024)

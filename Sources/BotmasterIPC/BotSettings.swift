@@ -1,6 +1,8 @@
 /// A bot's runtime settings as they travel from master to worker: in the welcome's and the
-/// config frame's `settings` object. Durations are whole milliseconds. The token itself never
-/// travels here, only where to read it (`token_env` or `token_file`).
+/// config frame's `settings` object. Durations are whole milliseconds. For a bot defined in
+/// `workers/` the token never travels here, only where to read it (`token_env` or
+/// `token_file`); a bot from the HTTP fleet source has no such place, so its token travels in
+/// `token` (the pipe is private to master and worker; the token is never written to disk).
 public struct BotSettings: Codable, Sendable, Equatable {
     /// Where updates come from.
     public enum Mode: String, Codable, Sendable, Equatable {
@@ -11,6 +13,8 @@ public struct BotSettings: Codable, Sendable, Equatable {
     public var tokenEnv: String?
     /// Path of a file whose first line is the token.
     public var tokenFile: String?
+    /// The token itself, for a bot from the HTTP fleet source; `nil` for every other bot.
+    public var token: SecretText?
     public var mode: Mode
     /// Base URL of the Bot API (`https://api.telegram.org`, or a sandbox).
     public var apiBase: String
@@ -159,14 +163,14 @@ public struct BotSettings: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case tokenEnv = "token_env", tokenFile = "token_file", mode, apiBase = "api_base"
+        case tokenEnv = "token_env", tokenFile = "token_file", token, mode, apiBase = "api_base"
         case batch, dedup, rate, handler, retry, handoff, store
     }
 
     /// Whether moving from `self` to `other` needs a new process: the token, the mode, the API
     /// and the store are fixed for a process's life; everything else applies live.
     public func needsRestart(toApply other: BotSettings) -> Bool {
-        tokenEnv != other.tokenEnv || tokenFile != other.tokenFile || mode != other.mode || apiBase != other.apiBase
+        tokenEnv != other.tokenEnv || tokenFile != other.tokenFile || token != other.token || mode != other.mode || apiBase != other.apiBase
             || store != other.store
     }
 

@@ -142,6 +142,7 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
             ControlResponse(ok: false, error: "the fleet would not be valid; nothing changed", problems: problems.map(\.description))
         case .notFound: .failure("unknown bot id \"\(id)\"")
         case .failed(let reason): .failure(reason)
+        case .definedBySource: .failure(FleetChange.definedBySourceMessage(id))
         }
     }
 

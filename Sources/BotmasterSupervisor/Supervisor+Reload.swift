@@ -6,7 +6,8 @@ import Logging
 
 // Hot reload: re-read workers/ and apply the difference.
 extension Supervisor {
-    /// Reads `workers/` again and applies the difference: new bots start, removed or disabled
+    /// Reads `workers/` again (with the fleet source's bots as last taken) and applies the
+    /// difference: new bots start, removed or disabled
     /// bots stop, a changed command, environment or protocol restarts only that bot, changed
     /// limits apply live, and everything else keeps its process. If any file is invalid,
     /// nothing changes.
@@ -44,14 +45,16 @@ extension Supervisor {
         return .success(summary)
     }
 
-    /// `workers/` as it is on disk, or as it would be with `overrides` (file name → contents,
-    /// `nil` for a removed file).
-    func loadFleet(overrides: [String: [UInt8]?] = [:]) -> FleetDefinition {
+    /// The fleet: `workers/` as it is on disk, or as it would be with `overrides` (file name →
+    /// contents, `nil` for a removed file), and the fleet source's bots (`sourced`, or the ones
+    /// running now).
+    func loadFleet(overrides: [String: [UInt8]?] = [:], sourced: [SourcedBot]? = nil) -> FleetDefinition {
         FleetLoader.load(
             directory: configuration.layout.workersDirectory,
             displayDirectory: "workers",
             maximumWorkers: configuration.settings.workerLimit(cores: Environment.coreCount),
-            overrides: overrides)
+            overrides: overrides,
+            sourced: (sourced ?? sourcedBots).map(\.definition))
     }
 
     /// Everything that keeps a fleet from being applied: its files' problems and the webhook

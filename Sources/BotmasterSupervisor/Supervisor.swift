@@ -42,6 +42,10 @@ public actor Supervisor {
     var lastStatusLine = ""
     var lastWatchdogPing = MonotonicTime(nanoseconds: 0)
     var lastReload: ReloadRecord?
+    /// The bots of the HTTP fleet source in the fleet now: the last good answer.
+    var sourcedBots: [SourcedBot]
+    /// The fleet source's state for status, when there is a source.
+    var fleetSource: FleetSourceStatus?
     /// Bots not yet started at start-up, in the order they start.
     var pendingStarts: [String] = []
     private var fleetStartBegan = MonotonicTime.now()
@@ -56,6 +60,10 @@ public actor Supervisor {
         self.eventLoopGroup = eventLoopGroup
         self.webhookRoutes = WebhookRoutes(fleet: configuration.fleet)
         self.definedBotModes = Self.botModes(of: configuration.fleet)
+        self.sourcedBots = configuration.sourcedBots
+        self.fleetSource = configuration.settings.fleetSource.map {
+            FleetSourceStatus(url: $0.displayURL, bots: configuration.sourcedBots.count)
+        }
         (events, eventSink) = AsyncStream.makeStream(of: SupervisorEvent.self)
     }
 
@@ -170,7 +178,8 @@ public actor Supervisor {
                 workersTotal: workers.count,
                 workersRunning: workers.values.filter { $0.lifecycle.state == .running }.count,
                 reloads: reloadCount,
-                lastReload: lastReload.map { ReloadStatus(atMs: $0.wallClockMs, ok: $0.succeeded, message: $0.message) }),
+                lastReload: lastReload.map { ReloadStatus(atMs: $0.wallClockMs, ok: $0.succeeded, message: $0.message) },
+                fleetSource: fleetSource),
             workers: rows)
     }
 

@@ -7,8 +7,10 @@ public struct SupervisorConfiguration: Sendable {
     public var layout: HomeLayout
     /// Master-wide settings.
     public var settings: MasterSettings
-    /// The bots, including disabled ones.
+    /// The bots, including disabled ones (and those of ``sourcedBots``).
     public var fleet: [WorkerDefinition]
+    /// The bots the HTTP fleet source gave at start-up, if it answered.
+    public var sourcedBots: [SourcedBot] = []
     /// The program run for bots without a `command`.
     public var defaultWorkerCommand: [String]
     /// The master's environment, which workers inherit (plus their own `env`).

@@ -18,4 +18,9 @@ enum SupervisorMetrics {
     static func reloaded(applied: Bool) {
         Counter(label: "botmaster_reloads_total", dimensions: [("result", applied ? "applied" : "rejected")]).increment()
     }
+
+    /// A request to the HTTP fleet source ended: `applied`, `unchanged` or `failed`.
+    static func fleetSourceRequested(result: String) {
+        Counter(label: "botmaster_fleet_source_requests_total", dimensions: [("result", result)]).increment()
+    }
 }

@@ -2,13 +2,16 @@ import BotmasterIPC
 import BotmasterSystem
 import BotworkerKit
 
-/// Reads a bot's token from where its settings say: an environment variable or a file. The
+/// Reads a bot's token from where its settings say: the settings themselves (a bot from the
+/// HTTP fleet source), an environment variable or a file. The
 /// token is returned to the Bot API client only; errors name the variable or file, never the
 /// value.
 enum BotToken {
     static func resolve(_ settings: BotSettings, environment: [String: String]) throws(WorkerPayloadError) -> String {
         let token: String
-        if let name = settings.tokenEnv {
+        if let given = settings.token {
+            token = given.value.trimmingSpaces()
+        } else if let name = settings.tokenEnv {
             guard let value = environment[name]?.trimmingSpaces(), !value.isEmpty else {
                 throw WorkerPayloadError("token_env names \(name), which is not set in the worker's environment")
             }
@@ -28,7 +31,7 @@ enum BotToken {
         }
         guard token.contains(":"), !token.contains("/"), !token.contains(" ") else {
             throw WorkerPayloadError(
-                "the token from \(settings.tokenEnv ?? settings.tokenFile ?? "") is not a Bot API token (<id>:<secret>)")
+                "the token from \(settings.tokenEnv ?? settings.tokenFile ?? "the fleet source") is not a Bot API token (<id>:<secret>)")
         }
         return token
     }

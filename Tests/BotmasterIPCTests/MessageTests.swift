@@ -74,3 +74,19 @@ import Testing
         #expect(throws: ProtocolError.self) { try validator.accept(Frame(type: .hello, payload: Array("not json".utf8))) }
     }
 }
+
+@Suite struct SecretTextTests {
+    @Test func aTokenTravelsInJSONButNeverPrints() throws {
+        var settings = BotSettings()
+        settings.token = SecretText("123456:AAH-secret")
+        #expect(!"\(settings)".contains("AAH-secret"))
+        #expect(!String(reflecting: settings).contains("AAH-secret"))
+        #expect(settings.jsonObject["token"] == .string("123456:AAH-secret"))
+        let decoded = try BotSettings(settingsObject: settings.jsonObject)
+        #expect(decoded?.token?.value == "123456:AAH-secret")
+        var other = settings
+        other.token = SecretText("123456:AAH-other")
+        #expect(settings.needsRestart(toApply: other))
+        #expect(BotSettings().jsonObject["token"] == nil)
+    }
+}
