@@ -28,6 +28,11 @@ import Testing
         let (fixedCode, fixedOutput) = try fleet.run(["check"])
         #expect(fixedCode == 0)
         #expect(fixedOutput == "workers/: 3 bots (2 enabled), no problems\n")
+        // `--home` before the command, as PM2 and supervisorctl users type it.
+        #expect(try fleet.run(["--home", fleet.home, "check"]) == (0, fixedOutput))
+        let (unknownCode, unknown) = try fleet.run(["frob"])
+        #expect(unknownCode == 64)
+        #expect(unknown.hasPrefix("botmaster: unknown command \"frob\" (commands: start, stop,"), "\(unknown)")
     }
 
     @Test func checkRefusesAWebhookBotWithoutTheWebhookSettings() throws {

@@ -40,6 +40,37 @@ import Testing
         #expect(fleet.workerLog("env").contains("notify=[]"))
     }
 
+    /// The shipped unit is hardened (`systemd-analyze security`, offline: no systemd needs to
+    /// run here), keeps the fleet when the OOM killer takes one worker, and reloads through
+    /// `botmaster reload`, whose exit status reports a rejected fleet to `systemctl reload`.
+    @Test(.enabled(if: FileSystem.exists("/usr/bin/systemd-analyze"), "needs systemd-analyze (Debian's systemd package)"))
+    func theShippedUnitIsHardened() throws {
+        let opsDirectory = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/") + "/ops"
+        let unit = String(decoding: try #require(FileSystem.readFile("\(opsDirectory)/systemd/botmaster.service")), as: UTF8.self)
+        #expect(unit.contains("\nOOMPolicy=continue\n"))
+        #expect(unit.contains("\nExecReload=/usr/local/bin/botmaster reload --home /srv/botmaster\n"))
+        let directory = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-unit-")
+        defer { FileSystem.removeTree(directory) }
+        try FileSystem.writeFileAtomically("\(directory)/botmaster.service", Array(unit.utf8))
+        let output = open("\(directory)/analyze.out", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let null = try Descriptors.openNull()
+        let pid = try ProcessSpawner.spawn(
+            SpawnRequest(
+                arguments: ["systemd-analyze", "security", "--offline=yes", "--no-pager", "\(directory)/botmaster.service"],
+                environment: Environment.current(), descriptors: [0: null, 1: output, 2: output]))
+        close(output)
+        close(null)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let report = String(decoding: FileSystem.readFile("\(directory)/analyze.out") ?? [], as: UTF8.self)
+        let marker = "Overall exposure level for botmaster.service: "
+        let level = try #require(
+            report.split(separator: "\n").first { $0.contains(marker) }.flatMap { line in
+                Double(line.split(separator: ":").last?.split(separator: " ").first ?? "")
+            }, "\(report.suffix(500))")
+        #expect(level <= 4.0, "exposure \(level): \(report)")
+    }
+
     private func waitFor(_ condition: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let deadline = MonotonicTime.now() + .seconds(10)
         while !condition() {
