@@ -72,7 +72,7 @@ public struct MasterStatus: Codable, Sendable, Equatable {
         try container.encode(workersRunning, forKey: .workersRunning)
         try container.encode(reloads, forKey: .reloads)
         try container.encode(lastReload, forKey: .lastReload)
-        try container.encode(fleetSource, forKey: .fleetSource)
+        try container.encodeIfPresent(fleetSource, forKey: .fleetSource)
     }
 }
 

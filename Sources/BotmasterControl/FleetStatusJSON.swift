@@ -6,7 +6,9 @@
 extension FleetStatus {
     public func compactJSON() -> [UInt8] {
         var out = JSONWriter(capacity: 256 + workers.count * 320)
-        out.raw("{\"master\":{\"last_reload\":")
+        out.raw("{\"master\":{")
+        if let source = master.fleetSource { out.fleetSource(source) }
+        out.raw("\"last_reload\":")
         if let reload = master.lastReload {
             out.raw("{\"at_ms\":")
             out.integer(reload.atMs)
@@ -104,6 +106,38 @@ struct JSONWriter {
     init(capacity: Int) {
         bytes = []
         bytes.reserveCapacity(capacity)
+    }
+
+    /// `"fleet_source":{…},` with the keys sorted and absent values left out, as JSONEncoder
+    /// writes them.
+    mutating func fleetSource(_ source: FleetSourceStatus) {
+        raw("\"fleet_source\":{\"applied\":")
+        integer(Int64(source.applied))
+        raw(",\"bots\":")
+        integer(Int64(source.bots))
+        if let error = source.error {
+            raw(",\"error\":")
+            string(error)
+        }
+        if let failingSince = source.failingSinceMs {
+            raw(",\"failing_since_ms\":")
+            integer(failingSince)
+        }
+        if let attempt = source.lastAttemptMs {
+            raw(",\"last_attempt_ms\":")
+            integer(attempt)
+        }
+        if let success = source.lastSuccessMs {
+            raw(",\"last_success_ms\":")
+            integer(success)
+        }
+        raw(",\"ok\":")
+        raw(source.ok ? "true" : "false")
+        raw(",\"requests\":")
+        integer(Int64(source.requests))
+        raw(",\"url\":")
+        string(source.url)
+        raw("},")
     }
 
     mutating func raw(_ text: StaticString) {

@@ -32,5 +32,12 @@ import Testing
         let empty = FleetStatus(master: MasterStatus(pid: 1, uptimeMs: 0, version: "v", workersTotal: 0, workersRunning: 0), workers: [])
         #expect(empty.compactJSON() == (try Self.reference(empty)))
         #expect(try JSONDecoder().decode(FleetStatus.self, from: Data(status.compactJSON())) == status)
+        var sourced = status
+        sourced.master.fleetSource = FleetSourceStatus(
+            url: "https://platform.example/fleet", ok: false, bots: 12, error: "HTTP 500 \"x\"", lastAttemptMs: 5,
+            lastSuccessMs: 3, failingSinceMs: 4, requests: 9, applied: 2)
+        #expect(sourced.compactJSON() == (try Self.reference(sourced)))
+        sourced.master.fleetSource = FleetSourceStatus(url: "http://h/f")
+        #expect(sourced.compactJSON() == (try Self.reference(sourced)))
     }
 }

@@ -119,8 +119,10 @@ import Testing
         // Tokens and the source's credentials are nowhere: no file of the home, no log, not in
         // status or the API, not in a worker's environment.
         let (_, json) = try fleet.run(["status", "--json"])
+        let statusDocument = try HTTPGet.get(port: fleet.statusPort, path: "/api/workers/status").body
+        #expect(statusDocument.contains(#""fleet_source":{"applied":"#), "\(statusDocument.prefix(300))")
         let answers = [
-            json, shown.body, try HTTPGet.get(port: fleet.statusPort, path: "/api/bots").body,
+            json, statusDocument, shown.body, try HTTPGet.get(port: fleet.statusPort, path: "/api/bots").body,
             try HTTPGet.get(port: fleet.statusPort, path: "/metrics").body,
         ]
         #expect(!Self.filesContaining("fleet source applied", under: fleet.home).isEmpty, "the search reaches logs/")
