@@ -108,38 +108,6 @@ struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
-    /// `"fleet_source":{…},` with the keys sorted and absent values left out, as JSONEncoder
-    /// writes them.
-    mutating func fleetSource(_ source: FleetSourceStatus) {
-        raw("\"fleet_source\":{\"applied\":")
-        integer(Int64(source.applied))
-        raw(",\"bots\":")
-        integer(Int64(source.bots))
-        if let error = source.error {
-            raw(",\"error\":")
-            string(error)
-        }
-        if let failingSince = source.failingSinceMs {
-            raw(",\"failing_since_ms\":")
-            integer(failingSince)
-        }
-        if let attempt = source.lastAttemptMs {
-            raw(",\"last_attempt_ms\":")
-            integer(attempt)
-        }
-        if let success = source.lastSuccessMs {
-            raw(",\"last_success_ms\":")
-            integer(success)
-        }
-        raw(",\"ok\":")
-        raw(source.ok ? "true" : "false")
-        raw(",\"requests\":")
-        integer(Int64(source.requests))
-        raw(",\"url\":")
-        string(source.url)
-        raw("},")
-    }
-
     mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
@@ -205,5 +173,36 @@ struct JSONWriter {
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+extension JSONWriter {
+    /// `"fleet_source":{…},`, keys sorted and absent values left out, as JSONEncoder writes them.
+    mutating func fleetSource(_ source: FleetSourceStatus) {
+        raw("\"fleet_source\":{\"applied\":")
+        integer(Int64(source.applied))
+        raw(",\"bots\":")
+        integer(Int64(source.bots))
+        if let error = source.error {
+            raw(",\"error\":")
+            string(error)
+        }
+        integerIfPresent(",\"failing_since_ms\":", source.failingSinceMs)
+        integerIfPresent(",\"last_attempt_ms\":", source.lastAttemptMs)
+        integerIfPresent(",\"last_success_ms\":", source.lastSuccessMs)
+        raw(",\"ok\":")
+        raw(source.ok ? "true" : "false")
+        raw(",\"requests\":")
+        integer(Int64(source.requests))
+        raw(",\"url\":")
+        string(source.url)
+        raw("},")
+    }
+
+    /// `key` and `value`, or nothing when there is no value (an optional JSONEncoder omits).
+    private mutating func integerIfPresent(_ key: StaticString, _ value: Int64?) {
+        guard let value else { return }
+        raw(key)
+        integer(value)
     }
 }

@@ -47,8 +47,7 @@ public final class FleetSourceClient: Sendable {
             default:
                 return .failed("HTTP \(response.status.code) \(response.status.reasonPhrase)")
             }
-        } catch let error as NIOTooManyBytesError {
-            _ = error
+        } catch is NIOTooManyBytesError {
             return .failed("the answer is larger than \(settings.maximumBytes / (1024 * 1024)) MB")
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             return .failed("no answer within \(settings.timeout)")

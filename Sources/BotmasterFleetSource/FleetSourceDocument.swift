@@ -12,9 +12,6 @@ import BotmasterIPC
 /// sections (`limits`, `batch`, `env`…) as objects. Each bot is validated exactly as a file is
 /// (through the same parser), and the whole document is taken or, on any problem, refused.
 public enum FleetSourceDocument {
-    /// The name problems and definitions carry instead of a file.
-    public static let origin = DefinitionOrigin.fleetSourceName
-
     /// The bots, or every problem of the document.
     public static func parse(_ bytes: [UInt8]) -> Result<[SourcedBot], ConfigProblems> {
         let root: JSONValue
@@ -30,7 +27,7 @@ public enum FleetSourceDocument {
         var problems: [ConfigProblem] = []
         var seen: Set<String> = []
         for (index, entry) in entries.enumerated() {
-            let place = "\(origin), bots[\(index)]"
+            let place = "\(DefinitionOrigin.fleetSourceName), bots[\(index)]"
             guard case .object(var keys) = entry else {
                 problems.append(ConfigProblem(file: place, key: "", message: "must be an object"))
                 continue
@@ -39,7 +36,7 @@ public enum FleetSourceDocument {
                 problems.append(ConfigProblem(file: place, key: "id", message: "must be a bot id: 1 to 64 of A-Z a-z 0-9 _ -"))
                 continue
             }
-            let file = "\(origin), bot \(id)"
+            let file = "\(DefinitionOrigin.fleetSourceName), bot \(id)"
             guard seen.insert(id).inserted else {
                 problems.append(ConfigProblem(file: file, key: "id", message: "bot id \"\(id)\" appears more than once"))
                 continue
@@ -57,7 +54,7 @@ public enum FleetSourceDocument {
                 case .failure(let failure):
                     problems.append(contentsOf: failure.problems)
                 case .success(var definition):
-                    definition.file = origin
+                    definition.file = DefinitionOrigin.fleetSourceName
                     definition.origin = .fleetSource(tokenFingerprint: TokenFingerprint.of(token))
                     bots.append(SourcedBot(definition: definition, keys: keys))
                 }
@@ -79,6 +76,6 @@ public enum FleetSourceDocument {
     }
 
     private static func failure(_ key: String, _ message: String) -> Result<[SourcedBot], ConfigProblems> {
-        .failure(ConfigProblems([ConfigProblem(file: origin, key: key, message: message)]))
+        .failure(ConfigProblems([ConfigProblem(file: DefinitionOrigin.fleetSourceName, key: key, message: message)]))
     }
 }

@@ -20,3 +20,27 @@ func waitUntilGone(_ pid: pid_t, timeout: Duration) async -> Bool {
     }
     return !isRunning(pid)
 }
+
+/// Runs a program to completion with stdout and stderr captured together; `code` is -1 when
+/// it did not exit normally.
+func runProgram(
+    _ arguments: [String], environment: [String: String] = Environment.current(), stderr captureErrors: Bool = true
+) throws -> (code: Int32, output: String) {
+    let path = "/tmp/botmaster-output-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).txt"
+    defer { FileSystem.removeFile(path) }
+    let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    let null = try Descriptors.openNull()
+    let spawned = Result {
+        try ProcessSpawner.spawn(
+            SpawnRequest(
+                arguments: arguments, environment: environment, descriptors: [0: null, 1: output, 2: captureErrors ? output : null]))
+    }
+    close(output)
+    close(null)
+    let pid = try spawned.get()
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    let text = String(decoding: FileSystem.readFile(path) ?? [], as: UTF8.self)
+    guard case .exited(let code) = BotmasterSystem.ExitStatus(rawWaitStatus: status) else { return (-1, text) }
+    return (code, text)
+}

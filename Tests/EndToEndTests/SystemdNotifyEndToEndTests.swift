@@ -52,17 +52,9 @@ import Testing
         let directory = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-unit-")
         defer { FileSystem.removeTree(directory) }
         try FileSystem.writeFileAtomically("\(directory)/botmaster.service", Array(unit.utf8))
-        let output = open("\(directory)/analyze.out", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        let null = try Descriptors.openNull()
-        let pid = try ProcessSpawner.spawn(
-            SpawnRequest(
-                arguments: ["systemd-analyze", "security", "--offline=yes", "--no-pager", "\(directory)/botmaster.service"],
-                environment: Environment.current(), descriptors: [0: null, 1: output, 2: output]))
-        close(output)
-        close(null)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        let report = String(decoding: FileSystem.readFile("\(directory)/analyze.out") ?? [], as: UTF8.self)
+        let (_, report) = try runProgram([
+            "systemd-analyze", "security", "--offline=yes", "--no-pager", "\(directory)/botmaster.service",
+        ])
         let marker = "Overall exposure level for botmaster.service: "
         let level = try #require(
             report.split(separator: "\n").first { $0.contains(marker) }.flatMap { line in

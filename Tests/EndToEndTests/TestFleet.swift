@@ -57,24 +57,10 @@ final class TestFleet {
     func run(
         _ arguments: [String], environment extra: [String: String] = [:], prefix: [String] = []
     ) throws -> (code: Int32, output: String) {
-        let path = "\(home)/cli.out"
-        FileSystem.removeFile(path)
-        let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        let null = try Descriptors.openNull()
         var environment = Environment.current()
         environment["STATUS_PORT"] = "\(statusPort)"
         environment.merge(extra) { _, new in new }
-        let pid = try ProcessSpawner.spawn(
-            SpawnRequest(
-                arguments: prefix + ["\(binaries)/botmaster"] + arguments + ["--home", home],
-                environment: environment,
-                descriptors: [0: null, 1: output, 2: output]))
-        close(output)
-        close(null)
-        let status = waitFor(pid)
-        let text = String(decoding: FileSystem.readFile(path) ?? [], as: UTF8.self)
-        guard case .exited(let code) = status else { return (-1, text) }
-        return (code, text)
+        return try runProgram(prefix + ["\(binaries)/botmaster"] + arguments + ["--home", home], environment: environment)
     }
 
     /// Waits for a child of the test to exit.

@@ -143,19 +143,7 @@ import Testing
 extension WebhookEndToEndTests {
     /// Runs curl (installed by ops/install-deps.sh) and returns the HTTP status it printed.
     static func curlStatus(_ arguments: [String]) throws -> String {
-        let output = "/tmp/botmaster-curl-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).txt"
-        defer { FileSystem.removeFile(output) }
-        let file = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        let null = try Descriptors.openNull()
-        let pid = try ProcessSpawner.spawn(
-            SpawnRequest(
-                arguments: ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"] + arguments, environment: Environment.current(),
-                descriptors: [0: null, 1: file, 2: null]))
-        close(file)
-        close(null)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return String(decoding: FileSystem.readFile(output) ?? [], as: UTF8.self)
+        try runProgram(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"] + arguments, stderr: false).output
     }
 
     @Test func theWebhookEndpointServesTLSWithTheConfiguredCertificate() async throws {
