@@ -4,7 +4,7 @@ import BotmasterSystem
 import Glibc
 
 /// A process just started, with the master's ends of its descriptors.
-struct LaunchedWorker {
+struct LaunchedWorker: Sendable {
     var pid: pid_t
     /// The read end of the pipe carrying the worker's stdout and stderr.
     var outputFD: Int32
@@ -49,7 +49,8 @@ enum WorkerLauncher {
             descriptors: descriptors,
             newProcessGroup: true)
         do {
-            let pid = try ProcessSpawner.spawn(request)
+            // From the spawn thread: see there why not from this one.
+            let pid = try SpawnThread.run { () throws(SystemError) in try ProcessSpawner.spawn(request) }
             return LaunchedWorker(pid: pid, outputFD: output.read, ipcFD: ipc?.master)
         } catch {
             Descriptors.close(output.read)
