@@ -97,7 +97,7 @@ struct MasterRunner {
             configuration.environment["WATCHDOG_PID"] = nil
         }
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(CatalogMetricsFactory(registry: registry))
         if settings.statusToken == nil && !settings.statusIsLoopbackOnly {
             logger.warning(
                 "the status API listens beyond this host without a token; set STATUS_TOKEN",

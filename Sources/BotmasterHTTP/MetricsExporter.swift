@@ -1,132 +1,145 @@
 import BotmasterControl
+import BotmasterSupervisor
 import BotmasterSystem
 import Prometheus
 import Synchronization
 
 /// `GET /metrics`: the Prometheus text format. Event counters (restarts by bot and reason,
-/// reloads) arrive in the registry through swift-metrics as they happen; the gauges that
-/// describe the fleet now are set from the status document at scrape time, so they can never
-/// drift from what `status` shows. Series of bots that left the fleet are removed.
+/// reloads) arrive in the registry through swift-metrics as they happen; what describes the
+/// fleet now, and the counts the workers keep, are set from the status document at scrape time,
+/// so they can never drift from what `status` shows. Every counter of a known label set is there
+/// from 0, so the first increment is seen by `increase()`; series of bots that left the fleet
+/// are removed. Families and help texts are in ``MetricCatalog``.
 final class MetricsExporter: Sendable {
     private let registry: PrometheusCollectorRegistry
-    private let exportedBots = Mutex<Set<String>>([])
+    /// What the last scrape exported. The lock also serialises scrapes: a counter set to an
+    /// absolute value is reset and incremented, which two scrapes must not interleave.
+    private let scraped = Mutex(Scraped())
 
-    static let workerGauges = [
-        "botmaster_worker_up", "botmaster_worker_rss_bytes", "botmaster_worker_memory_limit_bytes", "botmaster_worker_messages",
-        "botmaster_worker_errors", "botmaster_worker_restarts", "botmaster_worker_heartbeat_age_seconds",
-        "botmaster_worker_uptime_seconds",
-    ]
-    /// Bot runtime gauges, from the counters in the worker's heartbeat (per process: they reset
-    /// when the worker restarts, like `botmaster_worker_messages`).
-    static let botGauges: [(name: String, value: @Sendable (BotCounters) -> Double)] = [
-        ("botmaster_bot_updates_received", { Double($0.received) }),
-        ("botmaster_bot_duplicates", { Double($0.duplicates) }),
-        ("botmaster_bot_batches", { Double($0.batches) }),
-        ("botmaster_bot_jobs_ok", { Double($0.jobsOK) }),
-        ("botmaster_bot_job_failures", { Double($0.jobFailures) }),
-        ("botmaster_bot_dead_lettered", { Double($0.deadLettered) }),
-        ("botmaster_bot_rate_limited", { Double($0.rateLimited) }),
-        ("botmaster_bot_breaker_open", { $0.breaker == "closed" ? 0 : 1 }),
-        ("botmaster_bot_handoffs", { Double($0.handoffs) }),
-        ("botmaster_bot_in_flight", { Double($0.inFlight) }),
-        ("botmaster_bot_poll_conflicts", { Double($0.pollConflicts) }),
-        ("botmaster_bot_source_ok", { $0.sourceProblem == nil ? 1 : 0 }),
-        ("botmaster_bot_store_ok", { $0.storeProblem == nil ? 1 : 0 }),
-        ("botmaster_bot_store_durable", { $0.storeDurable ? 1 : 0 }),
-    ]
-    static let states = ["starting", "running", "stopping", "stopped", "backoff", "errored"]
+    private struct Scraped {
+        /// The bots of the last scrape.
+        var bots: Set<String> = []
+        /// The bots that have reported bot runtime counters (botworker's heartbeats).
+        var runtimeBots: Set<String> = []
+    }
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
+        for result in ["applied", "rejected"] { counter("botmaster_reloads_total", [("result", result)]) }
     }
 
-    static let help: [String: String] = [
-        "workers": "Workers by state.",
-        "worker_up": "1 when the worker is running.",
-        "worker_rss_bytes": "Resident memory of the worker at the last sample.",
-        "worker_memory_limit_bytes": "The worker's memory cap ([limits] memory).",
-        "worker_messages": "Messages the current worker process has handled (resets when it restarts).",
-        "worker_errors": "Errors the current worker process has counted (resets when it restarts).",
-        "worker_restarts": "Restarts of the bot, kept across master restarts.",
-        "worker_heartbeat_age_seconds": "Time since the worker's last hello or heartbeat.",
-        "worker_uptime_seconds": "Time since the current worker process started.",
-        "master_rss_bytes": "Resident memory of the master.",
-        "master_uptime_seconds": "Time since the master started.",
-        "last_reload_success": "1 when the last reload was applied, 0 when it was rejected.",
-        "last_reload_timestamp_seconds": "When the last reload happened (Unix time).",
-        "fleet_source_up": "1 when the last request to the HTTP fleet source gave a fleet that runs now, 0 while it fails.",
-        "fleet_source_bots": "Bots of the HTTP fleet source in the running fleet.",
-        "fleet_source_last_success_timestamp_seconds": "When the HTTP fleet source last gave a fleet that runs now (Unix time).",
-        "bot_updates_received": "Updates the bot's current worker received.",
-        "bot_duplicates": "Updates dropped as duplicates.",
-        "bot_batches": "Rapid-fire batches formed.",
-        "bot_jobs_ok": "Jobs done.",
-        "bot_job_failures": "Failed job attempts (each retry counts).",
-        "bot_dead_lettered": "Jobs that exhausted their retries.",
-        "bot_rate_limited": "429 answers from the Bot API that were obeyed.",
-        "bot_breaker_open": "1 while the Bot API circuit breaker is open or probing.",
-        "bot_handoffs": "Chats handed to a human operator now.",
-        "bot_in_flight": "Updates received and not yet answered.",
-        "bot_poll_conflicts": "getUpdates answers of 409 (another poller or a webhook on the token).",
-        "bot_store_ok": "0 while the bot's store cannot be used (updates are refused or wait; nothing acknowledged is lost).",
-        "bot_store_durable": "0 when the bot keeps its state in memory (store = \"memory\"): a killed worker loses it.",
-        "bot_source_ok": "0 when the bot's update source is in trouble (409 conflict, setWebhook failing, fallen back to polling).",
-    ]
-
     private func gauge(_ name: String, _ labels: [(String, String)] = []) -> Gauge {
-        let short = String(name.dropFirst("botmaster_".count))
-        let descriptor = MetricNameDescriptor(namespace: "botmaster", metricName: short, unitName: "", helpText: Self.help[short] ?? "")
-        return registry.makeGauge(descriptor: descriptor, labels: labels)
+        registry.makeGauge(descriptor: MetricCatalog.descriptor(name), labels: labels)
+    }
+
+    @discardableResult
+    private func counter(_ name: String, _ labels: [(String, String)] = []) -> Counter {
+        registry.makeCounter(descriptor: MetricCatalog.descriptor(name), labels: labels)
+    }
+
+    /// Sets a counter to a count kept elsewhere (a worker's). A smaller count than before is a
+    /// new worker process: Prometheus reads the drop as a counter reset, as it should.
+    private func setCounter(_ name: String, _ labels: [(String, String)], to value: UInt64) {
+        let counter = counter(name, labels)
+        counter.reset()
+        counter.increment(by: Int64(clamping: value))
     }
 
     func render(_ fleet: FleetStatus) -> [UInt8] {
-        for state in Self.states {
-            gauge("botmaster_workers", [("state", state)])
-                .set(to: Double(fleet.workers.filter { $0.state == state }.count))
-        }
-        for worker in fleet.workers {
-            let labels = [("bot", worker.id)]
-            func record(_ name: String, _ value: Double) { gauge(name, labels).set(to: value) }
-            record("botmaster_worker_up", worker.state == "running" ? 1 : 0)
-            record("botmaster_worker_rss_bytes", Double(worker.rssBytes ?? 0))
-            record("botmaster_worker_memory_limit_bytes", Double(worker.memoryLimitBytes ?? 0))
-            record("botmaster_worker_messages", Double(worker.messages))
-            record("botmaster_worker_errors", Double(worker.errors))
-            record("botmaster_worker_restarts", Double(worker.restarts))
-            record("botmaster_worker_uptime_seconds", Double(worker.uptimeMs ?? 0) / 1000)
-            for (name, value) in Self.botGauges {
-                if let bot = worker.bot { record(name, value(bot)) } else { registry.unregisterGauge(gauge(name, labels)) }
+        scraped.withLock { scraped in
+            for state in MetricCatalog.states {
+                gauge("botmaster_workers", [("state", state)]).set(to: Double(fleet.workers.filter { $0.state == state }.count))
             }
-            if let age = worker.lastHeartbeatMsAgo {
-                record("botmaster_worker_heartbeat_age_seconds", Double(age) / 1000)
-            } else {
-                registry.unregisterGauge(gauge("botmaster_worker_heartbeat_age_seconds", labels))
+            for worker in fleet.workers { export(worker, runtimeBots: &scraped.runtimeBots) }
+            let current = Set(fleet.workers.map(\.id))
+            for bot in scraped.bots.subtracting(current) {
+                forget(bot)
+                scraped.runtimeBots.remove(bot)
             }
+            scraped.bots = current
+            exportMaster(fleet.master)
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(64 * 1024)
+            registry.emit(into: &buffer)
+            return buffer
         }
-        let current = Set(fleet.workers.map(\.id))
-        let gone = exportedBots.withLock { exported in
-            defer { exported = current }
-            return exported.subtracting(current)
+    }
+
+    private func export(_ worker: WorkerStatus, runtimeBots: inout Set<String>) {
+        let labels = [("bot", worker.id)]
+        func record(_ name: String, _ value: Double) { gauge(name, labels).set(to: value) }
+        for state in MetricCatalog.states {
+            gauge("botmaster_worker_state", [("bot", worker.id), ("state", state)]).set(to: worker.state == state ? 1 : 0)
         }
-        for bot in gone {
-            for name in Self.workerGauges + Self.botGauges.map(\.name) { registry.unregisterGauge(gauge(name, [("bot", bot)])) }
+        record("botmaster_worker_up", worker.state == "running" ? 1 : 0)
+        record("botmaster_worker_rss_bytes", Double(worker.rssBytes ?? 0))
+        record("botmaster_worker_memory_limit_bytes", Double(worker.memoryLimitBytes ?? 0))
+        record("botmaster_worker_uptime_seconds", Double(worker.uptimeMs ?? 0) / 1000)
+        setCounter("botmaster_worker_messages_total", labels, to: worker.messages)
+        setCounter("botmaster_worker_errors_total", labels, to: worker.errors)
+        // Created (at 0) here, counted by the supervisor when a restart happens.
+        for reason in ExitReason.kinds { counter("botmaster_worker_restarts_total", [("bot", worker.id), ("reason", reason)]) }
+        if let age = worker.lastHeartbeatMsAgo {
+            record("botmaster_worker_heartbeat_age_seconds", Double(age) / 1000)
+        } else {
+            registry.unregisterGauge(gauge("botmaster_worker_heartbeat_age_seconds", labels))
         }
-        gauge("botmaster_master_rss_bytes").set(to: Double(ProcFS.residentBytes(of: Processes.currentID) ?? 0))
-        gauge("botmaster_master_uptime_seconds").set(to: Double(fleet.master.uptimeMs) / 1000)
-        if let reload = fleet.master.lastReload {
+        // A bot that runs botworker keeps its series from its first heartbeat on; until a new
+        // worker process reports, its counts are 0 (that process has counted nothing yet).
+        if worker.bot != nil || runtimeBots.contains(worker.id) {
+            let bot = worker.bot
+            for (name, value) in MetricCatalog.botCounters { setCounter(name, labels, to: bot.map(value) ?? 0) }
+            for (name, value) in MetricCatalog.botGauges {
+                if let bot { record(name, value(bot)) } else { registry.unregisterGauge(gauge(name, labels)) }
+            }
+            runtimeBots.insert(worker.id)
+        }
+    }
+
+    /// Removes every series of a bot that left the fleet.
+    private func forget(_ bot: String) {
+        let labels = [("bot", bot)]
+        for name in MetricCatalog.workerGauges + MetricCatalog.botGauges.map(\.name) { registry.unregisterGauge(gauge(name, labels)) }
+        for name in MetricCatalog.workerCounters + MetricCatalog.botCounters.map(\.name) {
+            registry.unregisterCounter(counter(name, labels))
+        }
+        for state in MetricCatalog.states {
+            registry.unregisterGauge(gauge("botmaster_worker_state", [("bot", bot), ("state", state)]))
+        }
+        for reason in ExitReason.kinds {
+            registry.unregisterCounter(counter("botmaster_worker_restarts_total", [("bot", bot), ("reason", reason)]))
+        }
+        registry.unregisterCounter(counter("botmaster_worker_log_dropped_bytes_total", labels))
+    }
+
+    private func exportMaster(_ master: MasterStatus) {
+        gauge("botmaster_build_info", [("version", master.version)]).set(to: 1)
+        let pid = Processes.currentID
+        let resident = Double(ProcFS.residentBytes(of: pid) ?? 0)
+        gauge("botmaster_master_rss_bytes").set(to: resident)
+        gauge("botmaster_master_uptime_seconds").set(to: Double(master.uptimeMs) / 1000)
+        gauge("process_resident_memory_bytes").set(to: resident)
+        gauge("process_virtual_memory_bytes").set(to: Double(ProcFS.virtualBytes(of: pid) ?? 0))
+        let ticks = Double(ProcFS.ticksPerSecond)
+        let cpu = counter("process_cpu_seconds_total")
+        cpu.reset()
+        cpu.increment(by: Double(ProcFS.cpuTicks(of: pid) ?? 0) / ticks)
+        if let boot = ProcFS.bootTime(), let start = ProcFS.startTime(of: pid) {
+            gauge("process_start_time_seconds").set(to: Double(boot) + Double(start) / ticks)
+        }
+        gauge("process_open_fds").set(to: Double(FileSystem.directoryEntries("/proc/self/fd")?.count ?? 0))
+        if let limit = Processes.openFileLimit { gauge("process_max_fds").set(to: Double(limit)) }
+        if let reload = master.lastReload {
             gauge("botmaster_last_reload_success").set(to: reload.ok ? 1 : 0)
             gauge("botmaster_last_reload_timestamp_seconds").set(to: Double(reload.atMs) / 1000)
         }
-        if let source = fleet.master.fleetSource {
+        if let source = master.fleetSource {
             gauge("botmaster_fleet_source_up").set(to: source.ok ? 1 : 0)
             gauge("botmaster_fleet_source_bots").set(to: Double(source.bots))
+            for result in ["applied", "unchanged", "failed"] { counter("botmaster_fleet_source_requests_total", [("result", result)]) }
             if let success = source.lastSuccessMs {
                 gauge("botmaster_fleet_source_last_success_timestamp_seconds").set(to: Double(success) / 1000)
             }
         }
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(64 * 1024)
-        registry.emit(into: &buffer)
-        return buffer
     }
 }

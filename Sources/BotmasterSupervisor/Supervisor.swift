@@ -123,7 +123,8 @@ public actor Supervisor {
     }
 
     func makeRecord(_ definition: WorkerDefinition, now: MonotonicTime) -> ManagedWorker {
-        ManagedWorker(
+        SupervisorMetrics.botJoined(definition.id)
+        return ManagedWorker(
             definition: definition,
             lifecycle: WorkerLifecycle(speaksProtocol: definition.workerProtocol == .botmaster, limits: definition.limits, now: now),
             log: RotatingLogFile(

@@ -33,6 +33,9 @@ public enum ExitReason: Codable, Sendable, Equatable, CustomStringConvertible {
     /// The spawn itself failed (missing executable, no permission).
     case spawnFailed(String)
 
+    /// Every ``kind``, so that a metric can count each from 0 before the first happens.
+    public static let kinds = ["exit", "hung", "start_timeout", "memory", "protocol_error", "operator", "reload", "spawn_failed"]
+
     /// A short machine-friendly label, for metrics and filtering.
     public var kind: String {
         switch self {

@@ -24,6 +24,24 @@ public enum ProcFS {
         return pages * pageSize
     }
 
+    /// Virtual memory size in bytes (the first field of `/proc/<pid>/statm`), or `nil` when the
+    /// process is gone.
+    public static func virtualBytes(of pid: pid_t) -> UInt64? {
+        guard let text = readSmallFile("/proc/\(pid)/statm"), let first = text.split(separator: " ").first, let pages = UInt64(first)
+        else { return nil }
+        return pages * pageSize
+    }
+
+    /// When the machine booted (Unix time in seconds, `btime` of `/proc/stat`): ``startTime(of:)``
+    /// counts from there.
+    public static func bootTime() -> UInt64? {
+        guard let text = readSmallFile("/proc/stat") else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("btime ") {
+            return UInt64(line.dropFirst("btime ".count))
+        }
+        return nil
+    }
+
     /// RSS, PSS and USS from `/proc/<pid>/smaps_rollup`, or `nil` when the process is gone.
     public static func memory(of pid: pid_t) -> ProcessMemory? {
         guard let text = readSmallFile("/proc/\(pid)/smaps_rollup") else { return nil }

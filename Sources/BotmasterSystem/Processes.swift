@@ -47,6 +47,13 @@ public enum Processes {
         return getppid() == expectedParent
     }
 
+    /// This process's soft limit of open files.
+    public static var openFileLimit: UInt64? {
+        var limit = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0 else { return nil }
+        return UInt64(limit.rlim_cur)
+    }
+
     /// Raises this process's soft open-file limit to its hard limit: a master of 1000 workers
     /// holds about four descriptors per worker.
     /// - Returns: the soft limit now in force.

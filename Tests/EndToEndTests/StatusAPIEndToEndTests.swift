@@ -51,13 +51,24 @@ import Testing
             #"botmaster_worker_up{bot="ok"} 1.0"#, #"botmaster_worker_up{bot="crasher"} 0.0"#,
             #"botmaster_worker_restarts_total{bot="crasher",reason="exit"} 1"#, #"botmaster_reloads_total{result="applied"} 1"#,
             "botmaster_last_reload_success 1.0", "# TYPE botmaster_worker_rss_bytes gauge", "# TYPE botmaster_master_rss_bytes gauge",
-            #"botmaster_bot_jobs_ok{bot="ok"} 0.0"#, #"botmaster_bot_source_ok{bot="ok"} 1.0"#,
+            #"botmaster_bot_jobs_ok_total{bot="ok"} 0"#, #"botmaster_bot_source_ok{bot="ok"} 1.0"#,
+            #"botmaster_worker_state{bot="crasher",state="errored"} 1.0"#, #"botmaster_worker_state{bot="ok",state="errored"} 0.0"#,
+            // Every counter of a known label set is there from 0.
+            #"botmaster_worker_restarts_total{bot="ok",reason="exit"} 0"#, #"botmaster_reloads_total{result="rejected"} 0"#,
+            #"botmaster_build_info{version=""#, "# TYPE process_cpu_seconds_total counter", "# TYPE process_open_fds gauge",
         ] {
             #expect(metrics.body.contains(line), "missing \(line)")
         }
+        let checked = try promtool(["check", "metrics"], input: metrics.body)
+        #expect(checked.code == 0, "promtool check metrics: \(checked.output)")
 
-        // Every metric the shipped alert rules and Grafana dashboard use is one /metrics serves.
-        let opsDirectory = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/") + "/ops"
+        // Every metric the shipped alert rules and Grafana dashboard use is one /metrics serves,
+        // rate() and increase() apply to counters only, and the dashboard charts every family.
+        let counters = Set(
+            metrics.body.split(separator: "\n").compactMap { line -> String? in
+                line.hasPrefix("# TYPE ") && line.hasSuffix(" counter") ? String(line.split(separator: " ")[2]) : nil
+            })
+        var dashboardNames: Set<String> = []
         for file in ["prometheus/botmaster-alerts.yml", "grafana/botmaster-dashboard.json"] {
             let text = String(decoding: try #require(FileSystem.readFile("\(opsDirectory)/\(file)")), as: UTF8.self)
             // The fleet source's series exist only with BOTMASTER_FLEET_URL; FleetSourceEndToEndTests checks them.
@@ -66,7 +77,15 @@ import Testing
                     metrics.body.contains("\n\(name){") || metrics.body.contains("\n\(name) "), "\(file) uses \(name), which /metrics lacks"
                 )
             }
+            for name in countedMetricNames(in: text) {
+                #expect(
+                    counters.contains(name) || name.hasPrefix("botmaster_fleet_source_"),
+                    "\(file) applies rate() or increase() to \(name), not a counter")
+            }
+            if file.hasPrefix("grafana") { dashboardNames = Set(metricNames(in: text)) }
         }
+        let served = Set(metricNames(in: metrics.body)).filter { $0.hasPrefix("botmaster_") }
+        #expect(served.subtracting(dashboardNames).isEmpty, "the dashboard charts none of \(served.subtracting(dashboardNames).sorted())")
 
         let (restartCode, _) = try fleet.run(["restart", "crasher"])
         #expect(restartCode == 0)
@@ -185,13 +204,12 @@ import Testing
 }
 
 /// The `botmaster_…` metric names in a text.
+/// The metric names (`botmaster_…`, `process_…`) in `text`.
 private func metricNames(in text: String) -> [String] {
-    var names: [String] = []
-    var rest = Substring(text)
-    while let start = rest.firstRange(of: "botmaster_") {
-        let name = rest[start.lowerBound...].prefix { $0.isLetter || $0 == "_" || $0.isNumber }
-        names.append(String(name))
-        rest = rest[name.endIndex...]
-    }
-    return names
+    text.matches(of: /\b(?:botmaster|process)_[a-z0-9_]+/).map { String($0.output) }
+}
+
+/// The metric names `rate()` or `increase()` is applied to in `text`.
+private func countedMetricNames(in text: String) -> [String] {
+    text.matches(of: /(?:rate|increase)\(((?:botmaster|process)_[a-z0-9_]+)/).map { String($0.output.1) }
 }
