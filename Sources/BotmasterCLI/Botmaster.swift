@@ -13,7 +13,7 @@ public struct Botmaster: AsyncParsableCommand {
         subcommands: [
             StartCommand.self, StopCommand.self, RestartCommand.self, ReloadCommand.self, StatusCommand.self,
             LogsCommand.self, CheckCommand.self, DeadLetterCommand.self, AddCommand.self, EditCommand.self,
-            RemoveCommand.self,
+            RemoveCommand.self, EnableCommand.self, DisableCommand.self,
         ]
     )
 

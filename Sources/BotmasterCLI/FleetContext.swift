@@ -57,6 +57,23 @@ struct FleetContext {
 
     /// What to tell the operator when the master could not be asked: another user's master
     /// is "permission denied", a home without a master "no master is running".
+    /// Sends `request` to the master; a refusal prints every problem the master gave (a
+    /// rejected fleet change has several) and fails with its reason.
+    @discardableResult
+    func request(_ request: ControlRequest) throws(CLIFailure) -> ControlResponse {
+        let answer: ControlResponse
+        do {
+            answer = try client.send(request)
+        } catch {
+            throw unreachable(error)
+        }
+        guard answer.ok else {
+            for problem in answer.problems ?? [] { Terminal.printError(problem) }
+            throw CLIFailure(answer.error ?? "the master refused")
+        }
+        return answer
+    }
+
     func unreachable(_ error: ControlClientError) -> CLIFailure {
         if case .permissionDenied = error { return CLIFailure("\(error)") }
         if let denied = runDirectoryDenied { return denied }

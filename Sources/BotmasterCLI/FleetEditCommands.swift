@@ -30,12 +30,12 @@ struct AddCommand: ParsableCommand {
     func run() throws {
         let context = FleetContext(options: homeOptions)
         do throws(CLIFailure) {
-            if (try? FleetEdit.send(ControlRequest(command: "bot-get", id: id), context: context)) != nil {
+            if (try? context.request(ControlRequest(command: "bot-get", id: id))) != nil {
                 throw CLIFailure("bot \(id) already exists; change it with `botmaster edit \(id)`")
             }
             var document = try FleetEdit.jsonFile(json)
             try FleetEdit.assign(settings, into: &document)
-            let answer = try FleetEdit.send(ControlRequest(command: "bot-put", id: id, document: document), context: context)
+            let answer = try context.request(ControlRequest(command: "bot-put", id: id, document: document))
             Terminal.write("added \(id); \(answer.message ?? "reloaded")\n")
         } catch {
             error.exit()
@@ -64,7 +64,7 @@ struct EditCommand: ParsableCommand {
         let context = FleetContext(options: homeOptions)
         do throws(CLIFailure) {
             guard !settings.isEmpty || !unset.isEmpty || json != nil else {
-                let answer = try FleetEdit.send(ControlRequest(command: "bot-get", id: id), context: context)
+                let answer = try context.request(ControlRequest(command: "bot-get", id: id))
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 let text = (try? encoder.encode(answer.document ?? [:])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
@@ -75,7 +75,7 @@ struct EditCommand: ParsableCommand {
             try FleetEdit.assign(settings, into: &patch)
             // A null in a merge patch removes the key.
             try FleetEdit.assign(unset.map { "\($0)=" }, into: &patch, value: { _ in .null })
-            let answer = try FleetEdit.send(ControlRequest(command: "bot-patch", id: id, document: patch), context: context)
+            let answer = try context.request(ControlRequest(command: "bot-patch", id: id, document: patch))
             Terminal.write("edited \(id); \(answer.message ?? "reloaded")\n")
         } catch {
             error.exit()
@@ -95,7 +95,7 @@ struct RemoveCommand: ParsableCommand {
     func run() throws {
         let context = FleetContext(options: homeOptions)
         do throws(CLIFailure) {
-            let answer = try FleetEdit.send(ControlRequest(command: "bot-remove", id: id), context: context)
+            let answer = try context.request(ControlRequest(command: "bot-remove", id: id))
             Terminal.write("removed \(id); \(answer.message ?? "reloaded")\n")
         } catch {
             error.exit()
@@ -105,21 +105,6 @@ struct RemoveCommand: ParsableCommand {
 
 /// What `add`, `edit` and `remove` share: the request to the master and reading settings.
 enum FleetEdit {
-    /// Sends a fleet request; a rejected change prints every problem and fails.
-    static func send(_ request: ControlRequest, context: FleetContext) throws(CLIFailure) -> ControlResponse {
-        let answer: ControlResponse
-        do {
-            answer = try context.client.send(request)
-        } catch {
-            throw context.unreachable(error)
-        }
-        guard answer.ok else {
-            for problem in answer.problems ?? [] { Terminal.printError(problem) }
-            throw CLIFailure(answer.error ?? "the master refused the change")
-        }
-        return answer
-    }
-
     /// Sets `key=value` settings in `document`; `section.key` nests. A value is read as a TOML
     /// value where it is one (`true`, `42`, `["a"]`, `"quoted"`), else taken as text.
     static func assign(

@@ -6,17 +6,29 @@ import Glibc
 struct StopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stop",
-        abstract: "Stop the master: drain every worker, then exit.")
+        abstract: "Stop the master (no id: drain every worker, then exit) or one bot (with its id).",
+        discussion: """
+            A bot stopped by id stays stopped, shown in status, until `botmaster start <id>`; the next             start of the master starts it again (to keep it off for good, `botmaster disable <id>`).
+            """)
 
     @OptionGroup var homeOptions: HomeOptions
 
-    @Option(name: .long, help: "Seconds to wait for the master to exit (default: the longest stop timeout plus 15).")
+    @Argument(help: "The bot to stop; leave out to stop the master and the whole fleet.")
+    var id: String?
+
+    @Option(name: .long, help: "Seconds to wait for the master, or the bot, to stop (default: the longest stop timeout plus 15).")
     var wait: Int?
 
     func run() throws {
         let context = FleetContext(options: homeOptions)
         do throws(CLIFailure) {
-            try MasterStopper(context: context, waitSeconds: wait).stop()
+            if let id {
+                try context.request(.stopBot(id))
+                _ = try BotWaiter(context: context, id: id, waitSeconds: wait).untilStopped()
+                Terminal.write("stopped \(id)\n")
+            } else {
+                try MasterStopper(context: context, waitSeconds: wait).stop()
+            }
         } catch {
             error.exit()
         }

@@ -2,7 +2,8 @@ import BotmasterIPC
 
 /// A request from the CLI to the master: one JSON object on one line.
 public struct ControlRequest: Codable, Sendable, Equatable {
-    /// `status` (with `id`: only that worker), `restart` (with `id`), `reload`, `stop`, `dlq`
+    /// `status` (with `id`: only that worker), `restart`, `stop-bot` and `start-bot` (with
+    /// `id`), `reload`, `stop` (the master), `dlq`
     /// (with `id`, `action` and for one entry `key`), and the fleet API's `bot-get`, `bot-put`,
     /// `bot-patch` (with `id` and `document`) and `bot-remove` (with `id`).
     public var command: String
@@ -30,6 +31,9 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public static let stop = ControlRequest(command: "stop")
     public static let reload = ControlRequest(command: "reload")
     public static func restart(_ id: String) -> ControlRequest { ControlRequest(command: "restart", id: id) }
+    public static func stopBot(_ id: String) -> ControlRequest { ControlRequest(command: "stop-bot", id: id) }
+    public static func startBot(_ id: String) -> ControlRequest { ControlRequest(command: "start-bot", id: id) }
+    public static func statusOf(_ id: String) -> ControlRequest { ControlRequest(command: "status", id: id) }
 }
 
 /// The master's answer: one JSON object on one line.

@@ -102,7 +102,8 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
     public var id: String
     /// The process id, or `null` when no process runs.
     public var pid: Int32?
-    /// `starting`, `running`, `stopping`, `stopped`, `backoff` or `errored`.
+    /// `starting`, `running`, `stopping`, `stopped`, `backoff`, `errored` or `disabled` (the
+    /// bot's definition says `enabled = false`).
     public var state: String
     /// Restarts since the master started.
     public var restarts: Int
@@ -140,6 +141,9 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
         self.memoryLimitBytes = memoryLimitBytes
         self.bot = bot
     }
+
+    /// The state of a bot whose definition says `enabled = false`.
+    public static let disabledState = "disabled"
 
     enum CodingKeys: String, CodingKey {
         case id, pid, state, restarts, bot

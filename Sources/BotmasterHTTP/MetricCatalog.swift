@@ -86,7 +86,7 @@ enum MetricCatalog {
         ("botmaster_bot_store_durable", { $0.storeDurable ? 1 : 0 }),
     ]
 
-    static let states = ["starting", "running", "stopping", "stopped", "backoff", "errored"]
+    static let states = ["starting", "running", "stopping", "stopped", "backoff", "errored", WorkerStatus.disabledState]
 
     /// The descriptor of a family, with its help text.
     static func descriptor(_ name: String) -> MetricNameDescriptor {

@@ -102,6 +102,14 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
             guard let id = request.id else { return .failure("restart needs a bot id") }
             if let problem = await supervisor.restart(id) { return .failure(problem) }
             return ControlResponse(ok: true, message: "restarting \(id)")
+        case "stop-bot":
+            guard let id = request.id else { return .failure("stop-bot needs a bot id") }
+            if let problem = await supervisor.stopBot(id) { return .failure(problem) }
+            return ControlResponse(ok: true, message: "stopping \(id)")
+        case "start-bot":
+            guard let id = request.id else { return .failure("start-bot needs a bot id") }
+            if let problem = await supervisor.startBot(id) { return .failure(problem) }
+            return ControlResponse(ok: true, message: "starting \(id)")
         case "reload":
             switch await supervisor.reload(trigger: "botmaster reload") {
             case .success(let summary): return ControlResponse(ok: true, message: "reloaded: \(summary)")

@@ -32,6 +32,7 @@ extension Supervisor {
             return .failure(ConfigProblems(problems))
         }
         definedBotModes = Self.botModes(of: fleet.workers)
+        disabledBots = Set(fleet.workers.filter { !$0.enabled }.map(\.id))
         let summary = await apply(fleet.enabledWorkers)
         syncAllRoutes()
         lastReload = ReloadRecord(wallClockMs: WallClock.nowMilliseconds(), succeeded: true, message: summary.description)

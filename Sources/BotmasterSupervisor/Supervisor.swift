@@ -27,6 +27,9 @@ public actor Supervisor {
     /// Every bot the fleet defines (enabled or not) and its mode: a webhook bot without a
     /// running worker answers 503, not 404.
     var definedBotModes: [String: BotSettings.Mode] = [:]
+    /// The bots the fleet defines with `enabled = false`: shown in status as `disabled`, never
+    /// started.
+    var disabledBots: Set<String> = []
     /// `botmaster dlq` actions waiting for their worker's answer.
     nonisolated let deadLetterReplies = WorkerReplies<DeadLetterReply>()
     private let startedAt = MonotonicTime.now()
@@ -60,6 +63,7 @@ public actor Supervisor {
         self.eventLoopGroup = eventLoopGroup
         self.webhookRoutes = WebhookRoutes(fleet: configuration.fleet)
         self.definedBotModes = Self.botModes(of: configuration.fleet)
+        self.disabledBots = Set(configuration.fleet.filter { !$0.enabled }.map(\.id))
         self.sourcedBots = configuration.sourcedBots
         self.fleetSource = configuration.settings.fleetSource.map {
             FleetSourceStatus(url: $0.displayURL, bots: configuration.sourcedBots.count)
@@ -153,7 +157,7 @@ public actor Supervisor {
     public func status(only: String? = nil) -> FleetStatus {
         let now = MonotonicTime.now()
         let ids = only.map { [$0] } ?? workers.keys.sorted()
-        let rows = ids.compactMap { id -> WorkerStatus? in
+        var rows = ids.compactMap { id -> WorkerStatus? in
             guard let worker = workers[id] else { return nil }
             let snapshot = worker.stats.snapshot
             let lastProof = [worker.lifecycle.lastHeartbeat, snapshot.receivedAt].compactMap { $0 }.max()
@@ -171,6 +175,15 @@ public actor Supervisor {
                 memoryLimitBytes: worker.definition.limits.memoryBytes,
                 bot: worker.pid == nil ? nil : snapshot.heartbeat.flatMap { BotCounters(heartbeatExtra: $0.extra) })
         }
+        // Disabled bots are part of the fleet too; an operator looks for them here (once a
+        // worker that was just disabled has stopped: until then its own row says `stopping`).
+        for id in disabledBots.sorted() where (only == nil || only == id) && workers[id] == nil {
+            rows.append(
+                WorkerStatus(
+                    id: id, pid: nil, state: WorkerStatus.disabledState, restarts: 0, lastExit: nil, uptimeMs: nil, rssBytes: nil,
+                    messages: 0, errors: 0, lastHeartbeatMsAgo: nil))
+        }
+        if only == nil { rows.sort { $0.id < $1.id } }
         return FleetStatus(
             master: MasterStatus(
                 pid: Processes.currentID,
@@ -193,12 +206,47 @@ public actor Supervisor {
     /// `stopped` or `backoff` one now, with a fresh restart allowance.
     /// - Returns: `nil` on success, or why it could not be done.
     public func restart(_ id: String) async -> String? {
-        guard workers[id] != nil else { return "unknown bot id \"\(id)\"" }
+        if let problem = problemReaching(id) { return problem }
         guard !shuttingDown else { return "the master is shutting down" }
         logger.notice("restart requested by operator", metadata: ["bot": "\(id)"])
         let actions = workers[id]!.lifecycle.operatorRestart(at: .now())
         accountingDirty = true
         await perform(actions, for: id)
+        return nil
+    }
+
+    /// An operator's `stop <id>`: drains the bot's worker and leaves it `stopped` (run state,
+    /// as `supervisorctl stop`: the next start of the master starts it again; `disable` is for
+    /// good).
+    /// - Returns: `nil` on success, or why it could not be done.
+    public func stopBot(_ id: String) async -> String? {
+        if let problem = problemReaching(id) { return problem }
+        logger.notice("stop requested by operator", metadata: ["bot": "\(id)"])
+        let actions = workers[id]!.lifecycle.stop(at: .now(), reason: "stopped by operator")
+        await perform(actions, for: id)
+        return nil
+    }
+
+    /// An operator's `start <id>`: starts a `stopped`, `backoff` or `errored` bot now, with a
+    /// fresh restart allowance; a bot that runs already is left alone.
+    /// - Returns: `nil` on success (started or already up), or why it could not be done.
+    public func startBot(_ id: String) async -> String? {
+        if let problem = problemReaching(id) { return problem }
+        guard let worker = workers[id], !worker.lifecycle.hasProcess else { return nil }
+        logger.notice("start requested by operator", metadata: ["bot": "\(id)"])
+        let actions = worker.lifecycle.operatorRestart(at: .now())
+        accountingDirty = true
+        await perform(actions, for: id)
+        return nil
+    }
+
+    /// Why an operator's request about one bot cannot be carried out, or `nil`.
+    private func problemReaching(_ id: String) -> String? {
+        if disabledBots.contains(id) {
+            return "bot \(id) is disabled (enabled = false in its definition); `botmaster enable \(id)` starts it"
+        }
+        guard workers[id] != nil else { return "unknown bot id \"\(id)\"" }
+        guard !shuttingDown else { return "the master is shutting down" }
         return nil
     }
 

@@ -87,13 +87,16 @@ import Testing
         let served = Set(metricNames(in: metrics.body)).filter { $0.hasPrefix("botmaster_") }
         #expect(served.subtracting(dashboardNames).isEmpty, "the dashboard charts none of \(served.subtracting(dashboardNames).sorted())")
 
-        let (restartCode, _) = try fleet.run(["restart", "crasher"])
+        let (restartCode, _) = try fleet.run(["restart", "crasher", "--no-wait"])
         #expect(restartCode == 0)
         try fleet.write(id: "crasher", "enabled = false")
         _ = try fleet.run(["reload"])
-        try await fleet.waitForStatus { fleet.worker("crasher", in: $0) == nil }
+        try await fleet.waitForStatus { fleet.worker("crasher", in: $0)?.state == "disabled" }
         let healthy = try HTTPGet.get(port: port, path: "/health")
-        #expect(healthy.status == 200)
+        #expect(healthy.status == 200, "a disabled bot is not unhealthy")
+        FileSystem.removeFile("\(fleet.home)/workers/crasher.toml")
+        _ = try fleet.run(["reload"])
+        try await fleet.waitForStatus { fleet.worker("crasher", in: $0) == nil }
         #expect(
             !(try HTTPGet.get(port: port, path: "/metrics").body.contains(#"botmaster_worker_up{bot="crasher"}"#)),
             "gone bots leave the gauges")

@@ -20,7 +20,8 @@ import Testing
         #expect(MonotonicTime.now() - started >= .milliseconds(600), "two cooldowns of 300 ms")
         #expect(fleet.masterLog.contains("worker restarted too often; giving up"))
 
-        let (code, output) = try fleet.run(["restart", "crasher"])
+        // --no-wait: the restart is taken (a waiting restart would fail: the worker crashes again).
+        let (code, output) = try fleet.run(["restart", "crasher", "--no-wait"])
         #expect(code == 0)
         #expect(output.contains("restarting crasher"))
         try await fleet.waitForStatus { fleet.worker("crasher", in: $0)?.restarts == 3 }
