@@ -6,12 +6,19 @@ import Glibc
 /// The home, settings and fleet a command works on.
 struct FleetContext {
     let layout: HomeLayout
-    let environment: [String: String]
+    private(set) var environment: [String: String]
 
     init(options: HomeOptions) {
         environment = Environment.current()
         let home = options.home ?? environment["BOTMASTER_HOME"] ?? "."
         layout = HomeLayout(home: FileSystem.absolutePath(home))
+    }
+
+    /// The same home with another environment: the running master's, for `restart`.
+    func with(environment: [String: String]) -> FleetContext {
+        var context = self
+        context.environment = environment
+        return context
     }
 
     /// Settings and fleet (with `sourced`, the fleet source's bots), or every problem with them.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BotmasterControl
+import BotmasterSystem
 
 /// `botmaster restart [<id>]`: the whole master, or one worker.
 struct RestartCommand: AsyncParsableCommand {
@@ -25,21 +26,40 @@ struct RestartCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Return once the master has the request, without waiting for the bot to run again.")
     var noWait = false
 
+    @Flag(
+        name: .long,
+        help: "Start the new master with this shell's environment instead of the one the running master started with.")
+    var environmentFromShell = false
+
     func run() async throws {
         let context = FleetContext(options: homeOptions)
         do throws(CLIFailure) {
             if let id {
                 try restartWorker(id, context: context)
             } else {
-                let (_, fleet) = try context.loadOrFail()
-                if context.runningMaster != nil {
-                    try MasterStopper(context: context, waitSeconds: wait).stop()
+                let masterContext = try contextOfRunningMaster(context)
+                let (_, fleet) = try masterContext.loadOrFail()
+                if masterContext.runningMaster != nil {
+                    try MasterStopper(context: masterContext, waitSeconds: wait).stop()
                 }
-                try Daemonizer(context: context, fleet: fleet, waitSeconds: wait).start()
+                try Daemonizer(context: masterContext, fleet: fleet, waitSeconds: wait).start()
             }
         } catch {
             error.exit()
         }
+    }
+
+    /// The home as the running master sees it: a restarted master keeps the environment it was
+    /// started with (STATUS_TOKEN, REDIS_URL, the bots' token variables…), not the calling
+    /// shell's, which may lack them.
+    private func contextOfRunningMaster(_ context: FleetContext) throws(CLIFailure) -> FleetContext {
+        guard !environmentFromShell, let pid = context.runningMaster, pid > 0 else { return context }
+        guard let environment = ProcFS.environment(of: pid) else {
+            throw CLIFailure(
+                "cannot read the environment of the running master (pid \(pid)) to start the new one with it; run `botmaster restart --environment-from-shell` as a user that has the master's settings, or stop and start it"
+            )
+        }
+        return context.with(environment: environment)
     }
 
     private func restartWorker(_ id: String, context: FleetContext) throws(CLIFailure) {

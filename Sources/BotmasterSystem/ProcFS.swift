@@ -82,6 +82,19 @@ public enum ProcFS {
         return user + system
     }
 
+    /// The environment a process started with (`/proc/<pid>/environ`), or `nil` when it is gone
+    /// or not ours to read.
+    public static func environment(of pid: pid_t) -> [String: String]? {
+        guard let bytes = FileSystem.readFile("/proc/\(pid)/environ") else { return nil }
+        var environment: [String: String] = [:]
+        for entry in bytes.split(separator: 0) {
+            guard let equals = entry.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = String(decoding: entry[..<equals], as: UTF8.self)
+            if environment[name] == nil { environment[name] = String(decoding: entry[(equals + 1)...], as: UTF8.self) }
+        }
+        return environment
+    }
+
     /// Clock ticks per second, the unit of ``startTime(of:)`` and ``cpuTicks(of:)``.
     public static let ticksPerSecond = UInt64(sysconf(Int32(_SC_CLK_TCK)))
 

@@ -144,6 +144,29 @@ import Testing
         #expect(again.contains("no master is running"))
     }
 
+    @Test func restartKeepsTheEnvironmentTheMasterWasStartedWith() async throws {
+        let fleet = try TestFleet(workers: ["one": ""])
+        defer {
+            _ = try? fleet.run(["stop"])
+            fleet.tearDown()
+        }
+        let (code, output) = try fleet.run(["start"], environment: ["STATUS_TOKEN": "restart-keeps-me"])
+        #expect(code == 0, "\(output)")
+        #expect(try HTTPGet.get(port: fleet.statusPort, path: "/metrics").status == 401)
+
+        // From a shell without the token: the new master still has it.
+        let (restartCode, restarted) = try fleet.run(["restart"])
+        #expect(restartCode == 0, "\(restarted)")
+        #expect(try HTTPGet.get(port: fleet.statusPort, path: "/metrics").status == 401, "the restarted master dropped STATUS_TOKEN")
+        let authorized = try HTTPGet.get(port: fleet.statusPort, path: "/metrics", headers: ["Authorization": "Bearer restart-keeps-me"])
+        #expect(authorized.status == 200)
+
+        // Asked for, the shell's environment.
+        let (shellCode, shell) = try fleet.run(["restart", "--environment-from-shell"])
+        #expect(shellCode == 0, "\(shell)")
+        #expect(try HTTPGet.get(port: fleet.statusPort, path: "/metrics").status == 200)
+    }
+
     @Test func logsFollowsAcrossRotation() async throws {
         let fleet = try TestFleet(workers: ["echo": ""])
         defer { fleet.tearDown() }
