@@ -46,25 +46,50 @@ struct LogsCommand: ParsableCommand {
 struct LogFollower {
     let path: String
 
+    /// Prints the last `count` lines, then (with `follow`) every line written after them. The
+    /// file stays open: when it is rotated (renamed to `x.log.1` and a new `x.log` made), what
+    /// was written to the old file before the rename is read from the open descriptor first,
+    /// then the new file from its start, so no line is lost at a rotation.
     func printTail(lines count: Int, follow: Bool) {
-        let bytes = FileSystem.readFile(path) ?? []
-        var offset = bytes.count
-        Terminal.write(String(decoding: Self.lastLines(of: bytes, count: count), as: UTF8.self))
+        var file = open(path, O_RDONLY | O_CLOEXEC)
+        guard file >= 0 else { return }
+        defer { close(file) }
+        Terminal.write(String(decoding: Self.lastLines(of: Self.readToEnd(file), count: count), as: UTF8.self))
         guard follow else { return }
-        var identity = Self.fileIdentity(path)
         while true {
             usleep(200_000)
-            let current = Self.fileIdentity(path)
-            if current != identity {
-                // Rotated: the old file became x.log.1; read the new one from its start.
-                identity = current
-                offset = 0
-            }
-            guard let size = FileSystem.fileSize(path) else { continue }
-            if Int(size) < offset { offset = 0 }  // truncated
-            if Int(size) > offset, let data = FileSystem.readFile(path, from: offset) {
-                Terminal.write(String(decoding: data, as: UTF8.self))
-                offset += data.count
+            Self.printNew(file)
+            guard let current = Self.fileIdentity(path), current != Self.fileIdentity(file) else { continue }
+            // Rotated (or replaced): the old file may have had a last write since the read above.
+            Self.printNew(file)
+            let next = open(path, O_RDONLY | O_CLOEXEC)
+            guard next >= 0 else { continue }
+            close(file)
+            file = next
+            Self.printNew(file)
+        }
+    }
+
+    /// Prints what was appended to `file` since the last read; starts over when it was truncated.
+    private static func printNew(_ file: Int32) {
+        var info = stat()
+        if fstat(file, &info) == 0, info.st_size < lseek(file, 0, SEEK_CUR) { lseek(file, 0, SEEK_SET) }
+        let data = readToEnd(file)
+        if !data.isEmpty { Terminal.write(String(decoding: data, as: UTF8.self)) }
+    }
+
+    /// Reads from `file`'s offset to its end.
+    private static func readToEnd(_ file: Int32) -> [UInt8] {
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(file, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: chunk[..<count])
+            } else if count == -1 && errno == EINTR {
+                continue
+            } else {
+                return data
             }
         }
     }
@@ -85,9 +110,17 @@ struct LogFollower {
         return bytes[...]
     }
 
-    private static func fileIdentity(_ path: String) -> UInt64? {
+    /// The device and inode a path names now, or `nil` when there is no file.
+    private static func fileIdentity(_ path: String) -> [UInt64]? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return UInt64(info.st_ino)
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
+    }
+
+    /// The device and inode of an open file.
+    private static func fileIdentity(_ file: Int32) -> [UInt64]? {
+        var info = stat()
+        guard fstat(file, &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
     }
 }

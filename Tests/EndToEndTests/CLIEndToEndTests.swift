@@ -192,10 +192,14 @@ import Testing
         try FileSystem.writeAll(appender, Array("new 3\n".utf8))
         close(appender)
         try await Task.sleep(for: .milliseconds(500))
+        // A last line written just before the rotation is still printed (it used to be lost).
+        let late = open(log, O_WRONLY | O_APPEND | O_CLOEXEC)
+        try FileSystem.writeAll(late, Array("late 3b\n".utf8))
+        close(late)
         try FileSystem.rename(log, to: "\(log).1")
         try FileSystem.writeFileAtomically(log, Array("rotated 4\n".utf8))
         let deadline = MonotonicTime.now() + .seconds(5)
         while !followed().contains("rotated 4") && MonotonicTime.now() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(followed() == "old 2\nnew 3\nrotated 4\n")
+        #expect(followed() == "old 2\nnew 3\nlate 3b\nrotated 4\n")
     }
 }
