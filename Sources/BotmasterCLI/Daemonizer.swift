@@ -56,10 +56,13 @@ struct Daemonizer {
                 )
             }
             if let response = try? context.client.send(.status), let fleetStatus = response.status {
-                let running = fleetStatus.workers.filter { $0.state == "running" }.count
-                let errored = fleetStatus.workers.filter { $0.state == "errored" }.map(\.id)
+                // Disabled bots are listed but never start; a master still cleaning up after its
+                // predecessor may list none yet, which is not "all up".
+                let live = fleetStatus.workers.filter { $0.state != WorkerStatus.disabledState }
+                let running = live.filter { $0.state == "running" }.count
+                let errored = live.filter { $0.state == "errored" }.map(\.id)
                 let line =
-                    "starting \(fleetStatus.workers.count) bot\(fleetStatus.workers.count == 1 ? "" : "s"): \(running) running"
+                    "starting \(live.count) bot\(live.count == 1 ? "" : "s"): \(running) running"
                     + (errored.isEmpty ? "" : ", \(errored.count) errored")
                 let now = MonotonicTime.now()
                 if interactive {
@@ -69,9 +72,9 @@ struct Daemonizer {
                     lastPrinted = now
                 }
                 lastLine = line
-                if running + errored.count == fleetStatus.workers.count {
+                if live.count >= enabled.count && running + errored.count == live.count {
                     if interactive { Terminal.write("\n") }
-                    Terminal.write("master running (pid \(pid)), \(running)/\(fleetStatus.workers.count) bots running\n")
+                    Terminal.write("master running (pid \(pid)), \(running)/\(live.count) bots running\n")
                     if !errored.isEmpty {
                         throw CLIFailure("errored: \(errored.joined(separator: ", ")); see `botmaster logs <id>`")
                     }

@@ -126,11 +126,15 @@ import Testing
     }
 
     @Test func backgroundStartReturnsOnceTheFleetIsUpAndStopLeavesNothing() async throws {
-        let fleet = try TestFleet(workers: ["one": "", "two": "", "three": "protocol = \"none\"\ncommand = [\"sleep\", \"1000\"]\n"])
+        let fleet = try TestFleet(workers: [
+            "one": "", "two": "", "three": "protocol = \"none\"\ncommand = [\"sleep\", \"1000\"]\n",
+            // Listed in status as disabled, and not waited for.
+            "four": "enabled = false\n",
+        ])
         defer { fleet.tearDown() }
         let (code, output) = try fleet.run(["start"])
         #expect(code == 0, "\(output)")
-        #expect(output.contains("3/3 bots running"))
+        #expect(output.contains("3/3 bots running"), "\(output)")
         let status = try #require(try fleet.client.send(.status).status)
         #expect(status.master.workersRunning == 3)
         let pids = status.workers.compactMap(\.pid) + [status.master.pid]
