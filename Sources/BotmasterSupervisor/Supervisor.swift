@@ -207,7 +207,6 @@ public actor Supervisor {
     /// - Returns: `nil` on success, or why it could not be done.
     public func restart(_ id: String) async -> String? {
         if let problem = problemReaching(id) { return problem }
-        guard !shuttingDown else { return "the master is shutting down" }
         logger.notice("restart requested by operator", metadata: ["bot": "\(id)"])
         let actions = workers[id]!.lifecycle.operatorRestart(at: .now())
         accountingDirty = true
