@@ -13,13 +13,7 @@ struct BotWaiter {
 
     /// The bot's row now, or `nil` when the master does not know it.
     func row() throws(CLIFailure) -> WorkerStatus? {
-        let answer: ControlResponse
-        do {
-            answer = try context.client.send(.statusOf(id))
-        } catch {
-            throw context.unreachable(error)
-        }
-        return answer.status?.workers.first { $0.id == id }
+        try context.fetchStatus(only: id).workers.first { $0.id == id }
     }
 
     /// Until a worker other than `previousPID` has run for a second (as supervisord's

@@ -94,15 +94,11 @@ struct FleetContext {
         return CLIFailure("\(ControlClientError.permissionDenied(socketPath: layout.controlSocket))")
     }
 
-    /// The status from the running master.
-    func fetchStatus() throws(CLIFailure) -> FleetStatus {
-        let response: ControlResponse
-        do {
-            response = try client.send(.status)
-        } catch {
-            throw unreachable(error)
+    /// The status from the running master (with `id`, only that bot's row).
+    func fetchStatus(only id: String? = nil) throws(CLIFailure) -> FleetStatus {
+        guard let status = try request(id.map(ControlRequest.statusOf) ?? .status).status else {
+            throw CLIFailure("the master gave no status")
         }
-        guard response.ok, let status = response.status else { throw CLIFailure(response.error ?? "the master gave no status") }
         return status
     }
 }

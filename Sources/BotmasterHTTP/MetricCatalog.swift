@@ -1,4 +1,5 @@
 import BotmasterControl
+import BotmasterSupervisor
 import Prometheus
 
 /// Every metric family `/metrics` serves, with its help text: the one place a name is spelled.
@@ -86,7 +87,8 @@ enum MetricCatalog {
         ("botmaster_bot_store_durable", { $0.storeDurable ? 1 : 0 }),
     ]
 
-    static let states = ["starting", "running", "stopping", "stopped", "backoff", "errored", WorkerStatus.disabledState]
+    /// Every state a status row can have: the supervisor's, and `disabled`.
+    static let states = WorkerState.allCases.map(\.rawValue) + [WorkerStatus.disabledState]
 
     /// The descriptor of a family, with its help text.
     static func descriptor(_ name: String) -> MetricNameDescriptor {

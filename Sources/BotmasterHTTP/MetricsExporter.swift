@@ -77,8 +77,6 @@ final class MetricsExporter: Sendable {
         record("botmaster_worker_uptime_seconds", Double(worker.uptimeMs ?? 0) / 1000)
         setCounter("botmaster_worker_messages_total", labels, to: worker.messages)
         setCounter("botmaster_worker_errors_total", labels, to: worker.errors)
-        // Created (at 0) here, counted by the supervisor when a restart happens.
-        for reason in ExitReason.kinds { counter("botmaster_worker_restarts_total", [("bot", worker.id), ("reason", reason)]) }
         if let age = worker.lastHeartbeatMsAgo {
             record("botmaster_worker_heartbeat_age_seconds", Double(age) / 1000)
         } else {

@@ -1,5 +1,6 @@
 import BotmasterConfig
 import BotmasterSystem
+import Foundation  // Thread: a thread of its own that exits
 import Glibc
 import Testing
 
@@ -31,7 +32,7 @@ import Testing
         // A thread of its own that launches, waits until the worker has armed its signal, and
         // exits: as a retired thread of the cooperative pool does.
         let launched = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LaunchedWorker, any Error>) in
-            let thread = DetachedThread {
+            let thread = Thread {
                 do {
                     let worker = try WorkerLauncher.launch(definition: definition, configuration: configuration, speaksProtocol: false)
                     var byte: UInt8 = 0
@@ -52,26 +53,5 @@ import Testing
         try await Task.sleep(for: .milliseconds(500))
         var status: Int32 = 0
         #expect(waitpid(launched.pid, &status, WNOHANG) == 0, "the worker died with the thread that launched it (wait status \(status))")
-    }
-}
-
-/// A plain pthread that runs one closure and exits.
-private final class DetachedThread: @unchecked Sendable {
-    // @unchecked: `body` is set once in init and only read by the one thread it starts.
-    private let body: @Sendable () -> Void
-
-    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-
-    func start() {
-        var handle = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        pthread_create(
-            &handle, nil,
-            { raw in
-                let thread = Unmanaged<DetachedThread>.fromOpaque(raw!).takeRetainedValue()
-                thread.body()
-                return nil
-            }, context)
-        pthread_detach(handle)
     }
 }

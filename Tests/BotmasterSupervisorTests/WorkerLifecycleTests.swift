@@ -224,4 +224,12 @@ import Testing
         #expect(restored.stop(at: MonotonicTime(nanoseconds: 66_000_000_000)) == [])
         #expect(restored.state == .errored, "shutdown keeps the give-up")
     }
+
+    @Test func everyExitReasonKindIsListedForTheMetrics() {
+        let reasons: [ExitReason] = [
+            .exited("exit 1"), .hung(silentFor: .seconds(1)), .startTimeout, .memory(rss: 2, cap: 1), .protocolError("x"),
+            .operatorRestart, .reload, .spawnFailed("x"),
+        ]
+        #expect(Set(reasons.map(\.kind)) == Set(ExitReason.kinds))
+    }
 }
