@@ -1,3 +1,4 @@
+import BotAPISandbox
 import BotmasterControl
 import BotmasterSystem
 import Glibc
@@ -264,7 +265,15 @@ import Testing
         try await Task.sleep(for: .milliseconds(500))
         #expect(try sandbox.sent(bot: Self.bot).isEmpty)
         try redis.start()
-        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: 3, count: 1, timeout: .seconds(20))
+        let sent: [SentRecord]
+        do {
+            sent = try await sandbox.waitForSent(bot: Self.bot, chat: 3, count: 1, timeout: .seconds(20))
+        } catch {
+            // Once seen under a loaded CI run and not since: keep what would tell why.
+            let redisLog = String(decoding: FileSystem.readFile("\(redis.directory)/redis.log") ?? [], as: UTF8.self)
+            Issue.record("worker log:\n\(fleet.workerLog("echo").suffix(6000))\nredis log:\n\(redisLog.suffix(3000))")
+            throw error
+        }
         #expect(sent.map(\.text) == ["waiting for redis"])
         let up = try await fleet.waitForStatus { $0.workers.first?.bot?.store == "redis" }
         #expect(up.workers.first?.restarts == 0)
