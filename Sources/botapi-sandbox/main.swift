@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import BotAPISandbox
+import Glibc
 import Hummingbird
 import Logging
 
@@ -30,7 +31,7 @@ struct BotAPISandboxCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
-    @Option(help: "Port to listen on.")
+    @Option(help: "Port to listen on; 0 takes a free one, which the \"listening on\" line names.")
     var port = 8081
 
     func run() async throws {
@@ -42,8 +43,12 @@ struct BotAPISandboxCommand: AsyncParsableCommand {
         let app = Application(
             router: SandboxServer.router(sandbox: sandbox),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "botapi-sandbox"),
-            onServerRunning: { _ in
-                print("botapi-sandbox listening on http://\(host):\(port)")
+            onServerRunning: { channel in
+                // The bound port, not the asked one: with --port 0 a test learns it here, with no
+                // window in which another process could take a port picked in advance.
+                let line = "botapi-sandbox listening on http://\(host):\(channel.localAddress?.port ?? port)\n"
+                // Straight to the descriptor: print() to a file is buffered.
+                _ = Array(line.utf8).withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
             },
             logger: logger)
         do {

@@ -15,23 +15,37 @@ final class SandboxProcess {
     let port: Int
     private let pid: pid_t
 
+    /// Starts the sandbox on a port it picks itself (`--port 0`) and reads that port from its
+    /// "listening on" line: a port chosen in advance could be taken by a concurrently running
+    /// test before the sandbox binds it.
     init(directory: String) throws {
-        port = LoopbackPort.free()
         let executable = FileSystem.currentExecutablePath() ?? ""
         let binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
-        let output = open("\(directory)/sandbox.out", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let outputPath = "\(directory)/sandbox.out"
+        let output = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         defer { close(output) }
         let null = try Descriptors.openNull()
         defer { close(null) }
         pid = try ProcessSpawner.spawn(
             SpawnRequest(
-                arguments: ["\(binaries)/botapi-sandbox", "--port", "\(port)"], environment: Environment.current(),
+                arguments: ["\(binaries)/botapi-sandbox", "--port", "0"], environment: Environment.current(),
                 descriptors: [0: null, 1: output, 2: output]))
-        let deadline = MonotonicTime.now() + .seconds(10)
-        while (try? HTTPGet.get(port: port, path: "/sandbox/bots")) == nil {
-            guard MonotonicTime.now() < deadline else { throw HTTPGet.Failure(description: "the sandbox did not start") }
+        let deadline = MonotonicTime.now() + .seconds(20)
+        var announced: Int?
+        while announced == nil {
+            let text = String(decoding: FileSystem.readFile(outputPath) ?? [], as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("botapi-sandbox listening on http://") }) {
+                announced = line.split(separator: ":").last.flatMap { Int($0) }
+                continue
+            }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == 0, MonotonicTime.now() < deadline else {
+                kill(pid, SIGKILL)
+                throw HTTPGet.Failure(description: "the sandbox did not start: \(text.suffix(2000))")
+            }
             usleep(20_000)
         }
+        port = announced ?? 0
     }
 
     var apiBase: String { "http://127.0.0.1:\(port)" }
