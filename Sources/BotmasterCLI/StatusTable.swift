@@ -21,7 +21,9 @@ public enum StatusTable {
                 output += "FAILING\(since) (the last good fleet keeps running): \(source.error ?? "no answer yet")\n"
             }
         }
-        let header = ["ID", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "MESSAGES", "ERRORS", "STORE", "HEARTBEAT", "LAST EXIT"]
+        let header = [
+            "ID", "PID", "STATE", "UPTIME", "RESTARTS", "CPU", "PSS", "RSS", "MESSAGES", "ERRORS", "STORE", "HEARTBEAT", "LAST EXIT",
+        ]
         var rows = [header]
         for worker in status.workers {
             rows.append([
@@ -30,6 +32,8 @@ public enum StatusTable {
                 worker.state,
                 worker.uptimeMs.map(duration) ?? "-",
                 "\(worker.restarts)",
+                worker.cpuPercent.map(percent) ?? "-",
+                worker.pssBytes.map(ByteSizeText.format) ?? "-",
                 worker.rssBytes.map(ByteSizeText.format) ?? "-",
                 "\(worker.messages)",
                 "\(worker.errors)",
@@ -52,6 +56,11 @@ public enum StatusTable {
     static func storeCell(_ bot: BotCounters) -> String {
         if !bot.storeDurable { return "memory (NOT DURABLE)" }
         return bot.storeProblem == nil ? bot.store : bot.store.uppercased()
+    }
+
+    /// `0%`, `3.5%`, `120%` (above 100 when the group keeps more than one core busy).
+    static func percent(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value))%" : "\(value)%"
     }
 
     /// `950ms`, `12s`, `5m03s`, `2h05m`, `3d04h`.

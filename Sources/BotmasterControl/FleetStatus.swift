@@ -111,8 +111,24 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
     public var lastExit: String?
     /// Time since the current process started, or `null` when none runs.
     public var uptimeMs: Int64?
-    /// Resident memory at the last sample, or `null` before the first.
+    /// Resident memory of the worker's process group at the last sample (shared pages counted
+    /// in every process that maps them), or `null` before the first.
     public var rssBytes: UInt64?
+    /// Proportional set size of the process group: each shared page divided among the
+    /// processes that share it, so the fleet's figures add up to the memory it holds. The
+    /// memory cap applies to this figure.
+    public var pssBytes: UInt64?
+    /// Unique set size of the process group: the pages no other process maps, what stopping
+    /// the worker gives back.
+    public var ussBytes: UInt64?
+    /// CPU used by the process group since the sample before, in percent of one core (200 is
+    /// two cores busy), rounded to a tenth; `null` until two samples of the process exist.
+    public var cpuPercent: Double?
+    /// CPU time the process group has used since the worker started, in seconds (with the
+    /// time of children its members waited for).
+    public var cpuSeconds: Double?
+    /// How many processes the group had at the last sample.
+    public var processes: Int?
     /// Counters from the last heartbeat.
     public var messages: UInt64
     public var errors: UInt64
@@ -126,6 +142,7 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
     public init(
         id: String, pid: Int32?, state: String, restarts: Int, lastExit: String?, uptimeMs: Int64?,
         rssBytes: UInt64?, messages: UInt64, errors: UInt64, lastHeartbeatMsAgo: Int64?, memoryLimitBytes: UInt64? = nil,
+        pssBytes: UInt64? = nil, ussBytes: UInt64? = nil, cpuPercent: Double? = nil, cpuSeconds: Double? = nil, processes: Int? = nil,
         bot: BotCounters? = nil
     ) {
         self.id = id
@@ -139,6 +156,11 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
         self.errors = errors
         self.lastHeartbeatMsAgo = lastHeartbeatMsAgo
         self.memoryLimitBytes = memoryLimitBytes
+        self.pssBytes = pssBytes
+        self.ussBytes = ussBytes
+        self.cpuPercent = cpuPercent
+        self.cpuSeconds = cpuSeconds
+        self.processes = processes
         self.bot = bot
     }
 
@@ -150,6 +172,11 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
         case lastExit = "last_exit"
         case uptimeMs = "uptime_ms"
         case rssBytes = "rss_bytes"
+        case pssBytes = "pss_bytes"
+        case ussBytes = "uss_bytes"
+        case cpuPercent = "cpu_percent"
+        case cpuSeconds = "cpu_seconds"
+        case processes
         case messages, errors
         case lastHeartbeatMsAgo = "last_heartbeat_ms_ago"
         case memoryLimitBytes = "memory_limit_bytes"
@@ -166,6 +193,11 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
         try container.encode(lastExit, forKey: .lastExit)
         try container.encode(uptimeMs, forKey: .uptimeMs)
         try container.encode(rssBytes, forKey: .rssBytes)
+        try container.encode(pssBytes, forKey: .pssBytes)
+        try container.encode(ussBytes, forKey: .ussBytes)
+        try container.encode(cpuPercent, forKey: .cpuPercent)
+        try container.encode(cpuSeconds, forKey: .cpuSeconds)
+        try container.encode(processes, forKey: .processes)
         try container.encode(messages, forKey: .messages)
         try container.encode(errors, forKey: .errors)
         try container.encode(lastHeartbeatMsAgo, forKey: .lastHeartbeatMsAgo)

@@ -37,6 +37,10 @@ extension FleetStatus {
             if index > 0 { out.raw(",") }
             out.raw("{\"bot\":")
             if let bot = worker.bot { out.bot(bot) } else { out.raw("null") }
+            out.raw(",\"cpu_percent\":")
+            out.optionalDecimal(worker.cpuPercent)
+            out.raw(",\"cpu_seconds\":")
+            out.optionalDecimal(worker.cpuSeconds)
             out.raw(",\"errors\":")
             out.unsigned(worker.errors)
             out.raw(",\"id\":")
@@ -51,6 +55,10 @@ extension FleetStatus {
             out.unsigned(worker.messages)
             out.raw(",\"pid\":")
             out.optionalInteger(worker.pid.map(Int64.init))
+            out.raw(",\"processes\":")
+            out.optionalInteger(worker.processes.map(Int64.init))
+            out.raw(",\"pss_bytes\":")
+            out.optionalUnsigned(worker.pssBytes)
             out.raw(",\"restarts\":")
             out.integer(Int64(worker.restarts))
             out.raw(",\"rss_bytes\":")
@@ -59,6 +67,8 @@ extension FleetStatus {
             out.string(worker.state)
             out.raw(",\"uptime_ms\":")
             out.optionalInteger(worker.uptimeMs)
+            out.raw(",\"uss_bytes\":")
+            out.optionalUnsigned(worker.ussBytes)
             out.raw("}")
         }
         out.raw("]}")
@@ -143,6 +153,17 @@ struct JSONWriter {
 
     mutating func optionalUnsigned(_ value: UInt64?) {
         if let value { unsigned(value) } else { raw("null") }
+    }
+
+    /// A finite number as JSONEncoder writes it: the shortest form that reads back the same,
+    /// with no `.0` on whole numbers.
+    mutating func optionalDecimal(_ value: Double?) {
+        guard let value, value.isFinite else { return raw("null") }
+        if value == value.rounded(), value.magnitude < 1e15 {
+            integer(Int64(value))
+        } else {
+            bytes.append(contentsOf: value.description.utf8)
+        }
     }
 
     mutating func optionalString(_ value: String?) {

@@ -11,7 +11,13 @@ enum MetricCatalog {
         "botmaster_workers": "Workers by state.",
         "botmaster_worker_state": "1 for the state the bot is in now, 0 for the others (one series per bot and state).",
         "botmaster_worker_up": "1 when the worker is running.",
-        "botmaster_worker_rss_bytes": "Resident memory of the worker at the last sample.",
+        "botmaster_worker_rss_bytes":
+            "Resident memory of the worker's process group at the last sample (shared pages counted in every member).",
+        "botmaster_worker_pss_bytes":
+            "Proportional set size of the worker's process group (shared pages divided among sharers); the memory cap applies to it.",
+        "botmaster_worker_uss_bytes": "Memory only the worker's process group maps: what stopping it gives back.",
+        "botmaster_worker_processes": "Processes in the worker's process group at the last sample.",
+        "botmaster_worker_cpu_seconds_total": "CPU time of the worker's process group (starts at 0 when the worker restarts).",
         "botmaster_worker_memory_limit_bytes": "The worker's memory cap ([limits] memory).",
         "botmaster_worker_heartbeat_age_seconds": "Time since the worker's last hello or heartbeat.",
         "botmaster_worker_uptime_seconds": "Time since the current worker process started.",
@@ -60,10 +66,11 @@ enum MetricCatalog {
 
     /// Per-bot families set from the status at scrape time (removed with the bot).
     static let workerGauges = [
-        "botmaster_worker_up", "botmaster_worker_rss_bytes", "botmaster_worker_memory_limit_bytes",
+        "botmaster_worker_up", "botmaster_worker_rss_bytes", "botmaster_worker_pss_bytes", "botmaster_worker_uss_bytes",
+        "botmaster_worker_processes", "botmaster_worker_memory_limit_bytes",
         "botmaster_worker_heartbeat_age_seconds", "botmaster_worker_uptime_seconds",
     ]
-    static let workerCounters = ["botmaster_worker_messages_total", "botmaster_worker_errors_total"]
+    static let workerCounters = ["botmaster_worker_messages_total", "botmaster_worker_errors_total", "botmaster_worker_cpu_seconds_total"]
 
     /// Bot runtime counters: cumulative counts of the current worker process.
     static let botCounters: [(name: String, value: @Sendable (BotCounters) -> UInt64)] = [

@@ -73,6 +73,12 @@ final class MetricsExporter: Sendable {
         }
         record("botmaster_worker_up", worker.state == "running" ? 1 : 0)
         record("botmaster_worker_rss_bytes", Double(worker.rssBytes ?? 0))
+        record("botmaster_worker_pss_bytes", Double(worker.pssBytes ?? 0))
+        record("botmaster_worker_uss_bytes", Double(worker.ussBytes ?? 0))
+        record("botmaster_worker_processes", Double(worker.processes ?? 0))
+        let cpu = counter("botmaster_worker_cpu_seconds_total", labels)
+        cpu.reset()
+        cpu.increment(by: worker.cpuSeconds ?? 0)
         record("botmaster_worker_memory_limit_bytes", Double(worker.memoryLimitBytes ?? 0))
         record("botmaster_worker_uptime_seconds", Double(worker.uptimeMs ?? 0) / 1000)
         setCounter("botmaster_worker_messages_total", labels, to: worker.messages)

@@ -9,7 +9,7 @@ public final class LogThrottle: Sendable {
     /// How long after a line its repeats are suppressed.
     public let window: Duration
     /// Metadata keys left out when deciding whether two events are the same.
-    static let volatileKeys: Set<String> = ["pid", "restart_in_ms", "rss", "restarts_in_window"]
+    static let volatileKeys: Set<String> = ["pid", "restart_in_ms", "memory", "processes", "restarts_in_window"]
 
     private struct Entry {
         var lastEmitted: MonotonicTime

@@ -30,8 +30,8 @@ final class ManagedWorker {
     var stats = WorkerLiveStats()
     /// When the channel reached EOF while the process was still alive.
     var channelClosedAt: MonotonicTime?
-    /// Resident memory at the last sample.
-    var lastRSS: UInt64?
+    /// Memory and CPU of its process group at the last sample.
+    var usage: WorkerUsage?
     /// When the next memory sample is due.
     var nextMemoryCheck: MonotonicTime
     /// Recent restarts, newest last, at most ``restartRecordLimit``.

@@ -52,6 +52,8 @@ public actor Supervisor {
     /// Bots not yet started at start-up, in the order they start.
     var pendingStarts: [String] = []
     private var fleetStartBegan = MonotonicTime.now()
+    /// The members of the workers' process groups, listed at most once per memory interval.
+    private var groupListing = ProcessGroupListing()
 
     /// Workers started per `.continueStart` event. Starting in slices lets the hellos of the
     /// first workers be answered while the rest are still being spawned.
@@ -161,6 +163,7 @@ public actor Supervisor {
             guard let worker = workers[id] else { return nil }
             let snapshot = worker.stats.snapshot
             let lastProof = [worker.lifecycle.lastHeartbeat, snapshot.receivedAt].compactMap { $0 }.max()
+            let usage = worker.pid == nil ? nil : worker.usage
             return WorkerStatus(
                 id: id,
                 pid: worker.pid,
@@ -168,11 +171,16 @@ public actor Supervisor {
                 restarts: worker.lifecycle.restartCount,
                 lastExit: worker.lifecycle.lastExit?.description,
                 uptimeMs: worker.pid == nil ? nil : worker.lifecycle.startedAt.map { (now - $0).millisecondsClamped },
-                rssBytes: worker.pid == nil ? nil : worker.lastRSS,
+                rssBytes: usage?.group.memory.rss,
                 messages: snapshot.heartbeat?.messages ?? 0,
                 errors: snapshot.heartbeat?.errors ?? 0,
                 lastHeartbeatMsAgo: worker.pid == nil ? nil : lastProof.map { (now - $0).millisecondsClamped },
                 memoryLimitBytes: worker.definition.limits.memoryBytes,
+                pssBytes: usage?.group.memory.pss,
+                ussBytes: usage?.group.memory.uss,
+                cpuPercent: usage?.cpuPercent.map { ($0 * 10).rounded() / 10 },
+                cpuSeconds: usage.map { (Double($0.group.cpuTicks) / Double(ProcFS.ticksPerSecond) * 100).rounded() / 100 },
+                processes: usage?.group.processes,
                 bot: worker.pid == nil ? nil : snapshot.heartbeat.flatMap { BotCounters(heartbeatExtra: $0.extra) })
         }
         // Disabled bots are part of the fleet too; an operator looks for them here (once a
@@ -330,7 +338,7 @@ public actor Supervisor {
             worker.channel = nil
             worker.pid = nil
             worker.channelClosedAt = nil
-            worker.lastRSS = nil
+            worker.usage = nil
             let wasStopping = worker.lifecycle.state == .stopping
             let actions = worker.lifecycle.exited(status, at: .now())
             let state = worker.lifecycle.state
@@ -383,25 +391,33 @@ public actor Supervisor {
             }
             if let pid = worker.pid, now >= worker.nextMemoryCheck {
                 worker.nextMemoryCheck = now + configuration.settings.memoryCheckInterval
-                if let rss = ProcFS.residentBytes(of: pid) {
-                    worker.lastRSS = rss
-                    let memoryActions = worker.lifecycle.memorySampled(rss: rss, at: now)
-                    if !memoryActions.isEmpty {
-                        logger.warning(
-                            "worker over its memory cap; restarting it gracefully",
-                            metadata: [
-                                "bot": "\(id)", "pid": "\(pid)", "rss": "\(ByteSizeText.format(rss))",
-                                "cap": "\(ByteSizeText.format(worker.definition.limits.memoryBytes))",
-                            ])
-                    }
-                    actions += memoryActions
-                }
+                actions += sampleUsage(of: worker, id: id, pid: pid, now: now)
             }
             if !actions.isEmpty {
                 logDeadline(actions, id: id, worker: worker)
                 await perform(actions, for: id)
             }
         }
+    }
+
+    /// Measures the worker's process group; over the memory cap means a restart.
+    private func sampleUsage(of worker: ManagedWorker, id: String, pid: pid_t, now: MonotonicTime) -> [WorkerLifecycle.Action] {
+        let members = groupListing.members(of: pid, now: now, maximumAge: configuration.settings.memoryCheckInterval) {
+            Set(workers.values.compactMap(\.pid))
+        }
+        guard let group = ProcessGroups.usage(of: members) else { return [] }
+        worker.usage = WorkerUsage(pid: pid, group: group, at: now, previous: worker.usage)
+        let used = group.memory.pss
+        let actions = worker.lifecycle.memorySampled(used: used, at: now)
+        if !actions.isEmpty {
+            logger.warning(
+                "worker over its memory cap; restarting it gracefully",
+                metadata: [
+                    "bot": "\(id)", "pid": "\(pid)", "memory": "\(ByteSizeText.format(used))",
+                    "processes": "\(group.processes)", "cap": "\(ByteSizeText.format(worker.definition.limits.memoryBytes))",
+                ])
+        }
+        return actions
     }
 
     private func logDeadline(_ actions: [WorkerLifecycle.Action], id: String, worker: ManagedWorker) {

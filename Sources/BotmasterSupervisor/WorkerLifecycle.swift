@@ -152,14 +152,15 @@ public struct WorkerLifecycle: Sendable {
         return []
     }
 
-    /// A resident-memory sample; over the cap means a graceful restart, but with only
-    /// `memory_grace` to exit before SIGKILL, not the whole stop timeout. A worker already
-    /// stopping (for any reason) that is over its cap gets the same shorter deadline.
-    public mutating func memorySampled(rss: UInt64, at now: MonotonicTime) -> [Action] {
-        guard rss > limits.memoryBytes else { return [] }
+    /// A memory sample (the PSS of the worker's process group); over the cap means a graceful
+    /// restart, but with only `memory_grace` to exit before SIGKILL, not the whole stop
+    /// timeout. A worker already stopping (for any reason) that is over its cap gets the same
+    /// shorter deadline.
+    public mutating func memorySampled(used: UInt64, at now: MonotonicTime) -> [Action] {
+        guard used > limits.memoryBytes else { return [] }
         switch state {
         case .running, .starting:
-            let actions = beginStop(.restart(.memory(rss: rss, cap: limits.memoryBytes)), graceful: true, at: now)
+            let actions = beginStop(.restart(.memory(used: used, cap: limits.memoryBytes)), graceful: true, at: now)
             shortenKillDeadline(to: now + limits.memoryGrace)
             return actions
         case .stopping:

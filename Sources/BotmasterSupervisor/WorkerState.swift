@@ -22,8 +22,8 @@ public enum ExitReason: Codable, Sendable, Equatable, CustomStringConvertible {
     case hung(silentFor: Duration)
     /// No hello within the start timeout.
     case startTimeout
-    /// Resident memory went over the cap.
-    case memory(rss: UInt64, cap: UInt64)
+    /// The memory of its process group (PSS) went over the cap.
+    case memory(used: UInt64, cap: UInt64)
     /// It sent a malformed, oversized or out-of-order frame.
     case protocolError(String)
     /// An operator asked for a restart.
@@ -55,8 +55,8 @@ public enum ExitReason: Codable, Sendable, Equatable, CustomStringConvertible {
         case .exited(let status): status
         case .hung(let silence): "hung (no heartbeat for \(silence.millisecondsClamped / 1000)s)"
         case .startTimeout: "start timeout (no hello)"
-        case .memory(let rss, let cap):
-            "memory \(rss / (1024 * 1024))MB over the cap of \(cap / (1024 * 1024))MB"
+        case .memory(let used, let cap):
+            "memory \(used / (1024 * 1024))MB over the cap of \(cap / (1024 * 1024))MB"
         case .protocolError(let reason): "protocol error: \(reason)"
         case .operatorRestart: "restarted by operator"
         case .reload: "restarted by reload"

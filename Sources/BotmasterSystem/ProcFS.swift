@@ -63,23 +63,26 @@ public enum ProcFS {
     /// Together with the pid it names one process for the life of the machine: a pid reused by
     /// an unrelated process has a different start time.
     public static func startTime(of pid: pid_t) -> UInt64? {
-        guard let text = readSmallFile("/proc/\(pid)/stat"),
-            let commandEnd = text.lastIndex(of: ")")
-        else { return nil }
-        // Fields after the command name start at field 3 (state); the start time is field 22.
-        let fields = text[text.index(after: commandEnd)...].split(separator: " ")
-        guard fields.count > 19 else { return nil }
+        guard let fields = statFields(of: pid), fields.count > 19 else { return nil }
         return UInt64(fields[19])
     }
 
-    /// User plus system CPU time of a process in clock ticks (fields 14 and 15 of `stat`).
-    public static func cpuTicks(of pid: pid_t) -> UInt64? {
-        guard let text = readSmallFile("/proc/\(pid)/stat"),
-            let commandEnd = text.lastIndex(of: ")")
+    /// User plus system CPU time of a process in clock ticks (fields 14 and 15 of `stat`), with
+    /// the time of the children it has waited for (fields 16 and 17) when asked: a group's
+    /// total must not drop when one of its processes reaps a member.
+    public static func cpuTicks(of pid: pid_t, includingWaitedChildren: Bool = false) -> UInt64? {
+        guard let fields = statFields(of: pid), fields.count > 14,
+            let user = UInt64(fields[11]), let system = UInt64(fields[12])
         else { return nil }
-        let fields = text[text.index(after: commandEnd)...].split(separator: " ")
-        guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
-        return user + system
+        guard includingWaitedChildren else { return user + system }
+        return user + system + (UInt64(fields[13]) ?? 0) + (UInt64(fields[14]) ?? 0)
+    }
+
+    /// The fields of `/proc/<pid>/stat` after the command name, starting with field 3 (the
+    /// state): the name is skipped whole because it may hold spaces and parentheses.
+    static func statFields(of pid: pid_t) -> [Substring]? {
+        guard let text = readSmallFile("/proc/\(pid)/stat"), let commandEnd = text.lastIndex(of: ")") else { return nil }
+        return text[text.index(after: commandEnd)...].split(separator: " ")
     }
 
     /// The environment a process started with (`/proc/<pid>/environ`), or `nil` when it is gone

@@ -23,6 +23,7 @@ import Testing
                 WorkerStatus(
                     id: "a", pid: 10, state: "running", restarts: 0, lastExit: nil, uptimeMs: 0, rssBytes: 13_000_000,
                     messages: UInt64.max, errors: 9, lastHeartbeatMsAgo: -5, memoryLimitBytes: 157_286_400,
+                    pssBytes: 4_100_000, ussBytes: 900_000, cpuPercent: 12.3, cpuSeconds: 1234.56, processes: 2,
                     bot: BotCounters(heartbeatExtra: [1, 2, 3, 4, 5, 6, 7, 2, 9, 10, 11, 3])),
                 WorkerStatus(
                     id: "b-é", pid: nil, state: "errored", restarts: 5, lastExit: "protocol error: \"x\\y\" é 🤖", uptimeMs: nil,
@@ -39,5 +40,11 @@ import Testing
         #expect(sourced.compactJSON() == (try Self.reference(sourced)))
         sourced.master.fleetSource = FleetSourceStatus(url: "http://h/f")
         #expect(sourced.compactJSON() == (try Self.reference(sourced)))
+        for cpu in [0, 100, 0.1, 250.5, 99.9, 1e-3, 3.0e7] {
+            var sampled = status
+            sampled.workers[0].cpuPercent = cpu
+            sampled.workers[0].cpuSeconds = cpu * 7
+            #expect(sampled.compactJSON() == (try Self.reference(sampled)), "\(cpu)")
+        }
     }
 }

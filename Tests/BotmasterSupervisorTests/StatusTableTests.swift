@@ -10,7 +10,8 @@ import Testing
             workers: [
                 WorkerStatus(
                     id: "echo", pid: 11, state: "running", restarts: 0, lastExit: nil, uptimeMs: 3_700_000,
-                    rssBytes: 5 * 1024 * 1024, messages: 12, errors: 1, lastHeartbeatMsAgo: 800),
+                    rssBytes: 5 * 1024 * 1024, messages: 12, errors: 1, lastHeartbeatMsAgo: 800, pssBytes: 1024 * 1024,
+                    cpuPercent: 2.5),
                 WorkerStatus(
                     id: "support-bot", pid: nil, state: "errored", restarts: 5, lastExit: "exit 3", uptimeMs: nil,
                     rssBytes: nil, messages: 0, errors: 0, lastHeartbeatMsAgo: nil),
@@ -18,8 +19,11 @@ import Testing
         let lines = StatusTable.render(status).split(separator: "\n").map(String.init)
         #expect(lines[0] == "master pid 10, up 1m05s, version 0.1.0, 1/2 running")
         #expect(lines[1].hasPrefix("ID           PID  STATE    UPTIME  RESTARTS"))
-        #expect(lines[2].hasPrefix("echo         11   running  1h01m   0         5.0MB   12        1       -      800ms ago  -"))
-        #expect(lines[3].hasPrefix("support-bot  -    errored  -       5         -       0         0       -      -          exit 3"))
+        #expect(
+            lines[2].hasPrefix("echo         11   running  1h01m   0         2.5%  1.0MB  5.0MB  12        1       -      800ms ago  -"))
+        #expect(
+            lines[3].hasPrefix(
+                "support-bot  -    errored  -       5         -     -      -      0         0       -      -          exit 3"))
     }
 
     @Test func theStoreColumnWarnsOfMemoryAndOfAStoreThatFails() {
@@ -40,8 +44,10 @@ import Testing
             id: "a", pid: nil, state: "stopped", restarts: 0, lastExit: nil, uptimeMs: nil, rssBytes: nil, messages: 0,
             errors: 0, lastHeartbeatMsAgo: nil)
         let encoded = try JSONTestEncoding.encode(worker)
-        for key in ["id", "pid", "state", "restarts", "last_exit", "uptime_ms", "rss_bytes", "messages", "errors", "last_heartbeat_ms_ago"]
-        {
+        for key in [
+            "id", "pid", "state", "restarts", "last_exit", "uptime_ms", "rss_bytes", "pss_bytes", "uss_bytes", "cpu_percent",
+            "cpu_seconds", "processes", "messages", "errors", "last_heartbeat_ms_ago",
+        ] {
             #expect(encoded.contains("\"\(key)\""), "missing \(key)")
         }
     }

@@ -99,11 +99,11 @@ import Testing
         var worker = WorkerLifecycle(speaksProtocol: true, limits: limits { $0.memoryBytes = 100 }, now: now)
         worker.spawned(at: now)
         worker.helloReceived(at: now)
-        #expect(worker.memorySampled(rss: 100, at: advance(.seconds(1))) == [])
-        #expect(worker.memorySampled(rss: 101, at: advance(.seconds(1))) == [.drain(reason: "memory")])
-        #expect(worker.memorySampled(rss: 500, at: advance(.seconds(1))) == [], "already stopping")
+        #expect(worker.memorySampled(used: 100, at: advance(.seconds(1))) == [])
+        #expect(worker.memorySampled(used: 101, at: advance(.seconds(1))) == [.drain(reason: "memory")])
+        #expect(worker.memorySampled(used: 500, at: advance(.seconds(1))) == [], "already stopping")
         _ = worker.exited(.exited(code: 0), at: now)
-        #expect(worker.lastExit == .memory(rss: 101, cap: 100))
+        #expect(worker.lastExit == .memory(used: 101, cap: 100))
         #expect(worker.state == .backoff)
     }
 
@@ -123,7 +123,7 @@ import Testing
 
     @Test mutating func overTheMemoryCapIsKilledAfterTheGraceNotTheStopTimeout() {
         var worker = runningWithAGrace()
-        #expect(worker.memorySampled(rss: 101, at: advance(.seconds(1))) == [.drain(reason: "memory")])
+        #expect(worker.memorySampled(used: 101, at: advance(.seconds(1))) == [.drain(reason: "memory")])
         #expect(worker.tick(now: advance(.seconds(1))) == [], "within the grace")
         #expect(worker.tick(now: advance(.seconds(1))) == [.kill], "the drain was ignored: SIGKILL at the grace")
     }
@@ -131,9 +131,9 @@ import Testing
     @Test mutating func aStoppingWorkerThatOutgrowsItsCapGetsTheShorterDeadline() {
         var worker = runningWithAGrace()
         #expect(worker.stop(at: advance(.seconds(1))) == [.drain(reason: "shutdown")])
-        #expect(worker.memorySampled(rss: 99, at: advance(.seconds(10))) == [])
+        #expect(worker.memorySampled(used: 99, at: advance(.seconds(10))) == [])
         #expect(worker.tick(now: advance(.seconds(3))) == [], "under its cap it keeps the stop timeout")
-        #expect(worker.memorySampled(rss: 500, at: advance(.seconds(1))) == [])
+        #expect(worker.memorySampled(used: 500, at: advance(.seconds(1))) == [])
         #expect(worker.tick(now: advance(.seconds(2))) == [.kill])
     }
 
@@ -227,7 +227,7 @@ import Testing
 
     @Test func everyExitReasonKindIsListedForTheMetrics() {
         let reasons: [ExitReason] = [
-            .exited("exit 1"), .hung(silentFor: .seconds(1)), .startTimeout, .memory(rss: 2, cap: 1), .protocolError("x"),
+            .exited("exit 1"), .hung(silentFor: .seconds(1)), .startTimeout, .memory(used: 2, cap: 1), .protocolError("x"),
             .operatorRestart, .reload, .spawnFailed("x"),
         ]
         #expect(Set(reasons.map(\.kind)) == Set(ExitReason.kinds))

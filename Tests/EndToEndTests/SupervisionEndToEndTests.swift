@@ -55,6 +55,30 @@ import Testing
         #expect(fleet.workerLog("hog").contains("drained: memory"), "the drain frame carried the reason")
     }
 
+    /// The cap and the figures cover the worker's whole process group: a bot behind `sh -c`
+    /// whose child holds the memory is measured and restarted (the spawned shell alone holds
+    /// well under 1 MB, so a cap on it would never fire).
+    @Test func theMemoryCapCoversTheWorkersChildren() async throws {
+        let child = "import time; b = bytearray(64 * 1024 * 1024); b[::4096] = b'x' * (len(b) // 4096); time.sleep(1000)"
+        let fleet = try TestFleet(workers: [
+            "wrapped": "protocol = \"none\"\ncommand = [\"sh\", \"-c\", \"python3 -c \\\"\(child)\\\"; exit 1\"]\n"
+                + "[limits]\nmemory = \"32MB\"\nrestart_cooldown = \"0s\"\nstop_timeout = \"1s\"\n",
+            "calm": "protocol = \"none\"\ncommand = [\"sh\", \"-c\", \"sleep 1000; exit 1\"]\n",
+        ])
+        defer { fleet.tearDown() }
+        try fleet.startMaster(environment: ["BOTMASTER_MEMORY_CHECK_INTERVAL": "200ms"])
+        let status = try await fleet.waitForStatus { status in
+            (fleet.worker("wrapped", in: status)?.restarts ?? 0) >= 1 && fleet.worker("calm", in: status)?.cpuPercent != nil
+        }
+        let wrapped = try #require(fleet.worker("wrapped", in: status))
+        #expect(wrapped.lastExit?.hasPrefix("memory ") == true, "\(String(describing: wrapped.lastExit))")
+        let calm = try #require(fleet.worker("calm", in: status))
+        #expect(calm.processes == 2, "sh and its sleep")
+        #expect((calm.pssBytes ?? 0) > 0 && (calm.ussBytes ?? 0) > 0 && (calm.rssBytes ?? 0) >= (calm.pssBytes ?? 0))
+        #expect((calm.cpuPercent ?? 100) < 50, "sleeping")
+        #expect(fleet.masterLog.contains("worker over its memory cap; restarting it gracefully"))
+    }
+
     /// A worker over its cap that ignores the drain and SIGTERM is killed at `memory_grace`,
     /// not after the whole `stop_timeout`.
     @Test func aWorkerOverItsCapThatIgnoresTheDrainIsKilledAfterTheGrace() async throws {
