@@ -58,7 +58,9 @@ let package = Package(
         // Fleet definitions (`workers/*.toml`) and master settings, with precise errors.
         .target(
             name: "BotmasterConfig",
-            dependencies: ["BotmasterSystem", "BotmasterIPC", "BotRedisCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: [
+                "BotmasterSystem", "BotmasterIPC", "BotmasterControl", "BotRedisCore", .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
             swiftSettings: strictSettings
         ),
         // The supervision core: restart policy, worker lifecycle, the supervisor service.

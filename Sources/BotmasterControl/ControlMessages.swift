@@ -2,7 +2,7 @@ import BotmasterIPC
 
 /// A request from the CLI to the master: one JSON object on one line.
 public struct ControlRequest: Codable, Sendable, Equatable {
-    /// `status` (with `id`: only that worker), `restart`, `stop-bot` and `start-bot` (with
+    /// `status` (with `id`: only that worker), `describe`, `restart`, `stop-bot` and `start-bot` (with
     /// `id`), `reload`, `stop` (the master), `dlq`
     /// (with `id`, `action` and for one entry `key`), and the fleet API's `bot-get`, `bot-put`,
     /// `bot-patch` (with `id` and `document`) and `bot-remove` (with `id`).
@@ -52,10 +52,12 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var document: [String: JSONValue]?
     /// Every problem of a rejected fleet change.
     public var problems: [String]?
+    /// The bot, for `describe`.
+    public var description: BotDescription?
 
     public init(
         ok: Bool, error: String? = nil, message: String? = nil, status: FleetStatus? = nil, deadLetters: DeadLetterReply? = nil,
-        document: [String: JSONValue]? = nil, problems: [String]? = nil
+        document: [String: JSONValue]? = nil, problems: [String]? = nil, description: BotDescription? = nil
     ) {
         self.ok = ok
         self.error = error
@@ -64,10 +66,11 @@ public struct ControlResponse: Codable, Sendable, Equatable {
         self.deadLetters = deadLetters
         self.document = document
         self.problems = problems
+        self.description = description
     }
 
     enum CodingKeys: String, CodingKey {
-        case ok, error, message, status, document, problems
+        case ok, error, message, status, document, problems, description
         case deadLetters = "dead_letters"
     }
 

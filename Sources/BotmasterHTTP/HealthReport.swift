@@ -25,25 +25,3 @@ struct HealthReport: Encodable, Equatable {
 
     var isHealthy: Bool { reasons.isEmpty }
 }
-
-/// `GET /api/workers/<id>`: one worker and its recent restarts.
-struct WorkerDetail: Encodable {
-    struct Restart: Encodable {
-        var atMs: Int64
-        var kind: String
-        var reason: String
-
-        enum CodingKeys: String, CodingKey {
-            case atMs = "at_ms"
-            case kind, reason
-        }
-    }
-
-    var worker: WorkerStatus
-    var restartHistory: [Restart]
-
-    enum CodingKeys: String, CodingKey {
-        case worker
-        case restartHistory = "restart_history"
-    }
-}

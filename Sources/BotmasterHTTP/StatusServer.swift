@@ -21,11 +21,10 @@ public enum StatusServer {
         router.get("/api/workers/status") { _, _ in JSONResponses.raw(await supervisor.status().compactJSON()) }
         router.get("/api/workers/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard let worker = await supervisor.status(only: id).workers.first, let history = await supervisor.restartHistory(of: id) else {
+            guard let description = await supervisor.describe(id) else {
                 return JSONResponses.error(.notFound, "unknown bot id \"\(id)\"")
             }
-            let restarts = history.map { WorkerDetail.Restart(atMs: $0.wallClockMs, kind: $0.reason.kind, reason: $0.reason.description) }
-            return JSONResponses.json(WorkerDetail(worker: worker, restartHistory: restarts))
+            return JSONResponses.json(description)
         }
         router.get("/health") { _, _ in
             let report = HealthReport(await supervisor.status())

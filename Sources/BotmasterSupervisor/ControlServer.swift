@@ -98,6 +98,10 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
         switch request.command {
         case "status":
             return ControlResponse(ok: true, status: await supervisor.status(only: request.id))
+        case "describe":
+            guard let id = request.id else { return .failure("describe needs a bot id") }
+            guard let description = await supervisor.describe(id) else { return .failure("unknown bot id \"\(id)\"") }
+            return ControlResponse(ok: true, description: description)
         case "restart":
             guard let id = request.id else { return .failure("restart needs a bot id") }
             if let problem = await supervisor.restart(id) { return .failure(problem) }

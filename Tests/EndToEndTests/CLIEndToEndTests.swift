@@ -97,6 +97,40 @@ import Testing
         #expect(restart == "botmaster: unknown bot id \"nosuch\"\n")
     }
 
+    /// `describe <id>`: every setting with the value in effect and where it came from, the
+    /// restart history, the group's memory and CPU, the log files; `--json` is the API's shape.
+    @Test func describeShowsSettingsWithTheirSourcesAndTheRestarts() async throws {
+        let fleet = try TestFleet(workers: [
+            "echo": "env = { GREETING = \"a secret value\" }\n[limits]\nmemory = \"64MB\"\nheartbeat_interval = \"200ms\"\n"
+        ])
+        defer { fleet.tearDown() }
+        try fleet.startMaster(environment: ["BOTMASTER_MEMORY_CHECK_INTERVAL": "200ms"])
+        try await fleet.waitForStatus { fleet.worker("echo", in: $0)?.state == "running" }
+        #expect(try fleet.run(["restart", "echo"]).code == 0)
+        try await fleet.waitForStatus { fleet.worker("echo", in: $0)?.cpuPercent != nil }
+
+        let (code, text) = try fleet.run(["describe", "echo"])
+        #expect(code == 0, "\(text)")
+        let lines = text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(lines.first == "bot echo (workers/echo.toml)")
+        #expect(lines.contains { $0.hasPrefix("state running, pid ") && $0.hasSuffix(", 1 restart") }, "\(text)")
+        #expect(lines.contains { $0.hasPrefix("memory PSS ") && $0.contains("cap 64.0MB") }, "\(text)")
+        #expect(lines.contains("limits.memory 64.0MB workers/echo.toml"), "\(text)")
+        #expect(lines.contains("limits.stop_timeout 1m30s default"), "\(text)")
+        #expect(lines.contains("log_level info BOTMASTER_LOG_LEVEL"), "\(text)")
+        #expect(lines.contains("env GREETING (values not shown) workers/echo.toml"), "\(text)")
+        #expect(!text.contains("a secret value"))
+        #expect(lines.contains { $0.hasSuffix("operator restarted by operator") }, "\(text)")
+        #expect(lines.contains(fleet.home + "/logs/worker_echo.log"), "\(text)")
+
+        let (jsonCode, json) = try fleet.run(["describe", "echo", "--json"])
+        #expect(jsonCode == 0)
+        let description = try JSONDecoder().decode(BotDescription.self, from: Data(json.utf8))
+        #expect(description.restartHistory.map(\.kind) == ["operator"])
+        #expect(description.settings.first { $0.key == "limits.memory" }?.source == "workers/echo.toml")
+        #expect(try fleet.run(["describe", "nosuch"]) == (1, "botmaster: unknown bot id \"nosuch\"\n"))
+    }
+
     /// Runs as `nobody`, which needs root to switch to and a build directory others can enter.
     static let asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
     static let nobodyCanRunTheCLI: Bool = {
