@@ -339,9 +339,7 @@ extension BotRuntimeEndToEndTests {
 extension BotRuntimeEndToEndTests {
     @Test func theHTTPHandlerPostsTheJobAndCanHandTheChatOff() async throws {
         let backendPort = LoopbackPort.free()
-        let script =
-            #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
-            + "/Fixtures/backend.py"
+        let script = TestFleet.fixture("backend.py")
         let backend = try ProcessSpawner.spawn(
             SpawnRequest(arguments: ["python3", script, "\(backendPort)"], environment: Environment.current(), descriptors: [:]))
         defer {

@@ -131,6 +131,35 @@ import Testing
         #expect(try fleet.run(["describe", "nosuch"]) == (1, "botmaster: unknown bot id \"nosuch\"\n"))
     }
 
+    /// `top` in a real (pseudo-)terminal takes the alternate screen, redraws in place, quits
+    /// on `q` and gives the screen back; through a pipe it prints plain frames.
+    @Test func topRefreshesInATerminalAndQuitsOnQ() async throws {
+        let fleet = try TestFleet(workers: [
+            "busy": "protocol = \"none\"\ncommand = [\"sh\", \"-c\", \"while :; do :; done\"]\n",
+            "idle": "protocol = \"none\"\ncommand = [\"sleep\", \"1000\"]\n",
+        ])
+        defer { fleet.tearDown() }
+        try fleet.startMaster(environment: ["BOTMASTER_MEMORY_CHECK_INTERVAL": "200ms"])
+        try await fleet.waitForStatus { $0.workers.allSatisfy { $0.cpuPercent != nil } }
+
+        let (code, plain) = try fleet.run(["top", "-n", "2", "--interval", "0.3"])
+        #expect(code == 0, "\(plain)")
+        #expect(!plain.contains("\u{1B}"), "no escape codes without a terminal")
+        let frames = plain.components(separatedBy: "botmaster top: master pid ")
+        #expect(frames.count == 3, "two frames: \(plain)")
+        let busyRow = try #require(frames.last?.split(separator: "\n").first { $0.hasPrefix("busy ") }, "\(plain)")
+        let idleIndex = try #require(frames.last?.range(of: "\nidle "))
+        #expect(frames.last!.range(of: "\nbusy ")!.lowerBound < idleIndex.lowerBound, "busiest first: \(plain)")
+        #expect(busyRow.contains("%"))
+
+        let inTerminal = ["python3", TestFleet.fixture("in_terminal.py"), "2", "q"]
+        let (terminalCode, screen) = try fleet.run(["top", "--interval", "0.3"], prefix: inTerminal)
+        #expect(terminalCode == 0, "\(screen)")
+        #expect(screen.contains("exit 0"), "q quits: \(screen)")
+        #expect(screen.contains("\\x1b[?1049h") && screen.contains("\\x1b[?1049l"), "alternate screen entered and left: \(screen)")
+        #expect(screen.contains("busy "), "\(screen)")
+    }
+
     /// Runs as `nobody`, which needs root to switch to and a build directory others can enter.
     static let asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
     static let nobodyCanRunTheCLI: Bool = {

@@ -12,12 +12,11 @@ final class FleetSourceProcess {
     init() throws {
         directory = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-source-")
         port = LoopbackPort.free()
-        let testsDirectory = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
         let null = try Descriptors.openNull()
         defer { close(null) }
         pid = try ProcessSpawner.spawn(
             SpawnRequest(
-                arguments: ["python3", testsDirectory + "/Fixtures/fleet_source.py", directory, "\(port)"],
+                arguments: ["python3", TestFleet.fixture("fleet_source.py"), directory, "\(port)"],
                 environment: Environment.current(), descriptors: [0: null, 1: null, 2: null]))
         let deadline = MonotonicTime.now() + .seconds(20)
         while (try? HTTPGet.get(port: port, path: "/ready")) == nil {

@@ -28,10 +28,14 @@ final class TestFleet {
 
     /// The fixture worker's argv for a mode, as TOML.
     static func pythonWorker(_ mode: String) -> String {
-        // Tests/EndToEndTests/TestFleet.swift → Tests/Fixtures/test_worker.py
+        #"command = ["python3", "\#(fixture("test_worker.py"))", "\#(mode)"]"#
+    }
+
+    /// The path of a file in Tests/Fixtures.
+    static func fixture(_ name: String) -> String {
+        // Tests/EndToEndTests/TestFleet.swift → Tests/Fixtures/<name>
         let testsDirectory = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
-        let script = testsDirectory + "/Fixtures/test_worker.py"
-        return #"command = ["python3", "\#(script)", "\#(mode)"]"#
+        return testsDirectory + "/Fixtures/" + name
     }
 
     /// Starts `botmaster start --foreground` in the background of the test.

@@ -1,5 +1,6 @@
 // The GNU extensions of glibc that Swift's Glibc module does not import (it is built without
-// _GNU_SOURCE). Each is a plain forwarding call; see shims.c.
+// _GNU_SOURCE), and calls Swift cannot make (variadic ioctl). Each is a plain forwarding call;
+// see shims.c.
 #ifndef C_BOTMASTER_SHIMS_H
 #define C_BOTMASTER_SHIMS_H
 
@@ -19,5 +20,9 @@ int cbm_pipe_cloexec(int fds[2]);
 
 /// prctl(PR_SET_PDEATHSIG, signal): the kernel signals this process when its parent dies.
 int cbm_set_parent_death_signal(int signal);
+
+/// ioctl(fd, TIOCGWINSZ): the terminal's size; 0 on success (Swift cannot call the variadic
+/// ioctl).
+int cbm_terminal_size(int fd, unsigned short *rows, unsigned short *columns);
 
 #endif
