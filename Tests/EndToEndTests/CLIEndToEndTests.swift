@@ -240,20 +240,11 @@ import Testing
         let log = "\(fleet.home)/logs/worker_echo.log"
         try FileSystem.createDirectory("\(fleet.home)/logs")
         try FileSystem.writeFileAtomically(log, Array("old 1\nold 2\n".utf8))
-        let output = "\(fleet.home)/follow.out"
-        let file = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        let null = try Descriptors.openNull()
-        let follower = try ProcessSpawner.spawn(
-            SpawnRequest(
-                arguments: ["\(fleet.binaries)/botmaster", "logs", "echo", "-f", "-n", "1", "--home", fleet.home],
-                environment: Environment.current(), descriptors: [0: null, 1: file, 2: file]))
-        close(file)
-        close(null)
+        let (follower, followed) = try Self.follow(["logs", "echo", "-f", "-n", "1"], in: fleet)
         defer {
             kill(follower, SIGKILL)
             _ = fleet.waitFor(follower)
         }
-        func followed() -> String { String(decoding: FileSystem.readFile(output) ?? [], as: UTF8.self) }
         try await Task.sleep(for: .milliseconds(300))
         let appender = open(log, O_WRONLY | O_APPEND | O_CLOEXEC)
         try FileSystem.writeAll(appender, Array("new 3\n".utf8))
@@ -268,5 +259,69 @@ import Testing
         let deadline = MonotonicTime.now() + .seconds(5)
         while !followed().contains("rotated 4") && MonotonicTime.now() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(followed() == "old 2\nnew 3\nlate 3b\nrotated 4\n")
+    }
+
+    /// `logs` without an id: the master's and every worker's lines merged in time order, each
+    /// prefixed with whose it is; `-f` follows all of them and the log of a bot that appears.
+    @Test func logsOfAllBotsAreInterleavedInTimeOrder() async throws {
+        let fleet = try TestFleet(workers: ["a": "", "b": ""])
+        defer { fleet.tearDown() }
+        let logs = "\(fleet.home)/logs"
+        try FileSystem.createDirectory(logs)
+        try FileSystem.writeFileAtomically(
+            "\(logs)/master.log", Array("2026-01-01T00:00:01.000Z info one\n2026-01-01T00:00:04.000Z info four\n".utf8))
+        try FileSystem.writeFileAtomically(
+            "\(logs)/worker_a.log", Array("2026-01-01T00:00:02.000Z a two\n2026-01-01T00:00:05.000Z a five\n".utf8))
+        try FileSystem.writeFileAtomically("\(logs)/worker_long-name.log", Array("2026-01-01T00:00:03.000Z three\n".utf8))
+        try FileSystem.writeFileAtomically("\(logs)/worker_a.log.1", Array("2025-12-31T00:00:00.000Z rotated\n".utf8))
+
+        let (code, output) = try fleet.run(["logs", "-n", "4"])
+        #expect(code == 0)
+        #expect(
+            output == """
+                a         | 2026-01-01T00:00:02.000Z a two
+                long-name | 2026-01-01T00:00:03.000Z three
+                master    | 2026-01-01T00:00:04.000Z info four
+                a         | 2026-01-01T00:00:05.000Z a five
+
+                """)
+        #expect(try fleet.run(["logs", "--master", "-n", "1"]).output == "2026-01-01T00:00:04.000Z info four\n")
+        // A log of many 64 KB blocks: only its end is read, and the lines come out whole.
+        let long = (0..<20_000).map { "2025-12-31T00:00:00.000Z line \($0)\n" }.joined()
+        try FileSystem.writeFileAtomically("\(logs)/worker_b.log", Array(long.utf8))
+        #expect(
+            try fleet.run(["logs", "b", "-n", "2"]).output
+                == "2025-12-31T00:00:00.000Z line 19998\n2025-12-31T00:00:00.000Z line 19999\n")
+        FileSystem.removeFile("\(logs)/worker_b.log")
+
+        let (follower, followed) = try Self.follow(["logs", "-f", "-n", "0"], in: fleet)
+        defer {
+            kill(follower, SIGKILL)
+            _ = fleet.waitFor(follower)
+        }
+        try await Task.sleep(for: .milliseconds(400))
+        let appender = open("\(logs)/worker_a.log", O_WRONLY | O_APPEND | O_CLOEXEC)
+        try FileSystem.writeAll(appender, Array("2026-01-01T00:00:06.000Z a six\n".utf8))
+        close(appender)
+        try FileSystem.writeFileAtomically("\(logs)/worker_b.log", Array("2026-01-01T00:00:07.000Z b seven\n".utf8))
+        let deadline = MonotonicTime.now() + .seconds(10)
+        while !followed().contains("b seven") && MonotonicTime.now() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(followed() == "a         | 2026-01-01T00:00:06.000Z a six\nb         | 2026-01-01T00:00:07.000Z b seven\n")
+    }
+
+    /// Starts `botmaster <arguments>` writing to a file; its pid and a reader of what it wrote.
+    static func follow(_ arguments: [String], in fleet: TestFleet) throws -> (pid: pid_t, output: () -> String) {
+        let output = "\(fleet.home)/follow-\(UInt32.random(in: 0...UInt32.max)).out"
+        let file = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let null = try Descriptors.openNull()
+        defer {
+            close(file)
+            close(null)
+        }
+        let pid = try ProcessSpawner.spawn(
+            SpawnRequest(
+                arguments: ["\(fleet.binaries)/botmaster"] + arguments + ["--home", fleet.home],
+                environment: Environment.current(), descriptors: [0: null, 1: file, 2: file]))
+        return (pid, { String(decoding: FileSystem.readFile(output) ?? [], as: UTF8.self) })
     }
 }
