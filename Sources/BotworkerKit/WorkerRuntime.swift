@@ -50,7 +50,12 @@ public struct WorkerRuntime: ~Copyable {
 
     /// Runs until drained or orphaned.
     public mutating func run() -> Outcome {
-        if let master = identity.masterPID, !Processes.requestSignalOnParentDeath(SIGTERM, expectedParent: master) {
+        // The parent-death signal is a backstop for the process the master spawned (the
+        // leader of its own group) only: behind a wrapper (`sh -c`), the parent is the wrapper,
+        // and the end of file on the channel is what tells this worker its master is gone.
+        if let master = identity.masterPID, getpid() == getpgrp(),
+            !Processes.requestSignalOnParentDeath(SIGTERM, expectedParent: master)
+        {
             return .masterGone
         }
         let wakeFD = TerminationSignal.install()

@@ -224,6 +224,30 @@ import Testing
         #expect(await waitUntilGone(worker, timeout: .seconds(3)))
     }
 
+    /// A botworker behind a wrapper (`sh -c`, not exec'd) has the wrapper as its parent: it
+    /// must run (comparing `getppid()` with the master's pid made it exit at once), and still
+    /// end when the master dies, by the end of file on its channel.
+    @Test func aWrappedBotworkerRunsAndStillEndsWithItsMaster() async throws {
+        let fleet = try TestFleet(workers: [
+            "wrapped": "command = [\"sh\", \"-c\", \"\(TestFleet.binaries)/botworker; exit 3\"]\n[limits]\nheartbeat_interval = \"300ms\"\n"
+        ])
+        defer { fleet.tearDown() }
+        let master = try fleet.startMaster(environment: ["BOTMASTER_MEMORY_CHECK_INTERVAL": "200ms"])
+        let status = try await fleet.waitForStatus { fleet.worker("wrapped", in: $0)?.processes == 2 }
+        let shell = try #require(fleet.worker("wrapped", in: status)?.pid)
+        try await Task.sleep(for: .seconds(1))
+        let later = try await fleet.waitForStatus { fleet.worker("wrapped", in: $0)?.lastHeartbeatMsAgo.map { $0 < 1000 } == true }
+        #expect(fleet.worker("wrapped", in: later)?.restarts == 0, "\(fleet.workerLog("wrapped"))")
+        #expect(fleet.worker("wrapped", in: later)?.state == "running")
+        kill(master, SIGKILL)
+        _ = fleet.waitFor(master)
+        let deadline = MonotonicTime.now() + .seconds(10)
+        while !ProcessGroups.members(of: [shell]).isEmpty && MonotonicTime.now() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(ProcessGroups.members(of: [shell]).isEmpty, "the wrapper and its botworker ended")
+    }
+
     @Test func sigtermDrainsTheFleetLeavesNoProcessAndExitsZero() async throws {
         let fleet = try TestFleet(workers: [
             "a": "[limits]\nheartbeat_interval = \"1s\"\n",

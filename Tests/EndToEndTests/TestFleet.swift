@@ -12,11 +12,16 @@ final class TestFleet {
     /// The status API's port for this fleet's master: a free one, so fleets never collide.
     let statusPort: Int
 
+    /// The build directory: the test runner sits beside `botmaster` and `botworker`.
+    static let binaries: String = {
+        let executable = FileSystem.currentExecutablePath() ?? ""
+        return String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
+    }()
+
     /// Creates `home/workers/<id>.toml` for each entry.
     init(workers: [String: String]) throws {
         home = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-e2e-")
-        let executable = FileSystem.currentExecutablePath() ?? ""
-        binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
+        binaries = Self.binaries
         statusPort = LoopbackPort.free()
         try FileSystem.createDirectory("\(home)/workers")
         for (id, text) in workers { try write(id: id, text) }
