@@ -80,7 +80,7 @@ public final class BotStats: Sendable {
     }
 
     /// Every counter, in the order the heartbeat carries them after its three fixed fields
-    /// (documented in `Sources/BotmasterIPC/README.md`).
+    /// (documented in `docs/worker-protocol.md`).
     public var heartbeatCounters: [UInt64] {
         [
             received.load(ordering: .relaxed), duplicates.load(ordering: .relaxed), batches.load(ordering: .relaxed),

@@ -1,5 +1,5 @@
 /// The type byte of a frame. The direction of each type is fixed; a frame sent the wrong way is a
-/// protocol error. See `README.md` beside this file for the payload of each.
+/// protocol error. See `docs/worker-protocol.md` for the payload of each.
 public enum FrameType: UInt8, Sendable, CaseIterable {
     /// Worker → master, first frame. JSON ``Hello``.
     case hello = 0x01

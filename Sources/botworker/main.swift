@@ -4,7 +4,7 @@ import Glibc
 import Logging
 
 // botworker: the reference worker. Started by botmaster with its channel on fd 3; see
-// Sources/BotmasterIPC/README.md for the protocol it speaks.
+// docs/worker-protocol.md for the protocol it speaks.
 
 guard let identity = WorkerRuntime.Identity.fromEnvironment(Environment.current()) else {
     let message = "botworker: BOTMASTER_BOT_ID and BOTMASTER_IPC_FD are not set; botworker runs under botmaster (botmaster start)\n"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The hardening figures of the README: the master under a flood of idle webhook connections
+# The hardening figures of docs/benchmarks.md: the master under a flood of idle webhook connections
 # while a worker keeps crashing, and the master while a bot prints flat out.
 #
 #   swift build -c release --static-swift-stdlib && bash ops/bench/hardening.sh [CONNECTIONS] [SECONDS]
