@@ -405,7 +405,7 @@ public actor Supervisor {
         let members = groupListing.members(of: pid, now: now, maximumAge: configuration.settings.memoryCheckInterval) {
             Set(workers.values.compactMap(\.pid))
         }
-        guard let group = ProcessGroups.usage(of: members) else { return [] }
+        guard let group = ProcessGroups.usage(of: members, inGroupOf: pid) else { return [] }
         worker.usage = WorkerUsage(pid: pid, group: group, at: now, previous: worker.usage)
         let used = group.memory.pss
         let actions = worker.lifecycle.memorySampled(used: used, at: now)

@@ -71,9 +71,12 @@ public enum ProcFS {
     /// the time of the children it has waited for (fields 16 and 17) when asked: a group's
     /// total must not drop when one of its processes reaps a member.
     public static func cpuTicks(of pid: pid_t, includingWaitedChildren: Bool = false) -> UInt64? {
-        guard let fields = statFields(of: pid), fields.count > 14,
-            let user = UInt64(fields[11]), let system = UInt64(fields[12])
-        else { return nil }
+        statFields(of: pid).flatMap { cpuTicks(fields: $0, includingWaitedChildren: includingWaitedChildren) }
+    }
+
+    /// ``cpuTicks(of:includingWaitedChildren:)`` from fields ``statFields(of:)`` already read.
+    static func cpuTicks(fields: [Substring], includingWaitedChildren: Bool) -> UInt64? {
+        guard fields.count > 14, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
         guard includingWaitedChildren else { return user + system }
         return user + system + (UInt64(fields[13]) ?? 0) + (UInt64(fields[14]) ?? 0)
     }

@@ -35,14 +35,17 @@ public enum ProcessGroups {
         return groups
     }
 
-    /// What `members` use together, or `nil` when none of them is left.
-    public static func usage(of members: [pid_t]) -> GroupUsage? {
+    /// What the processes of `leader`'s group among `members` use together, or `nil` when none
+    /// of them is left. Each one's group is read again: a member of an older listing may have
+    /// ended and its pid gone to an unrelated process.
+    public static func usage(of members: [pid_t], inGroupOf leader: pid_t) -> GroupUsage? {
         var usage = GroupUsage(processes: 0, memory: ProcessMemory(rss: 0, pss: 0, uss: 0), cpuTicks: 0)
         for pid in members {
             // A member that ended between the listing and now simply adds nothing.
-            guard let memory = ProcFS.memory(of: pid), let ticks = ProcFS.cpuTicks(of: pid, includingWaitedChildren: true) else {
-                continue
-            }
+            guard let fields = ProcFS.statFields(of: pid), fields.count > 2, pid_t(fields[2]) == leader,
+                let ticks = ProcFS.cpuTicks(fields: fields, includingWaitedChildren: true),
+                let memory = ProcFS.memory(of: pid)
+            else { continue }
             usage.processes += 1
             usage.memory.rss += memory.rss
             usage.memory.pss += memory.pss
