@@ -27,10 +27,10 @@ final class RawConnection {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, connected == 0 else {
-            close(fd)
-            throw Failure(description: "cannot connect to port \(port) from \(source)")
-        }
+        // No close here: the object is fully initialized, so throwing runs deinit, which
+        // closes `fd`. A second close would close whatever descriptor the test process opened
+        // under that number meanwhile (a concurrent test's output file, say).
+        guard bound == 0, connected == 0 else { throw Failure(description: "cannot connect to port \(port) from \(source)") }
     }
 
     deinit { close(fd) }
