@@ -70,15 +70,8 @@ enum DescribeReport {
         return line
     }
 
-    /// Rows with every column but the last padded to its widest cell.
+    /// The rows as aligned columns, each line indented.
     private static func aligned(_ rows: [[String]], indent: String) -> String {
-        guard let columns = rows.map(\.count).max() else { return "" }
-        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
-        return rows.map { row in
-            indent
-                + row.enumerated().map { column, cell in
-                    column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
-                }.joined(separator: "  ") + "\n"
-        }.joined()
+        TextColumns.lines(rows).map { indent + $0 + "\n" }.joined()
     }
 }

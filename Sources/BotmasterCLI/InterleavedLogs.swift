@@ -1,5 +1,6 @@
 import BotmasterConfig
 import BotmasterSystem
+import Glibc
 
 /// `botmaster logs` without an id, as `pm2 logs` shows them: the master's log and every
 /// worker's, merged in time order (every line starts with its UTC timestamp), each line
@@ -57,7 +58,7 @@ struct InterleavedLogs {
         guard follow else { return }
         var polls = 0
         while true {
-            FullScreenTerminal.wait(.milliseconds(200))
+            usleep(200_000)
             polls += 1
             if polls % 5 == 0 {
                 let added = discover(known: Set(sources.map(\.tail.path)))

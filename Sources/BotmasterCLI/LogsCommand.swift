@@ -62,7 +62,7 @@ struct LogFollower {
         Terminal.write(String(decoding: tail.readLast(lines: count), as: UTF8.self))
         guard follow else { return }
         while true {
-            FullScreenTerminal.wait(.milliseconds(200))
+            usleep(200_000)
             let data = tail.readNew()
             if !data.isEmpty { Terminal.write(String(decoding: data, as: UTF8.self)) }
         }

@@ -42,13 +42,7 @@ public enum StatusTable {
                 worker.lastExit ?? "-",
             ])
         }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for row in rows {
-            let cells = row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
-            }
-            output += cells.joined(separator: "  ") + "\n"
-        }
+        for line in TextColumns.lines(rows) { output += line + "\n" }
         return output
     }
 

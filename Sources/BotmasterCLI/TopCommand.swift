@@ -1,5 +1,6 @@
 import ArgumentParser
 import BotmasterSystem
+import Glibc
 
 /// `botmaster top`: a live view of the fleet, refreshed in place like `pm2 monit` or `top`,
 /// busiest bots first. Without a terminal (a pipe, a file) it prints plain frames.
@@ -43,7 +44,7 @@ struct TopCommand: ParsableCommand {
                 if let screen {
                     if let key = screen.key(within: .milliseconds(Int64(interval * 1000))), Self.quitKeys.contains(key) { break }
                 } else {
-                    FullScreenTerminal.wait(.milliseconds(Int64(interval * 1000)))
+                    usleep(UInt32(interval * 1_000_000))
                 }
             }
         } catch {

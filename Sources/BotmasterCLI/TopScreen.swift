@@ -55,13 +55,8 @@ struct TopScreen {
                 worker.uptimeMs.map(StatusTable.duration) ?? "-",
             ])
         }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for row in rows {
-            let line = row.enumerated().map { column, cell in
-                column == 0 || column == 1 ? cell.padding(to: widths[column]) : cell.padded(left: widths[column])
-            }.joined(separator: "  ")
-            lines.append(line)
-        }
+        // Figures read best right-aligned; the id and the state left.
+        lines += TextColumns.lines(rows, rightAligned: Set(2..<header.count))
         if shown.count < workers.count { lines.append("… \(workers.count - shown.count) more") }
         return lines.map { String($0.prefix(width)) }
     }
@@ -73,9 +68,4 @@ struct TopScreen {
     static func seconds(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value))s" : "\(value)s"
     }
-}
-
-extension String {
-    fileprivate func padding(to width: Int) -> String { self + String(repeating: " ", count: max(width - count, 0)) }
-    fileprivate func padded(left width: Int) -> String { String(repeating: " ", count: max(width - count, 0)) + self }
 }

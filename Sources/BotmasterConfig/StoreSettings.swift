@@ -8,7 +8,15 @@ import BotmasterIPC
 public enum StoreSettings {
     /// The store a bot's worker will use.
     public static func store(for definition: WorkerDefinition, environment: [String: String]) -> BotSettings.Store {
-        BotSettings.Store.resolve(definition.bot?.store, environment: workerEnvironment(definition, environment))
+        choice(for: definition, environment: environment).store
+    }
+
+    /// The store a bot's worker will use and what decided it (see
+    /// ``BotSettings/Store/choose(_:environment:)``).
+    public static func choice(for definition: WorkerDefinition, environment: [String: String]) -> (
+        store: BotSettings.Store, decidedBy: String
+    ) {
+        BotSettings.Store.choose(definition.bot?.store, environment: workerEnvironment(definition, environment))
     }
 
     /// Every store setting that cannot work, named where it was set: a `BOTMASTER_STORE` that

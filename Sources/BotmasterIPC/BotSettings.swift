@@ -188,10 +188,16 @@ public struct BotSettings: Codable, Sendable, Equatable {
         /// sees (the master's environment under the bot's own `env`), so a bot's empty
         /// `env.REDIS_URL` keeps it off a fleet-wide Redis.
         public static func resolve(_ own: Store?, environment: [String: String]) -> Store {
-            if let own { return own }
-            if let text = environment["BOTMASTER_STORE"], let fleet = Store(rawValue: text) { return fleet }
-            if let url = environment["REDIS_URL"], !url.isEmpty { return .redis }
-            return .sqlite
+            choose(own, environment: environment).store
+        }
+
+        /// ``resolve(_:environment:)`` with what decided it: `store` (the bot's own key),
+        /// `BOTMASTER_STORE`, `REDIS_URL` or `default`, as `botmaster describe` names it.
+        public static func choose(_ own: Store?, environment: [String: String]) -> (store: Store, decidedBy: String) {
+            if let own { return (own, "store") }
+            if let text = environment["BOTMASTER_STORE"], let fleet = Store(rawValue: text) { return (fleet, "BOTMASTER_STORE") }
+            if let url = environment["REDIS_URL"], !url.isEmpty { return (.redis, "REDIS_URL") }
+            return (.sqlite, "default")
         }
     }
 

@@ -1,6 +1,5 @@
 import BotmasterConfig
 import BotmasterControl
-import BotmasterIPC
 import BotmasterSystem
 
 // `botmaster describe <id>` and `GET /api/workers/<id>`: one bot as an operator looks it up.
@@ -28,12 +27,8 @@ extension Supervisor {
     private func inheritedSettings(of definition: WorkerDefinition?) -> InheritedSettings {
         var store: (value: String, source: String)?
         if let definition, definition.bot != nil {
-            let resolved = StoreSettings.store(for: definition, environment: configuration.environment)
-            let seen = configuration.environment.merging(definition.environment) { _, bot in bot }
-            let source =
-                seen["BOTMASTER_STORE"].flatMap { BotSettings.Store(rawValue: $0) } != nil
-                ? "BOTMASTER_STORE" : resolved == .redis ? "REDIS_URL" : "default"
-            store = (resolved.rawValue, source)
+            let choice = StoreSettings.choice(for: definition, environment: configuration.environment)
+            store = (choice.store.rawValue, choice.decidedBy)
         }
         return InheritedSettings(
             store: store, logLevel: configuration.settings.logLevel, nice: Int32(configuration.masterNice),

@@ -205,11 +205,6 @@ public actor Supervisor {
             workers: rows)
     }
 
-    /// The recent restarts of one worker, oldest first, or `nil` for an unknown id.
-    public func restartHistory(of id: String) -> [RestartRecord]? {
-        workers[id]?.restartRecords
-    }
-
     /// An operator's `restart <id>`: drains and restarts a live worker, or starts an `errored`,
     /// `stopped` or `backoff` one now, with a fresh restart allowance.
     /// - Returns: `nil` on success, or why it could not be done.

@@ -46,20 +46,14 @@ public final class FullScreenTerminal {
         Self.write(frame)
     }
 
-    /// Waits up to `timeout` for a key; the key's byte, or `nil` when none came.
+    /// Waits up to `timeout` for a key; the key's byte, or `nil` when none came (or input is
+    /// not a terminal, when it just waits).
     public func key(within timeout: Duration) -> UInt8? {
-        guard savedInput != nil else { return Self.wait(timeout) }
-        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
-        guard poll(&descriptor, 1, milliseconds) > 0 else { return nil }
+        let watched: nfds_t = savedInput == nil ? 0 : 1
+        guard poll(&descriptor, watched, Int32(clamping: timeout.millisecondsClamped)) > 0 else { return nil }
         var byte: UInt8 = 0
         return read(STDIN_FILENO, &byte, 1) == 1 ? byte : nil
-    }
-
-    /// Sleeps for `duration`; returns `nil` (no key), for the callers' convenience.
-    @discardableResult public static func wait(_ duration: Duration) -> UInt8? {
-        poll(nil, 0, Int32(clamping: duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000))
-        return nil
     }
 
     /// Gives the terminal back: the normal screen, the cursor, line editing and echo.

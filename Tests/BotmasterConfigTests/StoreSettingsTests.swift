@@ -20,6 +20,18 @@ import Testing
             "a bot's empty REDIS_URL keeps it off the fleet's Redis")
     }
 
+    /// What `describe` shows as the store's source is the rule that decided it.
+    @Test func theChoiceNamesWhatDecidedIt() {
+        #expect(StoreSettings.choice(for: bot, environment: [:]).decidedBy == "default")
+        #expect(StoreSettings.choice(for: bot, environment: ["REDIS_URL": "redis://h"]).decidedBy == "REDIS_URL")
+        #expect(
+            StoreSettings.choice(for: bot, environment: ["REDIS_URL": "redis://h", "BOTMASTER_STORE": "sqlite"]).decidedBy
+                == "BOTMASTER_STORE")
+        var own = bot
+        own.bot?.store = .memory
+        #expect(StoreSettings.choice(for: own, environment: ["BOTMASTER_STORE": "redis"]) == (.memory, "store"))
+    }
+
     @Test func aBadURLIsNamedWhereItWasSetAndNeverShowsThePassword() {
         var broken = bot
         broken.environment["REDIS_URL"] = "http://:hunter2@127.0.0.1"
