@@ -1,9 +1,11 @@
 import BotmasterSystem
 import Glibc
 
-/// `Tests/Fixtures/fleet_source.py` on a free loopback port: a platform's API that serves the
-/// fleet as JSON, with an ETag, and fails on demand. Its files live outside the fleet's home,
-/// so the tokens it serves are on disk only there.
+/// `Tests/Fixtures/fleet_source.py` on a loopback port it binds itself (port 0, then written to
+/// a file: a port picked in advance could be taken by a concurrent test's server first, and the
+/// test would talk to that one): a platform's API that serves the fleet as JSON, with an ETag,
+/// and fails on demand. Its files live outside the fleet's home, so the tokens it serves are on
+/// disk only there.
 final class FleetSourceProcess {
     let directory: String
     let port: Int
@@ -11,18 +13,23 @@ final class FleetSourceProcess {
 
     init() throws {
         directory = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-source-")
-        port = LoopbackPort.free()
         let null = try Descriptors.openNull()
         defer { close(null) }
         pid = try ProcessSpawner.spawn(
             SpawnRequest(
-                arguments: ["python3", TestFleet.fixture("fleet_source.py"), directory, "\(port)"],
+                arguments: ["python3", TestFleet.fixture("fleet_source.py"), directory, "0"],
                 environment: Environment.current(), descriptors: [0: null, 1: null, 2: null]))
         let deadline = MonotonicTime.now() + .seconds(20)
-        while (try? HTTPGet.get(port: port, path: "/ready")) == nil {
-            guard MonotonicTime.now() < deadline else { throw HTTPGet.Failure(description: "the fleet source did not start") }
-            usleep(20_000)
+        var bound: Int?
+        while bound == nil {
+            bound = FileSystem.readFile("\(directory)/port").flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+            if bound == nil && MonotonicTime.now() >= deadline {
+                kill(pid, SIGKILL)
+                throw HTTPGet.Failure(description: "the fleet source did not start")
+            }
+            if bound == nil { usleep(20_000) }
         }
+        port = bound ?? 0
         try? FileSystem.writeFileAtomically("\(directory)/requests.log", [])
     }
 

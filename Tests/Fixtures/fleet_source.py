@@ -1,7 +1,8 @@
 """A fleet source for the end-to-end tests: serves <dir>/fleet.json at any path with an ETag,
 answers 304 to a matching If-None-Match, and misbehaves on demand: <dir>/mode holding "500"
 answers 500, "garbage" answers 200 with a body that is not JSON. Every request is appended to
-<dir>/requests.log as "<status> <If-None-Match or -> <Authorization or ->"."""
+<dir>/requests.log as "<status> <If-None-Match or -> <Authorization or ->". Port 0 binds a free
+port; the bound port is written to <dir>/port once the server listens."""
 
 import hashlib
 import http.server
@@ -47,4 +48,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+with open(os.path.join(directory, "port.tmp"), "w") as handle:
+    handle.write(str(server.server_address[1]))
+os.rename(os.path.join(directory, "port.tmp"), os.path.join(directory, "port"))
+server.serve_forever()
