@@ -46,21 +46,31 @@ public struct Chat: Codable, Sendable, Equatable {
     }
 }
 
-/// The message a message replies to: the fields of `Message` the runtime needs from it (a
-/// `Message` cannot contain itself by value).
+/// The message a message replies to: the fields of `Message` without its own reply (a
+/// `Message` cannot contain itself by value). `date` and `from` are optional here because the
+/// runtime reads neither: an update is never refused for them.
 public struct RepliedMessage: Codable, Sendable, Equatable {
     public var messageID: Int64
+    public var date: Int64?
     public var chat: Chat
+    public var from: User?
     public var text: String?
 
-    public init(messageID: Int64, chat: Chat, text: String? = nil) {
+    public init(messageID: Int64, date: Int64? = nil, chat: Chat, from: User? = nil, text: String? = nil) {
         self.messageID = messageID
+        self.date = date
         self.chat = chat
+        self.from = from
         self.text = text
     }
 
+    /// `message` as the message another one replies to.
+    public init(_ message: Message) {
+        self.init(messageID: message.messageID, date: message.date, chat: message.chat, from: message.from, text: message.text)
+    }
+
     enum CodingKeys: String, CodingKey {
-        case chat, text
+        case date, chat, from, text
         case messageID = "message_id"
     }
 }

@@ -9,7 +9,7 @@ import Hummingbird
 
 /// Dispatches one Bot API call to the sandbox, with injected faults applied first.
 enum BotAPIMethods {
-    static func call(_ method: String, bot: Int64, parameters: Data, sandbox: Sandbox) async -> Response {
+    static func call(_ method: String, bot: Int64, parameters: CallParameters, sandbox: Sandbox) async -> Response {
         let arrived = await sandbox.now()
         if let fault = await sandbox.begin(method, bot: bot) {
             if let latency = fault.latencyMs { try? await Task.sleep(for: .milliseconds(latency)) }
@@ -57,16 +57,17 @@ enum BotAPIMethods {
         init(from decoder: any Decoder) throws { self = .message(try Message(from: decoder)) }
     }
 
-    private static func decode<Value: Decodable>(_ type: Value.Type, _ data: Data) -> Result<Value, Sandbox.Failure> {
+    private static func decode<Value: Decodable>(_ type: Value.Type, _ parameters: CallParameters) -> Result<Value, Sandbox.Failure> {
         do {
-            return .success(try JSONDecoder().decode(type, from: data))
+            return .success(try parameters.decode(type))
         } catch {
             return .failure(Sandbox.Failure(code: 400, description: "Bad Request: \(reason(error))"))
         }
     }
 
     private static func reason(_ error: any Error) -> String {
-        switch error as? DecodingError {
+        if let unsupported = error as? CallParameters.Unsupported { return unsupported.description }
+        return switch error as? DecodingError {
         case .keyNotFound(let key, _): "\(key.stringValue) is required"
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             "wrong type of \(context.codingPath.map(\.stringValue).joined(separator: "."))"

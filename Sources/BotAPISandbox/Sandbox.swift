@@ -103,7 +103,7 @@ public actor Sandbox {
             let replied = request.replyParameters.flatMap { bot.messages[.init(chat: request.chatID, message: $0.messageID)] }
             message = Message(
                 messageID: messageID, date: clock() / 1_000_000, chat: SandboxBot.chat(request.chatID), from: bot.me, text: request.text,
-                replyToMessage: replied.map { RepliedMessage(messageID: $0.messageID, chat: $0.chat, text: $0.text) })
+                replyToMessage: replied.map(RepliedMessage.init))
             bot.record(
                 "sendMessage", message: message, replyTo: request.replyParameters?.messageID, arrivedUs: arrivedUs, atUs: clock())
         }
@@ -194,7 +194,7 @@ public actor Sandbox {
             let message = Message(
                 messageID: messageID, date: clock() / 1_000_000, chat: SandboxBot.chat(injected.chatID),
                 from: User(id: userID, isBot: false, firstName: injected.firstName ?? "User \(userID)"), text: injected.text,
-                replyToMessage: replied.map { RepliedMessage(messageID: $0.messageID, chat: $0.chat, text: $0.text) })
+                replyToMessage: replied.map(RepliedMessage.init))
             result = Update(updateID: bot.nextUpdateID, message: message)
             bot.enqueue(result)
         }

@@ -24,7 +24,7 @@ public enum SandboxServer {
                 return failure(Sandbox.Failure(code: 401, description: "Unauthorized"))
             }
             let body = try await request.body.collect(upTo: 1 << 20)
-            let parameters = body.readableBytes > 0 ? Data(buffer: body) : queryJSON(request.uri.queryParameters)
+            let parameters = CallParameters.of(contentType: request.headers[.contentType], body: body, query: request.uri.query)
             return await BotAPIMethods.call(method, bot: botID, parameters: parameters, sandbox: sandbox)
         }
         router.get("/:token/:method", use: api)
@@ -76,33 +76,6 @@ public enum SandboxServer {
         let secret = segment[segment.index(after: colon)...]
         guard !secret.isEmpty else { return nil }
         return Int64(segment[segment.index(segment.startIndex, offsetBy: 3)..<colon])
-    }
-
-    /// Query parameters as a JSON object, numbers and booleans unquoted, so that
-    /// `GET /bot<token>/getUpdates?offset=5` works as it does on Telegram.
-    static func queryJSON(_ parameters: Parameters) -> Data {
-        var object: [String: QueryValue] = [:]
-        for (key, value) in parameters {
-            let text = String(value)
-            object[String(key)] = Int64(text).map(QueryValue.integer) ?? Bool(text).map(QueryValue.bool) ?? .string(text)
-        }
-        return (try? JSONEncoder().encode(object)) ?? Data("{}".utf8)
-    }
-
-    /// A query parameter's value as JSON would carry it.
-    enum QueryValue: Encodable {
-        case integer(Int64)
-        case bool(Bool)
-        case string(String)
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .integer(let value): try container.encode(value)
-            case .bool(let value): try container.encode(value)
-            case .string(let value): try container.encode(value)
-            }
-        }
     }
 
     static func decode<Value: Decodable>(_ type: Value.Type, from request: Request) async throws -> Value? {
