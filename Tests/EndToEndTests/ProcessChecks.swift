@@ -26,21 +26,47 @@ func waitUntilGone(_ pid: pid_t, timeout: Duration) async -> Bool {
 func runProgram(
     _ arguments: [String], environment: [String: String] = Environment.current(), stderr captureErrors: Bool = true
 ) throws -> (code: Int32, output: String) {
-    let path = "/tmp/botmaster-output-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).txt"
-    defer { FileSystem.removeFile(path) }
-    let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    let null = try Descriptors.openNull()
-    let spawned = Result {
-        try ProcessSpawner.spawn(
-            SpawnRequest(
-                arguments: arguments, environment: environment, descriptors: [0: null, 1: output, 2: captureErrors ? output : null]))
-    }
-    close(output)
-    close(null)
-    let pid = try spawned.get()
+    let run = try CapturedRun(arguments, environment: environment, captureErrors: captureErrors)
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-    let text = String(decoding: FileSystem.readFile(path) ?? [], as: UTF8.self)
-    guard case .exited(let code) = BotmasterSystem.ExitStatus(rawWaitStatus: status) else { return (-1, text) }
-    return (code, text)
+    while waitpid(run.pid, &status, 0) == -1 && errno == EINTR {}
+    return run.finish(status: status)
+}
+
+/// The same without holding a thread of the shared pool while the program runs (a pip install
+/// takes half a minute, and the pool has one thread per core).
+func runProgramAsync(_ arguments: [String], environment: [String: String] = Environment.current()) async throws -> (
+    code: Int32, output: String
+) {
+    let run = try CapturedRun(arguments, environment: environment, captureErrors: true)
+    var status: Int32 = 0
+    while waitpid(run.pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(100)) }
+    return run.finish(status: status)
+}
+
+/// A spawned program whose output goes to a temporary file.
+private struct CapturedRun {
+    let pid: pid_t
+    let path = "/tmp/botmaster-output-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).txt"
+
+    init(_ arguments: [String], environment: [String: String], captureErrors: Bool) throws {
+        let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let null = try Descriptors.openNull()
+        let spawned = Result {
+            try ProcessSpawner.spawn(
+                SpawnRequest(
+                    arguments: arguments, environment: environment, descriptors: [0: null, 1: output, 2: captureErrors ? output : null]))
+        }
+        close(output)
+        close(null)
+        if case .failure = spawned { FileSystem.removeFile(path) }
+        pid = try spawned.get()
+    }
+
+    /// The exit code and the output, the file removed.
+    func finish(status: Int32) -> (code: Int32, output: String) {
+        let text = String(decoding: FileSystem.readFile(path) ?? [], as: UTF8.self)
+        FileSystem.removeFile(path)
+        guard case .exited(let code) = BotmasterSystem.ExitStatus(rawWaitStatus: status) else { return (-1, text) }
+        return (code, text)
+    }
 }

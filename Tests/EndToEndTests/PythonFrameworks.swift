@@ -32,7 +32,7 @@ actor PythonFrameworks {
         if FileSystem.readFile(stamp) == wanted { return directory + "/bin/python" }
         // Built aside and moved into place, so an interrupted install is never taken as done.
         let building = directory + ".\(getpid())"
-        _ = try await run(["rm", "-rf", building, directory])
+        _ = try await runProgramAsync(["rm", "-rf", building, directory])
         try await check(["python3", "-m", "venv", building], "creating a virtual environment (Debian: apt-get install python3-venv)")
         try await check(
             [building + "/bin/pip", "install", "--quiet", "--disable-pip-version-check", "--retries", "10", "-r", requirements],
@@ -44,27 +44,7 @@ actor PythonFrameworks {
     }
 
     private static func check(_ arguments: [String], _ what: String) async throws {
-        let (code, output) = try await run(arguments)
+        let (code, output) = try await runProgramAsync(arguments)
         guard code == 0 else { throw HTTPGet.Failure(description: "\(what) failed (exit \(code)): \(output.suffix(3000))") }
-    }
-
-    /// Runs a program to its end without holding a thread of the shared pool while it runs.
-    private static func run(_ arguments: [String]) async throws -> (Int32, String) {
-        let path = "/tmp/botmaster-python-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).txt"
-        defer { FileSystem.removeFile(path) }
-        let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        let null = try Descriptors.openNull()
-        let spawned = Result {
-            try ProcessSpawner.spawn(
-                SpawnRequest(arguments: arguments, environment: Environment.current(), descriptors: [0: null, 1: output, 2: output]))
-        }
-        close(output)
-        close(null)
-        let pid = try spawned.get()
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(100)) }
-        let text = String(decoding: FileSystem.readFile(path) ?? [], as: UTF8.self)
-        guard case .exited(let code) = BotmasterSystem.ExitStatus(rawWaitStatus: status) else { return (-1, text) }
-        return (code, text)
     }
 }
