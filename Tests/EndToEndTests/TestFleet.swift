@@ -27,6 +27,13 @@ final class TestFleet {
         for (id, text) in workers { try write(id: id, text) }
     }
 
+    /// A fleet in an existing home run by the binaries in `binaries` (an installed fleet).
+    init(home: String, binaries: String) {
+        self.home = home
+        self.binaries = binaries
+        statusPort = LoopbackPort.free()
+    }
+
     func write(id: String, _ text: String) throws {
         try FileSystem.writeFileAtomically("\(home)/workers/\(id).toml", Array(text.utf8))
     }
