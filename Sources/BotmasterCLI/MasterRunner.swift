@@ -161,6 +161,7 @@ struct MasterRunner {
         } else if fleet.enabledWorkers.contains(where: { $0.bot?.mode == .webhook }) {
             logger.error("bots in webhook mode need WEBHOOK_SECRET (and WEBHOOK_HOST); they will not start without it")
         }
+        let history = FleetHistory(interval: settings.historyInterval, capacity: MasterSettings.historySamples)
         // Services shut down in reverse order: the fleet drains first while `status` still answers.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -168,10 +169,11 @@ struct MasterRunner {
                     .init(service: control),
                     .init(service: ReloadSignalService(supervisor: supervisor)),
                     .init(service: LogSummaryService(sink: sink)),
+                    .init(service: FleetHistoryService(supervisor: supervisor, history: history)),
                     .init(
                         service: StatusServer.application(
                             host: settings.statusHost, port: settings.statusPort, token: settings.statusToken,
-                            supervisor: supervisor, registry: registry, webhookStats: webhookStats,
+                            supervisor: supervisor, registry: registry, webhookStats: webhookStats, history: history,
                             eventLoopGroup: httpEventLoopGroup, logger: logger)),
                 ] + webhookServices + sourceServices + [
                     .init(service: SupervisorService(supervisor: supervisor), successTerminationBehavior: .gracefullyShutdownGroup)

@@ -15,6 +15,11 @@ public struct MasterSettings: Sendable, Equatable {
     /// How often each worker's resident memory is read (`BOTMASTER_MEMORY_CHECK_INTERVAL`,
     /// default 3s).
     public var memoryCheckInterval: Duration = .seconds(3)
+    /// How often the dashboard's history samples the fleet (`BOTMASTER_HISTORY_INTERVAL`,
+    /// default 30s); the history keeps the last ``historySamples`` samples, an hour at 30 s.
+    public var historyInterval: Duration = .seconds(30)
+    /// Samples kept per bot and for the fleet.
+    public static let historySamples = 120
     /// The program run for bots without a `command` (`BOTMASTER_WORKER_BINARY`; default: the
     /// `botworker` next to `botmaster`).
     public var workerBinary: String?
@@ -92,6 +97,13 @@ public struct MasterSettings: Sendable, Equatable {
                 settings.memoryCheckInterval = interval
             } else {
                 problem("BOTMASTER_MEMORY_CHECK_INTERVAL", "\"\(text)\" is not a duration of at least 100ms")
+            }
+        }
+        if let text = environment["BOTMASTER_HISTORY_INTERVAL"] {
+            if let interval = DurationText.parse(text), interval >= .milliseconds(100) {
+                settings.historyInterval = interval
+            } else {
+                problem("BOTMASTER_HISTORY_INTERVAL", "\"\(text)\" is not a duration of at least 100ms")
             }
         }
         if let path = environment["BOTMASTER_WORKER_BINARY"], !path.isEmpty {

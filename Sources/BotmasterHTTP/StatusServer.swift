@@ -13,7 +13,8 @@ import ServiceLifecycle
 public enum StatusServer {
     /// The routes, declared in one place.
     static func router(
-        supervisor: Supervisor, metrics: MetricsExporter, token: String?, webhookStats: WebhookStats?, fleetChangesAllowed: Bool
+        supervisor: Supervisor, metrics: MetricsExporter, token: String?, webhookStats: WebhookStats?, fleetChangesAllowed: Bool,
+        history: FleetHistory? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
@@ -34,6 +35,7 @@ public enum StatusServer {
             router.get("/api/webhook/stats") { _, _ in JSONResponses.json(webhookStats.snapshot) }
         }
         FleetRoutes.add(to: router, supervisor: supervisor, changesAllowed: fleetChangesAllowed)
+        DashboardRoutes.add(to: router, supervisor: supervisor, history: history, actionsAllowed: fleetChangesAllowed)
         router.get("/api/openapi.json") { _, _ in JSONResponses.raw(PackageResources.openapi_json) }
         router.get("/health/live") { _, _ in JSONResponses.json(["status": "live"]) }
         router.get("/metrics") { _, _ in
@@ -51,12 +53,12 @@ public enum StatusServer {
     /// The server as a `Service` for the master's service group.
     public static func application(
         host: String, port: Int, token: String?, supervisor: Supervisor, registry: PrometheusCollectorRegistry,
-        webhookStats: WebhookStats?, eventLoopGroup: any EventLoopGroup, logger: Logger
+        webhookStats: WebhookStats?, history: FleetHistory?, eventLoopGroup: any EventLoopGroup, logger: Logger
     ) -> some Service {
         Application(
             router: router(
                 supervisor: supervisor, metrics: MetricsExporter(registry: registry), token: token, webhookStats: webhookStats,
-                fleetChangesAllowed: token != nil || MasterSettings.isLoopback(host)),
+                fleetChangesAllowed: token != nil || MasterSettings.isLoopback(host), history: history),
             // Operators and scrapers hold few connections; the caps keep a misbehaving client
             // from holding the master's descriptors.
             server: .http1(configuration: .init(idleTimeout: .seconds(60))),

@@ -43,3 +43,11 @@ extension Supervisor {
         return [path] + rotated.filter(FileSystem.exists)
     }
 }
+
+extension Supervisor {
+    /// The log file of a bot the master knows (running, stopped or disabled), whether or not it
+    /// exists yet; `nil` for an unknown id.
+    public func logPath(of id: String) -> String? {
+        workers[id] != nil || disabledBots.contains(id) ? configuration.layout.workerLog(id) : nil
+    }
+}

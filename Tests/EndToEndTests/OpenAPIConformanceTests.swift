@@ -117,6 +117,11 @@ extension JSONValue {
         if case .array(let items) = self { return items.compactMap(\.string) }
         return nil
     }
+
+    var array: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
 }
 
 /// Enough of JSONValue Schema for the document's schemas: `$ref`, `type` (one or several),

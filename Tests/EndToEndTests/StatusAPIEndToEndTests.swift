@@ -149,35 +149,6 @@ import Testing
         #expect(FileSystem.directoryEntries("\(fleet.home)/run/workers") == [], "the fleet was drained")
     }
 
-    @Test func dashboardShowsEveryWorkerInHeadlessChromium() async throws {
-        let fleet = try TestFleet(workers: ["alpha": "", "beta": "protocol = \"none\"\ncommand = [\"sleep\", \"1000\"]\n"])
-        defer { fleet.tearDown() }
-        try fleet.startMaster()
-        try await fleet.waitForStatus { $0.master.workersRunning == 2 }
-        let browser = try #require(
-            ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileSystem.isExecutable),
-            "headless Chromium is needed for the dashboard test: ops/install-deps.sh installs Debian's chromium")
-        let output = "\(fleet.home)/dom.html"
-        let file = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        let null = try Descriptors.openNull()
-        let pid = try ProcessSpawner.spawn(
-            SpawnRequest(
-                arguments: [
-                    browser, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(fleet.home)/chromium",
-                    "--virtual-time-budget=4000", "--dump-dom", "http://127.0.0.1:\(fleet.statusPort)/",
-                ],
-                environment: Environment.current(),
-                descriptors: [0: null, 1: file, 2: null]))
-        close(file)
-        close(null)
-        #expect(fleet.waitFor(pid) == BotmasterSystem.ExitStatus.exited(code: 0))
-        let dom = String(decoding: FileSystem.readFile(output) ?? [], as: UTF8.self)
-        #expect(dom.contains(#"<tr data-bot="alpha">"#), "the rendered table has a row for alpha")
-        #expect(dom.contains(#"<tr data-bot="beta">"#))
-        #expect(dom.contains(#"<span class="state running">running</span>"#))
-        #expect(dom.contains("<b>2</b> of <b>2</b> running"))
-    }
-
     @Test func secretsNeverReachTheLogs() async throws {
         let botToken = "123456789:AAF-known-bot-token-for-the-log-test"
         let fleet = try TestFleet(workers: [

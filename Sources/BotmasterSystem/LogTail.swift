@@ -1,16 +1,15 @@
-import BotmasterSystem
 import Glibc
 
 /// One log file read as `tail -F` reads it. The file stays open: when it is rotated (renamed
 /// to `x.log.1` and a new `x.log` made), what was written to the old file before the rename is
 /// read from the open descriptor first, then the new file from its start, so no line is lost
 /// at a rotation.
-final class LogTail {
-    let path: String
+public final class LogTail {
+    public let path: String
     private var file: Int32
 
     /// Opens `path`, or returns `nil` when it cannot be read.
-    init?(path: String) {
+    public init?(path: String) {
         let file = open(path, O_RDONLY | O_CLOEXEC)
         guard file >= 0 else { return nil }
         self.path = path
@@ -21,7 +20,7 @@ final class LogTail {
 
     /// The last `count` lines, read backwards from the end in blocks so a long log is not read
     /// whole; later reads continue from the end.
-    func readLast(lines count: Int) -> ArraySlice<UInt8> {
+    public func readLast(lines count: Int) -> ArraySlice<UInt8> {
         let size = lseek(file, 0, SEEK_END)
         guard count > 0, size > 0 else { return [] }
         var start = size
@@ -41,7 +40,7 @@ final class LogTail {
 
     /// What was appended since the last read, across a rotation; starts over when the file
     /// was truncated.
-    func readNew() -> [UInt8] {
+    public func readNew() -> [UInt8] {
         var data = readAppended()
         guard let current = Self.identity(path: path), current != Self.identity(file: file) else { return data }
         // Rotated (or replaced): the old file may have had a last write since the read above.
@@ -75,7 +74,7 @@ final class LogTail {
     }
 
     /// The last `count` lines of `bytes`.
-    static func lastLines(of bytes: [UInt8], count: Int) -> ArraySlice<UInt8> {
+    public static func lastLines(of bytes: [UInt8], count: Int) -> ArraySlice<UInt8> {
         guard count > 0 else { return [] }
         var seen = 0
         var index = bytes.endIndex
