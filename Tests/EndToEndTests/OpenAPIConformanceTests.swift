@@ -48,6 +48,13 @@ import Testing
             ("PATCH", "/api/bots/w", #"{"nice": 99}"#, true),
             ("DELETE", "/api/bots/gone", "", true), ("DELETE", "/api/bots/gone", "", true),
             ("GET", "/api/webhook/stats", "", true), ("GET", "/api/openapi.json", "", false),
+            ("GET", "/api/history", "", true), ("GET", "/api/history", "", false),
+            ("GET", "/api/workers/w/history", "", true), ("GET", "/api/workers/nosuch/history", "", true),
+            ("GET", "/api/workers/w/logs?lines=3", "", true), ("GET", "/api/workers/w/logs?lines=0", "", true),
+            ("GET", "/api/workers/nosuch/logs", "", true), ("GET", "/api/workers/w/dead-letters", "", true),
+            ("GET", "/api/workers/nosuch/dead-letters", "", true), ("POST", "/api/workers/w/dead-letters/retry", "", true),
+            ("POST", "/api/workers/w/dead-letters/retry", "", false), ("POST", "/api/workers/nosuch/restart", "", true),
+            ("POST", "/api/workers/w/restart", "", false), ("POST", "/api/workers/w/restart", "", true),
             ("GET", "/health", "", true), ("GET", "/health/live", "", false), ("GET", "/metrics", "", true),
         ]
         var covered: Set<String> = []
@@ -83,7 +90,8 @@ import Testing
 
     /// The documented path template that `path` matches (`{name}` matches one segment; a
     /// literal path such as `/api/workers/status` wins over `/api/workers/{id}`).
-    static func template(of path: String, in templates: Dictionary<String, JSONValue>.Keys) -> String? {
+    static func template(of pathAndQuery: String, in templates: Dictionary<String, JSONValue>.Keys) -> String? {
+        let path = String(pathAndQuery.prefix { $0 != "?" })
         if templates.contains(path) { return path }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         return templates.first { template in
