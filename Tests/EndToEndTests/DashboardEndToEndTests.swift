@@ -30,7 +30,7 @@ import Testing
         try fleet.write(id: "ticker", "protocol = \"none\"\ncommand = [\"sleep\", \"1000\"]\n")
         try fleet.startMaster(environment: [
             "STATUS_TOKEN": token, "ECHO_TOKEN": "7301:echo-secret", "SHOP_TOKEN": "7302:shop-secret",
-            "BOTMASTER_HISTORY_INTERVAL": "300ms",
+            "BOTMASTER_HISTORY_INTERVAL": "300ms", "BOTMASTER_MEMORY_CHECK_INTERVAL": "300ms",
         ])
         try await fleet.waitForStatus { $0.master.workersRunning == 3 && $0.workers.allSatisfy { $0.id == "ticker" || $0.bot != nil } }
         for index in 1...3 { try sandbox.send(bot: 7301, chat: 11, "hello \(index)") }
