@@ -35,8 +35,9 @@ import Testing
         try await fleet.waitForStatus { $0.master.workersRunning == 3 && $0.workers.allSatisfy { $0.id == "ticker" || $0.bot != nil } }
         for index in 1...3 { try sandbox.send(bot: 7301, chat: 11, "hello \(index)") }
         try sandbox.send(bot: 7302, chat: 12, "a secret order text")
-        try await sandbox.waitForSent(bot: 7301, chat: 11, count: 3)
-        try await fleet.waitForStatus { fleet.worker("shop", in: $0)?.bot?.deadLettered == 1 }
+        // Generous: this suite shares the machine with Chromium and a pip install (ops/test.sh).
+        try await sandbox.waitForSent(bot: 7301, chat: 11, count: 3, timeout: .seconds(60))
+        try await fleet.waitForStatus(timeout: .seconds(60)) { fleet.worker("shop", in: $0)?.bot?.deadLettered == 1 }
         return (fleet, sandbox)
     }
 
