@@ -109,10 +109,7 @@ enum DashboardRoutes {
     }
 
     private static func refusal(_ request: Request, _ actionsAllowed: Bool) -> Response? {
-        guard actionsAllowed else {
-            return JSONResponses.error(
-                .forbidden, "the status API listens beyond this host without STATUS_TOKEN: set one to act on bots over HTTP")
-        }
+        guard actionsAllowed else { return JSONResponses.refusedWithoutToken("act on bots") }
         // Browsers name the page's origin on every cross-site POST; curl and the CLI send none.
         if let origin = request.headers[.origin], let host = request.head.authority,
             origin != "http://\(host)" && origin != "https://\(host)"

@@ -84,10 +84,7 @@ enum FleetRoutes {
     }
 
     private static func refusal(_ changesAllowed: Bool) -> Response? {
-        changesAllowed
-            ? nil
-            : JSONResponses.error(
-                .forbidden, "the status API listens beyond this host without STATUS_TOKEN: set one to change the fleet over HTTP")
+        changesAllowed ? nil : JSONResponses.refusedWithoutToken("change the fleet")
     }
 
     /// A request body: the JSON object it holds, or the answer that refuses it.

@@ -32,4 +32,10 @@ enum JSONResponses {
         response.headers.append(contentsOf: headers)
         return response
     }
+
+    /// 403 for a change over HTTP (`what`: "change the fleet") on a status server that listens
+    /// beyond this host without a token.
+    static func refusedWithoutToken(_ what: String) -> Response {
+        error(.forbidden, "the status API listens beyond this host without STATUS_TOKEN: set one to \(what) over HTTP")
+    }
 }

@@ -7,37 +7,6 @@ import Synchronization
 /// messages and errors in each interval, and memory and CPU at its end. The master keeps it in
 /// memory (an hour at the default interval); it starts empty when the master starts.
 public final class FleetHistory: Sendable {
-    /// One interval of one bot, or of the fleet summed.
-    public struct Sample: Codable, Sendable, Equatable {
-        /// The end of the interval, Unix milliseconds.
-        public var atMs: Int64
-        /// Messages handled during the interval.
-        public var messages: UInt64
-        /// Errors during the interval.
-        public var errors: UInt64
-        /// Proportional memory at the end (the fleet: the sum of its bots'); `nil` when unknown.
-        public var pssBytes: UInt64?
-        /// CPU over the last memory interval, percent of one core; `nil` when unknown.
-        public var cpuPercent: Double?
-
-        enum CodingKeys: String, CodingKey {
-            case messages, errors
-            case atMs = "at_ms", pssBytes = "pss_bytes", cpuPercent = "cpu_percent"
-        }
-    }
-
-    /// What `GET /api/history` and `GET /api/workers/<id>/history` answer.
-    public struct Series: Codable, Sendable, Equatable {
-        public var intervalMs: Int64
-        /// Oldest first.
-        public var samples: [Sample]
-
-        enum CodingKeys: String, CodingKey {
-            case samples
-            case intervalMs = "interval_ms"
-        }
-    }
-
     private struct Counters {
         var messages: UInt64
         var errors: UInt64
@@ -45,8 +14,8 @@ public final class FleetHistory: Sendable {
     }
 
     private struct State {
-        var bots: [String: Deque<Sample>] = [:]
-        var fleet: Deque<Sample> = []
+        var bots: [String: Deque<HistorySeries.Sample>] = [:]
+        var fleet: Deque<HistorySeries.Sample> = []
         var last: [String: Counters] = [:]
     }
 
@@ -64,7 +33,7 @@ public final class FleetHistory: Sendable {
     /// reads a counter reset.
     public func record(_ status: FleetStatus, atMs: Int64) {
         state.withLock { state in
-            var total = Sample(atMs: atMs, messages: 0, errors: 0, pssBytes: nil, cpuPercent: nil)
+            var total = HistorySeries.Sample(atMs: atMs, messages: 0, errors: 0, pssBytes: nil, cpuPercent: nil)
             var seen: Set<String> = []
             for worker in status.workers {
                 seen.insert(worker.id)
@@ -76,7 +45,7 @@ public final class FleetHistory: Sendable {
                     guard let before, !restarted, now >= before else { return now }
                     return now - before
                 }
-                let sample = Sample(
+                let sample = HistorySeries.Sample(
                     atMs: atMs, messages: delta(worker.messages, previous?.messages), errors: delta(worker.errors, previous?.errors),
                     pssBytes: worker.pid == nil ? nil : worker.pssBytes, cpuPercent: worker.pid == nil ? nil : worker.cpuPercent)
                 state.last[worker.id] = Counters(messages: worker.messages, errors: worker.errors, pid: worker.pid)
@@ -96,15 +65,15 @@ public final class FleetHistory: Sendable {
     }
 
     /// One bot's samples (`nil`: the fleet's), oldest first; `nil` for a bot it has not seen.
-    public func series(of id: String?) -> Series? {
+    public func series(of id: String?) -> HistorySeries? {
         let samples = state.withLock { state in id.map { state.bots[$0].map(Array.init) } ?? Array(state.fleet) }
-        return samples.map { Series(intervalMs: interval.millisecondsClamped, samples: $0) }
+        return samples.map { HistorySeries(intervalMs: interval.millisecondsClamped, samples: $0) }
     }
 
     /// A series with no samples yet.
-    public var empty: Series { Series(intervalMs: interval.millisecondsClamped, samples: []) }
+    public var empty: HistorySeries { HistorySeries(intervalMs: interval.millisecondsClamped, samples: []) }
 
-    private static func append(_ sample: Sample, to samples: inout Deque<Sample>, capacity: Int) {
+    private static func append(_ sample: HistorySeries.Sample, to samples: inout Deque<HistorySeries.Sample>, capacity: Int) {
         samples.append(sample)
         if samples.count > capacity { samples.removeFirst(samples.count - capacity) }
     }

@@ -139,25 +139,6 @@ import Testing
         return try JSONDecoder().decode(HistorySeries.self, from: Data(answer.body.utf8))
     }
 
-    /// The `/api/history` document, as a client reads it.
-    struct HistorySeries: Decodable {
-        struct Sample: Decodable {
-            var messages: UInt64
-            var errors: UInt64
-            var pssBytes: UInt64?
-            enum CodingKeys: String, CodingKey {
-                case messages, errors
-                case pssBytes = "pss_bytes"
-            }
-        }
-        var intervalMs: Int64
-        var samples: [Sample]
-        enum CodingKeys: String, CodingKey {
-            case samples
-            case intervalMs = "interval_ms"
-        }
-    }
-
     /// Runs headless Chromium on a page with four seconds of virtual time; its standard output.
     static func chromium(_ arguments: [String], home: String) throws -> String {
         let browser = try #require(

@@ -39,7 +39,7 @@ actor PythonFrameworks {
             "installing the frameworks from PyPI")
         try FileSystem.writeFileAtomically(building + "/requirements.txt", wanted)
         guard rename(building, directory) == 0 else { throw HTTPGet.Failure(description: "cannot move \(building) to \(directory)") }
-        // The venv's scripts name the interpreter by its path at creation; `python` itself does not.
+        // `python`, not the venv's scripts (pip…): they name the interpreter by the path it was built at.
         return directory + "/bin/python"
     }
 
