@@ -20,7 +20,23 @@ import Testing
     /// a dead letter) and a plain process, with history sampled every 300 ms.
     static func start() async throws -> (TestFleet, SandboxProcess) {
         let fleet = try TestFleet(workers: [:])
-        let sandbox = try SandboxProcess(directory: fleet.home)
+        let sandbox: SandboxProcess
+        do { sandbox = try SandboxProcess(directory: fleet.home) } catch {
+            fleet.tearDown()
+            throw error
+        }
+        do {
+            try await startFleet(fleet, sandbox)
+        } catch {
+            // The caller's defers are not set yet: nothing may outlive a failed start.
+            fleet.tearDown()
+            sandbox.stop()
+            throw error
+        }
+        return (fleet, sandbox)
+    }
+
+    private static func startFleet(_ fleet: TestFleet, _ sandbox: SandboxProcess) async throws {
         let common = "api_base = \"\(sandbox.apiBase)\"\n[batch]\nquiet = \"0s\"\n[limits]\nheartbeat_interval = \"200ms\"\n"
         try fleet.write(id: "echo", "token_env = \"ECHO_TOKEN\"\n" + common)
         try fleet.write(
@@ -38,7 +54,6 @@ import Testing
         // Generous: this suite shares the machine with Chromium and a pip install (ops/test.sh).
         try await sandbox.waitForSent(bot: 7301, chat: 11, count: 3, timeout: .seconds(60))
         try await fleet.waitForStatus(timeout: .seconds(60)) { fleet.worker("shop", in: $0)?.bot?.deadLettered == 1 }
-        return (fleet, sandbox)
     }
 
     @Test func theDashboardAPIServesHistoryLogsAndDeadLettersAndActsBehindTheToken() async throws {
