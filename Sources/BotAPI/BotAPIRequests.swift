@@ -43,17 +43,21 @@ public struct SendMessage: Codable, Sendable, Equatable {
     public var chatID: Int64
     public var text: String
     public var replyParameters: ReplyParameters?
+    /// `HTML`, `Markdown` or `MarkdownV2`; plain text when absent.
+    public var parseMode: String?
 
-    public init(chatID: Int64, text: String, replyParameters: ReplyParameters? = nil) {
+    public init(chatID: Int64, text: String, replyParameters: ReplyParameters? = nil, parseMode: String? = nil) {
         self.chatID = chatID
         self.text = text
         self.replyParameters = replyParameters
+        self.parseMode = parseMode
     }
 
     enum CodingKeys: String, CodingKey {
         case text
         case chatID = "chat_id"
         case replyParameters = "reply_parameters"
+        case parseMode = "parse_mode"
     }
 }
 

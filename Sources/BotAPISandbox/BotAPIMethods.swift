@@ -11,6 +11,23 @@ import Hummingbird
 enum BotAPIMethods {
     static func call(_ method: String, bot: Int64, parameters: CallParameters, sandbox: Sandbox) async -> Response {
         let arrived = await sandbox.now()
+        let response = await answer(method, bot: bot, parameters: parameters, arrived: arrived, sandbox: sandbox)
+        if method != "getUpdates" {
+            let chat = (try? parameters.decode(ChatOfCall.self))?.chatID
+            await sandbox.logCall(bot: bot, method, chat: chat, arrivedUs: arrived, status: Int(response.status.code))
+        }
+        return response
+    }
+
+    /// The `chat_id` of a call, for the call log.
+    private struct ChatOfCall: Decodable {
+        var chatID: Int64?
+        enum CodingKeys: String, CodingKey { case chatID = "chat_id" }
+    }
+
+    private static func answer(_ method: String, bot: Int64, parameters: CallParameters, arrived: Int64, sandbox: Sandbox) async
+        -> Response
+    {
         if let fault = await sandbox.begin(method, bot: bot) {
             if let latency = fault.latencyMs { try? await Task.sleep(for: .milliseconds(latency)) }
             if let status = fault.status {

@@ -95,6 +95,7 @@ public actor Sandbox {
     func now() -> Int64 { clock() }
 
     func sendMessage(bot id: Int64, _ request: SendMessage, arrivedUs: Int64? = nil) -> Result<Message, Failure> {
+        if let refusal = bot(id).refusal(sendingTo: request.chatID) { return .failure(refusal) }
         guard !request.text.isEmpty else { return .failure(Failure(code: 400, description: "Bad Request: message text is empty")) }
         guard request.text.count <= 4096 else { return .failure(Failure(code: 400, description: "Bad Request: message is too long")) }
         var message: Message!
@@ -111,6 +112,7 @@ public actor Sandbox {
     }
 
     func transfer(_ method: String, bot id: Int64, _ request: MessageTransfer, arrivedUs: Int64? = nil) -> Result<Message, Failure> {
+        if let refusal = bot(id).refusal(sendingTo: request.chatID) { return .failure(refusal) }
         guard let original = bot(id).messages[.init(chat: request.fromChatID, message: request.messageID)] else {
             return .failure(
                 Failure(code: 400, description: "Bad Request: message to \(method == "forwardMessage" ? "forward" : "copy") not found"))
@@ -215,6 +217,23 @@ public actor Sandbox {
 
     public func sent(bot id: Int64, chat: Int64?, after sequence: Int) -> [SentRecord] {
         bot(id).sent.filter { $0.sequence > sequence && (chat == nil || $0.chatID == chat) }
+    }
+
+    /// Notes a call and its answer.
+    func logCall(bot id: Int64, _ method: String, chat: Int64?, arrivedUs: Int64, status: Int) {
+        let answered = clock()
+        update(id) { $0.log(method, chat: chat, arrivedUs: arrivedUs, answeredUs: answered, status: status) }
+    }
+
+    public func calls(bot id: Int64, method: String?, after sequence: Int) -> [CallRecord] {
+        bot(id).callLog.filter { $0.sequence > sequence && (method == nil || $0.method == method) }
+    }
+
+    public func setChats(bot id: Int64, _ chats: SandboxChats) {
+        update(id) { bot in
+            if let blocked = chats.blocked { bot.blockedChats = Set(blocked) }
+            if let missing = chats.missing { bot.missingChats = Set(missing) }
+        }
     }
 
     public func addFault(bot id: Int64, _ fault: SandboxFault) {

@@ -20,6 +20,15 @@ struct SandboxBot {
     var calls: [String: Int] = [:]
     /// The long poll in progress, which a newer `getUpdates` ends with 409 as Telegram does.
     var poller: Int?
+    /// Chats whose user blocked the bot: sends to them answer 403.
+    var blockedChats: Set<Int64> = []
+    /// Chats that do not exist: sends to them answer 400.
+    var missingChats: Set<Int64> = []
+    /// Every Bot API call but `getUpdates`, with when it arrived and how it was answered.
+    var callLog: Deque<CallRecord> = []
+    var callTotal = 0
+
+    static let keptCalls = 200_000
 
     struct MessageKey: Hashable {
         var chat: Int64
@@ -66,6 +75,20 @@ struct SandboxBot {
                 fromChatID: fromChatID, replyToMessageID: replyTo, atMs: atUs / 1000, atUs: atUs, arrivedUs: arrivedUs))
         if sent.count > Self.keptSent { sent.removeFirst() }
         remember(message)
+    }
+
+    mutating func log(_ method: String, chat: Int64?, arrivedUs: Int64, answeredUs: Int64, status: Int) {
+        callTotal += 1
+        callLog.append(
+            CallRecord(sequence: callTotal, method: method, chatID: chat, arrivedUs: arrivedUs, answeredUs: answeredUs, status: status))
+        if callLog.count > Self.keptCalls { callLog.removeFirst() }
+    }
+
+    /// Why a send to `chat` fails, if it does.
+    func refusal(sendingTo chat: Int64) -> Sandbox.Failure? {
+        if blockedChats.contains(chat) { return Sandbox.Failure(code: 403, description: "Forbidden: bot was blocked by the user") }
+        if missingChats.contains(chat) { return Sandbox.Failure(code: 400, description: "Bad Request: chat not found") }
+        return nil
     }
 
     /// The next fault for `method`, consumed.

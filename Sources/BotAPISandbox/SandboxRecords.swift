@@ -76,3 +76,32 @@ public struct SandboxBotSummary: Codable, Sendable, Equatable {
         case botID = "bot_id", pendingUpdates = "pending_updates", sentTotal = "sent_total", webhookURL = "webhook_url"
     }
 }
+
+/// One Bot API call as the sandbox saw it (`GET /sandbox/bots/<bot id>/calls`): what tests
+/// need to prove that a 429's `retry_after` was obeyed.
+public struct CallRecord: Codable, Sendable, Equatable {
+    /// Order among this bot's calls, from 1.
+    public var sequence: Int
+    public var method: String
+    /// The chat the call was for, when it names one.
+    public var chatID: Int64?
+    /// When the request arrived and when it was answered, microseconds since the Unix epoch.
+    public var arrivedUs: Int64
+    public var answeredUs: Int64
+    /// The HTTP status answered.
+    public var status: Int
+
+    enum CodingKeys: String, CodingKey {
+        case sequence, method, status
+        case chatID = "chat_id", arrivedUs = "arrived_us", answeredUs = "answered_us"
+    }
+}
+
+/// Chats that refuse messages (`POST /sandbox/bots/<bot id>/chats`): each list replaces the
+/// one before; a list left out stays as it is.
+public struct SandboxChats: Codable, Sendable, Equatable {
+    /// Users who blocked the bot: 403.
+    public var blocked: [Int64]?
+    /// Chats that do not exist: 400 `chat not found`.
+    public var missing: [Int64]?
+}

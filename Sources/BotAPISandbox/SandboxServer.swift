@@ -57,6 +57,20 @@ public enum SandboxServer {
             let after = request.uri.queryParameters.get("after", as: Int.self) ?? 0
             return json(await sandbox.sent(bot: bot, chat: chat, after: after))
         }
+        router.get("/sandbox/bots/:bot/calls") { request, context in
+            let bot = try context.parameters.require("bot", as: Int64.self)
+            let method = request.uri.queryParameters.get("method")
+            let after = request.uri.queryParameters.get("after", as: Int.self) ?? 0
+            return json(await sandbox.calls(bot: bot, method: method, after: after))
+        }
+        router.post("/sandbox/bots/:bot/chats") { request, context in
+            let bot = try context.parameters.require("bot", as: Int64.self)
+            guard let chats = try await decode(SandboxChats.self, from: request) else {
+                return badRequest("expected {\"blocked\": [chat ids], \"missing\": [chat ids]} (either may be left out)")
+            }
+            await sandbox.setChats(bot: bot, chats)
+            return json(["ok": true])
+        }
         router.post("/sandbox/bots/:bot/faults") { request, context in
             let bot = try context.parameters.require("bot", as: Int64.self)
             guard let fault = try await decode(SandboxFault.self, from: request), fault.count > 0 else {

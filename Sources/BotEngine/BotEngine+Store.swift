@@ -36,6 +36,7 @@ extension BotEngine {
                 "handoff_chats": "\(handoffChats.count)",
             ])
         consumer = Task { await self.consume() }
+        await broadcasts.start()
     }
 
     /// Takes a poll's updates (`polled`) or webhook deliveries, in order, in one store call.

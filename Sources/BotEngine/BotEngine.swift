@@ -25,6 +25,8 @@ public actor BotEngine {
     let stats: BotStats
     let logger: Logger
     let store: any BotStore
+    /// Sends the bot's broadcasts once the store is open.
+    let broadcasts: BroadcastRunner
 
     /// Whether the state was read from the store and updates may be taken.
     var storeReady = false
@@ -84,7 +86,9 @@ public actor BotEngine {
         self.store = store
         self.makeHandler = makeHandler
         self.handler = makeHandler(settings.handler)
-        self.sender = OutgoingSender(client: client, rate: settings.rate, stats: stats)
+        let sender = OutgoingSender(client: client, rate: settings.rate, stats: stats)
+        self.sender = sender
+        self.broadcasts = BroadcastRunner(store: store, sender: sender, stats: stats, retry: settings.retry, logger: self.logger)
     }
 
     // MARK: Intake
@@ -202,6 +206,7 @@ public actor BotEngine {
         settings = new
         if old.rate != new.rate { await sender.reconfigure(new.rate) }
         if old.handler != new.handler { handler = makeHandler(new.handler) }
+        if old.retry != new.retry { await broadcasts.apply(retry: new.retry) }
         pump()
         logger.info("settings applied live")
     }
@@ -215,10 +220,14 @@ public actor BotEngine {
         timer?.cancel()
         timer = nil
         retryTimer?.cancel()
+        // A broadcast stops at once (its in-flight sends recorded) and resumes in the next
+        // process; the replies in hand are worked off first.
+        let broadcastsStopped = Task { await broadcasts.drain() }
         if storeReady {
             await flushDueBatches(force: true)
             await withCheckedContinuation { idleWaiters.append($0) }
         }
+        await broadcastsStopped.value
         consumer?.cancel()
     }
 

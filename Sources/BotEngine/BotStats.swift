@@ -30,6 +30,14 @@ public final class BotStats: Sendable {
     public let pollConflicts = Atomic<UInt64>(0)
     public let source = Atomic<UInt64>(Source.starting.rawValue)
     public let store = Atomic<UInt64>(Store.memory.rawValue)
+    /// Broadcast messages sent by this process.
+    public let broadcastSent = Atomic<UInt64>(0)
+    /// Broadcast chats not reached (blocked, invalid, failed) by this process.
+    public let broadcastUnreached = Atomic<UInt64>(0)
+    /// Broadcasts sending now (0 or 1: a bot sends one at a time).
+    public let broadcastsRunning = Atomic<UInt64>(0)
+    /// Chats the running broadcast has still to reach.
+    public let broadcastRemaining = Atomic<UInt64>(0)
 
     /// Where the state is and whether it can be used, as the heartbeat reports it (the names
     /// status shows are in `BotCounters`).
@@ -87,7 +95,8 @@ public final class BotStats: Sendable {
             jobsSucceeded.load(ordering: .relaxed), jobFailures.load(ordering: .relaxed), deadLettered.load(ordering: .relaxed),
             rateLimited.load(ordering: .relaxed), breakerState.load(ordering: .relaxed), handoffs.load(ordering: .relaxed),
             inFlight.load(ordering: .relaxed), pollConflicts.load(ordering: .relaxed), source.load(ordering: .relaxed),
-            store.load(ordering: .relaxed),
+            store.load(ordering: .relaxed), broadcastSent.load(ordering: .relaxed), broadcastUnreached.load(ordering: .relaxed),
+            broadcastsRunning.load(ordering: .relaxed), broadcastRemaining.load(ordering: .relaxed),
         ]
     }
 }

@@ -20,14 +20,69 @@ actor OutgoingSender {
         var description: String { "circuit breaker open: the Bot API failed repeatedly; probing again shortly" }
     }
 
+    /// Replies waiting for a token now: while any does, broadcasts send nothing.
+    private var repliesWaiting = 0
+
     init(client: BotAPIClient, rate: BotSettings.Rate, stats: BotStats) {
         self.client = client
         self.stats = stats
-        self.limiter = OutgoingRateLimiter(perSecond: rate.perSecond, perChatPerSecond: rate.perChatPerSecond, now: .now())
+        self.limiter = OutgoingRateLimiter(
+            perSecond: rate.perSecond, perChatPerSecond: rate.perChatPerSecond, broadcastPerSecond: rate.broadcastPerSecond,
+            broadcastShare: rate.broadcastShare, now: .now())
     }
 
     func reconfigure(_ rate: BotSettings.Rate) {
         limiter.reconfigure(perSecond: rate.perSecond, perChatPerSecond: rate.perChatPerSecond, now: .now())
+        limiter.setBroadcast(rate: limiter.broadcastRate, share: rate.broadcastShare, now: .now())
+    }
+
+    /// The pace of the broadcast about to run.
+    func setBroadcastRate(_ perSecond: Double) {
+        limiter.setBroadcast(rate: perSecond, share: limiter.broadcastShare, now: .now())
+    }
+
+    /// Makes one call of a broadcast to `chatID`: only with what the limits leave (a reply
+    /// that waits for a token goes first; the broadcast keeps within its share of the bot's
+    /// rate). A 429 pauses replies and broadcast alike, and is obeyed as often as it comes:
+    /// a flood of 429s only slows a broadcast down. Any other failure is thrown.
+    /// `shouldStop` is asked before each try: a stopping broadcast makes no new call (it
+    /// throws `CancellationError`), while a call already made finishes.
+    func performBroadcast<Result: Sendable>(
+        chatID: Int64, shouldStop: @Sendable () -> Bool, _ call: @Sendable (BotAPIClient) async throws(BotAPIError) -> Result
+    ) async throws -> Result {
+        while true {
+            if shouldStop() { throw CancellationError() }
+            let now = MonotonicTime.now()
+            guard breaker.allowsCall(now: now) else {
+                publishBreaker()
+                throw BreakerOpen(retryIn: max(breaker.refusalRemaining(now: now) ?? .zero, .milliseconds(250)))
+            }
+            if repliesWaiting > 0 {
+                try await Task.sleep(for: .milliseconds(5))
+                continue
+            }
+            let wait = limiter.broadcastDelay(chatID: chatID, now: now)
+            if wait > .zero {
+                // Short naps, so a reply that starts waiting meanwhile is seen soon.
+                try await Task.sleep(for: min(wait, .milliseconds(50)))
+                continue
+            }
+            do {
+                let result = try await call(client)
+                breaker.recordSuccess()
+                publishBreaker()
+                return result
+            } catch {
+                if let seconds = error.retryAfter {
+                    limiter.throttled(retryAfter: .seconds(max(seconds, 0)), now: .now())
+                    BotStats.add(stats.rateLimited)
+                    continue
+                }
+                if error.isTransient { breaker.recordFailure(now: .now()) }
+                publishBreaker()
+                throw error
+            }
+        }
     }
 
     /// Makes one call for `chatID`, waiting for the rate limits first. A 429 is obeyed and the
@@ -44,6 +99,8 @@ actor OutgoingSender {
             }
             let wait = limiter.delay(chatID: chatID, now: now)
             if wait > .zero {
+                repliesWaiting += 1
+                defer { repliesWaiting -= 1 }
                 try await Task.sleep(for: wait)
                 continue
             }

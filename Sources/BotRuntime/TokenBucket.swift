@@ -48,18 +48,39 @@ public struct OutgoingRateLimiter: Sendable {
     public var recoveryStep: Duration = .seconds(10)
 
     private var bot: TokenBucket
+    /// A broadcast's own pace: its rate, at most ``broadcastShare`` of the bot-wide rate in force.
+    private var broadcast: TokenBucket
+    /// What the running broadcast asked for, in sends per second.
+    public private(set) var broadcastRate: Double
+    /// The most of the bot-wide rate a broadcast may take.
+    public private(set) var broadcastShare: Double
     private var chats: [Int64: TokenBucket] = [:]
     private var pausedUntil: MonotonicTime?
     private var lastAdjustment: MonotonicTime
     /// 429s obeyed so far.
     public private(set) var throttledCount: UInt64 = 0
 
-    public init(perSecond: Double = 30, perChatPerSecond: Double = 1, now: MonotonicTime) {
+    public init(
+        perSecond: Double = 30, perChatPerSecond: Double = 1, broadcastPerSecond: Double = 25, broadcastShare: Double = 0.9,
+        now: MonotonicTime
+    ) {
         configuredRate = perSecond
         perChatRate = perChatPerSecond
         bot = TokenBucket(rate: perSecond, now: now)
+        broadcastRate = broadcastPerSecond
+        self.broadcastShare = broadcastShare
+        broadcast = Self.broadcastBucket(rate: min(broadcastPerSecond, broadcastShare * perSecond), now: now)
         lastAdjustment = now
     }
+
+    /// A broadcast's bucket: bursts of a tenth of a second's sends, so it keeps an even pace.
+    private static func broadcastBucket(rate: Double, now: MonotonicTime) -> TokenBucket {
+        TokenBucket(rate: rate, burst: max(rate / 10, 1), now: now)
+    }
+
+    /// The rate a broadcast may send at now: its own, within its share of the bot-wide rate
+    /// (which a 429 lowers, so a 429 slows broadcasts and replies alike).
+    public var broadcastRateInForce: Double { min(broadcastRate, broadcastShare * bot.rate) }
 
     /// The bot-wide rate in force now (lower than configured after a 429).
     public var currentRate: Double { bot.rate }
@@ -83,10 +104,46 @@ public struct OutgoingRateLimiter: Sendable {
         return wait
     }
 
+    /// How long before a broadcast may send to `chatID`; `.zero` means send now (tokens are
+    /// taken from the chat's bucket, the bot's and the broadcast's). Replies have no such
+    /// bound: the broadcast's share leaves them room, and the sender lets a waiting reply go
+    /// first.
+    public mutating func broadcastDelay(chatID: Int64, now: MonotonicTime) -> Duration {
+        recover(now: now)
+        if let until = pausedUntil {
+            if now < until { return until - now }
+            pausedUntil = nil
+        }
+        let allowed = broadcastRateInForce
+        if broadcast.rate != max(allowed, 0.001) { broadcast = Self.broadcastBucket(rate: allowed, now: now) }
+        var chat = chats[chatID] ?? TokenBucket(rate: perChatRate, burst: 1, now: now)
+        let wait = max(chat.wait(now: now), bot.wait(now: now), broadcast.wait(now: now))
+        if wait == .zero {
+            _ = chat.take(now: now)
+            _ = bot.take(now: now)
+            _ = broadcast.take(now: now)
+        }
+        if chats.count >= 10_000 { chats.removeAll(keepingCapacity: true) }
+        chats[chatID] = chat
+        return wait
+    }
+
+    /// Sets the running broadcast's rate (each broadcast may name its own).
+    public mutating func setBroadcast(rate: Double, share: Double, now: MonotonicTime) {
+        guard rate != broadcastRate || share != broadcastShare else { return }
+        broadcastRate = rate
+        broadcastShare = share
+        broadcast = Self.broadcastBucket(rate: broadcastRateInForce, now: now)
+    }
+
     /// The Bot API answered 429 with `retry_after`: pause exactly that long, halve the rate.
+    /// The 429s of calls that were already on their way when the first came (a broadcast has
+    /// several in flight) extend the pause but lower the rate only once.
     public mutating func throttled(retryAfter: Duration, now: MonotonicTime) {
         throttledCount += 1
+        let alreadyPaused = pausedUntil.map { now < $0 } ?? false
         pausedUntil = max(pausedUntil ?? now, now + retryAfter)
+        guard !alreadyPaused else { return }
         bot = TokenBucket(rate: max(bot.rate / 2, 0.5), burst: 1, now: now)
         lastAdjustment = now
     }

@@ -12,7 +12,8 @@ public struct Botmaster: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             StartCommand.self, StopCommand.self, RestartCommand.self, ReloadCommand.self, StatusCommand.self,
-            DescribeCommand.self, TopCommand.self, LogsCommand.self, CheckCommand.self, DeadLetterCommand.self, AddCommand.self,
+            DescribeCommand.self, TopCommand.self, LogsCommand.self, CheckCommand.self, DeadLetterCommand.self, BroadcastCommand.self,
+            AddCommand.self,
             EditCommand.self,
             RemoveCommand.self, EnableCommand.self, DisableCommand.self,
         ]

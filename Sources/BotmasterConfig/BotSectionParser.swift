@@ -9,7 +9,7 @@ extension WorkerDefinitionParser {
     static let sectionKeys: [String: Set<String>] = [
         "batch": ["quiet", "max_messages", "max_wait"],
         "dedup": ["window", "max_entries"],
-        "rate": ["per_second", "per_chat_per_second"],
+        "rate": ["per_second", "per_chat_per_second", "broadcast_per_second", "broadcast_share"],
         "handler": ["kind", "url", "timeout", "argv", "concurrency"],
         "retry": ["max_attempts", "base_delay", "max_delay"],
         "handoff": ["operator_chat_id", "start_command", "stop_command"],
@@ -75,6 +75,19 @@ extension TableReader {
         if let rate = section(table, "rate") {
             rateValue(rate, "per_second", into: &bot.rate.perSecond)
             rateValue(rate, "per_chat_per_second", into: &bot.rate.perChatPerSecond)
+            rateValue(rate, "broadcast_per_second", into: &bot.rate.broadcastPerSecond)
+            if bot.rate.broadcastPerSecond > BroadcastRequest.maximumRate {
+                problem("rate.broadcast_per_second", "must be at most \(Int(BroadcastRequest.maximumRate)) (Telegram's paid broadcasts)")
+            }
+            if let value = rate["broadcast_share"] {
+                if let share = value.double ?? value.int.map(Double.init), share > 0, share < 1 {
+                    bot.rate.broadcastShare = share
+                } else {
+                    problem(
+                        "rate.broadcast_share",
+                        "must be a fraction above 0 and below 1 (the part of per_second a broadcast may use), not \(describe(value))")
+                }
+            }
         }
         if let handler = section(table, "handler") { parseHandler(handler, into: &bot.handler) }
         if let retry = section(table, "retry") {

@@ -59,6 +59,8 @@ extension WorkerDefinition {
         add("dedup.max_entries", "\(bot.dedup.maxEntries)")
         add("rate.per_second", Self.number(bot.rate.perSecond))
         add("rate.per_chat_per_second", Self.number(bot.rate.perChatPerSecond))
+        add("rate.broadcast_per_second", Self.number(bot.rate.broadcastPerSecond))
+        add("rate.broadcast_share", Self.number(bot.rate.broadcastShare))
         add("handler.kind", bot.handler.kind.rawValue)
         if let url = bot.handler.url { add("handler.url", url) }
         if let argv = bot.handler.argv { add("handler.argv", Self.list(argv)) }

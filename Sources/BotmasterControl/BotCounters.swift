@@ -25,6 +25,14 @@ public struct BotCounters: Codable, Sendable, Equatable {
     /// `sqlite_corrupt`, `sqlite_read_only`, `sqlite_full`, `sqlite_error`. While a store fails,
     /// webhook updates get 503, polled ones wait unconfirmed, finished jobs wait to be recorded.
     public var store: String
+    /// Broadcast messages sent by the current worker process.
+    public var broadcastSent: UInt64 = 0
+    /// Broadcast chats the current worker process did not reach (blocked, invalid, failed).
+    public var broadcastUnreached: UInt64 = 0
+    /// Broadcasts sending now (a bot sends one at a time).
+    public var broadcastsRunning: UInt64 = 0
+    /// Chats the running broadcast has still to reach.
+    public var broadcastRemaining: UInt64 = 0
 
     public init(
         received: UInt64, duplicates: UInt64, batches: UInt64, jobsOK: UInt64, jobFailures: UInt64, deadLettered: UInt64,
@@ -60,6 +68,13 @@ public struct BotCounters: Codable, Sendable, Equatable {
             source: values[11] < 6 ? sources[Int(values[11])] : "unknown",
             // A worker from before the stores sends 12 values.
             store: values.count > 12 && values[12] < UInt64(stores.count) ? stores[Int(values[12])] : "memory")
+        // Workers from before broadcasts send 13 values.
+        if values.count >= 17 {
+            broadcastSent = values[13]
+            broadcastUnreached = values[14]
+            broadcastsRunning = values[15]
+            broadcastRemaining = values[16]
+        }
     }
 
     /// The store states by their number in the heartbeat (`BotStats.Store` in the worker).
@@ -105,5 +120,28 @@ public struct BotCounters: Codable, Sendable, Equatable {
         case received, duplicates, batches, breaker, handoffs, source, store
         case jobsOK = "jobs_ok", jobFailures = "job_failures", deadLettered = "dead_lettered", rateLimited = "rate_limited"
         case inFlight = "in_flight", pollConflicts = "poll_conflicts"
+        case broadcastSent = "broadcast_sent", broadcastUnreached = "broadcast_unreached"
+        case broadcastsRunning = "broadcasts_running", broadcastRemaining = "broadcast_remaining"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        received = try container.decode(UInt64.self, forKey: .received)
+        duplicates = try container.decode(UInt64.self, forKey: .duplicates)
+        batches = try container.decode(UInt64.self, forKey: .batches)
+        jobsOK = try container.decode(UInt64.self, forKey: .jobsOK)
+        jobFailures = try container.decode(UInt64.self, forKey: .jobFailures)
+        deadLettered = try container.decode(UInt64.self, forKey: .deadLettered)
+        rateLimited = try container.decode(UInt64.self, forKey: .rateLimited)
+        breaker = try container.decode(String.self, forKey: .breaker)
+        handoffs = try container.decode(UInt64.self, forKey: .handoffs)
+        inFlight = try container.decode(UInt64.self, forKey: .inFlight)
+        pollConflicts = try container.decode(UInt64.self, forKey: .pollConflicts)
+        source = try container.decode(String.self, forKey: .source)
+        store = try container.decodeIfPresent(String.self, forKey: .store) ?? "memory"
+        broadcastSent = try container.decodeIfPresent(UInt64.self, forKey: .broadcastSent) ?? 0
+        broadcastUnreached = try container.decodeIfPresent(UInt64.self, forKey: .broadcastUnreached) ?? 0
+        broadcastsRunning = try container.decodeIfPresent(UInt64.self, forKey: .broadcastsRunning) ?? 0
+        broadcastRemaining = try container.decodeIfPresent(UInt64.self, forKey: .broadcastRemaining) ?? 0
     }
 }

@@ -5,7 +5,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     /// `status` (with `id`: only that worker), `describe`, `restart`, `stop-bot` and `start-bot` (with
     /// `id`), `reload`, `stop` (the master), `dlq`
     /// (with `id`, `action` and for one entry `key`), and the fleet API's `bot-get`, `bot-put`,
-    /// `bot-patch` (with `id` and `document`) and `bot-remove` (with `id`).
+    /// `bot-patch` (with `id` and `document`) and `bot-remove` (with `id`), and `broadcast` (with
+    /// `id` and `broadcast`).
     public var command: String
     /// The bot id, for commands about one worker.
     public var id: String?
@@ -15,16 +16,19 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var key: String?
     /// A bot's keys (`bot-put`) or a merge patch of them (`bot-patch`), as the fleet API takes.
     public var document: [String: JSONValue]?
+    /// The `broadcast` action for the bot `id` (its request id is the master's to set).
+    public var broadcast: BroadcastRequest?
 
     public init(
         command: String, id: String? = nil, action: DeadLetterRequest.Action? = nil, key: String? = nil,
-        document: [String: JSONValue]? = nil
+        document: [String: JSONValue]? = nil, broadcast: BroadcastRequest? = nil
     ) {
         self.command = command
         self.id = id
         self.action = action
         self.key = key
         self.document = document
+        self.broadcast = broadcast
     }
 
     public static let status = ControlRequest(command: "status")
@@ -54,11 +58,15 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var problems: [String]?
     /// The bot, for `describe`.
     public var description: BotDescription?
+    /// The broadcasts made, listed or acted on, for `broadcast`.
+    public var broadcasts: [BroadcastInfo]?
 
     public init(
         ok: Bool, error: String? = nil, message: String? = nil, status: FleetStatus? = nil, deadLetters: DeadLetterReply? = nil,
-        document: [String: JSONValue]? = nil, problems: [String]? = nil, description: BotDescription? = nil
+        document: [String: JSONValue]? = nil, problems: [String]? = nil, description: BotDescription? = nil,
+        broadcasts: [BroadcastInfo]? = nil
     ) {
+        self.broadcasts = broadcasts
         self.ok = ok
         self.error = error
         self.message = message
@@ -70,7 +78,7 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case ok, error, message, status, document, problems, description
+        case ok, error, message, status, document, problems, description, broadcasts
         case deadLetters = "dead_letters"
     }
 

@@ -103,12 +103,12 @@ enum DashboardRoutes {
     }
 
     /// 404 for an unknown bot, 409 for a bot that cannot do it now (stopped, not a bot).
-    private static func failureResponse(_ problem: String, id: String, supervisor: Supervisor) async -> Response {
+    static func failureResponse(_ problem: String, id: String, supervisor: Supervisor) async -> Response {
         await supervisor.logPath(of: id) == nil
             ? JSONResponses.error(.notFound, "unknown bot id \"\(id)\"") : JSONResponses.error(.conflict, problem)
     }
 
-    private static func refusal(_ request: Request, _ actionsAllowed: Bool) -> Response? {
+    static func refusal(_ request: Request, _ actionsAllowed: Bool) -> Response? {
         guard actionsAllowed else { return JSONResponses.refusedWithoutToken("act on bots") }
         // Browsers name the page's origin on every cross-site POST; curl and the CLI send none.
         if let origin = request.headers[.origin], let host = request.head.authority,

@@ -51,6 +51,10 @@ enum MetricCatalog {
         "botmaster_bot_breaker_open": "1 while the Bot API circuit breaker is open or probing.",
         "botmaster_bot_handoffs": "Chats handed to a human operator now.",
         "botmaster_bot_in_flight": "Updates received and not yet answered.",
+        "botmaster_bot_broadcast_sent_total": "Broadcast messages sent by the current worker process.",
+        "botmaster_bot_broadcast_unreached_total": "Broadcast chats the current worker process did not reach (blocked, invalid, failed).",
+        "botmaster_bot_broadcasts_running": "Broadcasts sending now (a bot sends one at a time).",
+        "botmaster_bot_broadcast_remaining": "Chats the running broadcast has still to reach.",
         "botmaster_bot_store_ok": "0 while the bot's store cannot be used (updates are refused or wait; nothing acknowledged is lost).",
         "botmaster_bot_store_durable": "0 when the bot keeps its state in memory (store = \"memory\"): a killed worker loses it.",
         "botmaster_bot_source_ok":
@@ -82,6 +86,8 @@ enum MetricCatalog {
         ("botmaster_bot_dead_lettered_total", { $0.deadLettered }),
         ("botmaster_bot_rate_limited_total", { $0.rateLimited }),
         ("botmaster_bot_poll_conflicts_total", { $0.pollConflicts }),
+        ("botmaster_bot_broadcast_sent_total", { $0.broadcastSent }),
+        ("botmaster_bot_broadcast_unreached_total", { $0.broadcastUnreached }),
     ]
 
     /// Bot runtime gauges: how the bot is now.
@@ -89,6 +95,8 @@ enum MetricCatalog {
         ("botmaster_bot_breaker_open", { $0.breaker == "closed" ? 0 : 1 }),
         ("botmaster_bot_handoffs", { Double($0.handoffs) }),
         ("botmaster_bot_in_flight", { Double($0.inFlight) }),
+        ("botmaster_bot_broadcasts_running", { Double($0.broadcastsRunning) }),
+        ("botmaster_bot_broadcast_remaining", { Double($0.broadcastRemaining) }),
         ("botmaster_bot_source_ok", { $0.sourceProblem == nil ? 1 : 0 }),
         ("botmaster_bot_store_ok", { $0.storeProblem == nil ? 1 : 0 }),
         ("botmaster_bot_store_durable", { $0.storeDurable ? 1 : 0 }),

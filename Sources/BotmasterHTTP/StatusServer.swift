@@ -36,6 +36,7 @@ public enum StatusServer {
         }
         FleetRoutes.add(to: router, supervisor: supervisor, changesAllowed: fleetChangesAllowed)
         DashboardRoutes.add(to: router, supervisor: supervisor, history: history, actionsAllowed: fleetChangesAllowed)
+        BroadcastRoutes.add(to: router, supervisor: supervisor, actionsAllowed: fleetChangesAllowed)
         router.get("/api/openapi.json") { _, _ in JSONResponses.raw(PackageResources.openapi_json) }
         router.get("/health/live") { _, _ in JSONResponses.json(["status": "live"]) }
         router.get("/metrics") { _, _ in

@@ -86,14 +86,32 @@ public struct BotSettings: Codable, Sendable, Equatable {
     public struct Rate: Codable, Sendable, Equatable {
         public var perSecond: Double
         public var perChatPerSecond: Double
+        /// A broadcast's sends per second unless the broadcast names its own rate (Telegram's
+        /// free limit is about 30 a second per bot; paid broadcasts up to 1,000).
+        public var broadcastPerSecond: Double
+        /// The most of the bot-wide rate (``perSecond``, lowered after a 429) a broadcast may
+        /// use: the rest stays for replies, which also go first whenever one waits.
+        public var broadcastShare: Double
 
-        public init(perSecond: Double = 30, perChatPerSecond: Double = 1) {
+        public init(perSecond: Double = 30, perChatPerSecond: Double = 1, broadcastPerSecond: Double = 25, broadcastShare: Double = 0.9) {
             self.perSecond = perSecond
             self.perChatPerSecond = perChatPerSecond
+            self.broadcastPerSecond = broadcastPerSecond
+            self.broadcastShare = broadcastShare
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Rate()
+            perSecond = try container.decodeIfPresent(Double.self, forKey: .perSecond) ?? defaults.perSecond
+            perChatPerSecond = try container.decodeIfPresent(Double.self, forKey: .perChatPerSecond) ?? defaults.perChatPerSecond
+            broadcastPerSecond = try container.decodeIfPresent(Double.self, forKey: .broadcastPerSecond) ?? defaults.broadcastPerSecond
+            broadcastShare = try container.decodeIfPresent(Double.self, forKey: .broadcastShare) ?? defaults.broadcastShare
         }
 
         enum CodingKeys: String, CodingKey {
             case perSecond = "per_second", perChatPerSecond = "per_chat_per_second"
+            case broadcastPerSecond = "broadcast_per_second", broadcastShare = "broadcast_share"
         }
     }
 

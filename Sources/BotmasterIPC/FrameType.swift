@@ -21,12 +21,16 @@ public enum FrameType: UInt8, Sendable, CaseIterable {
     case deadLetters = 0x09
     /// Worker → master, its answer. JSON ``DeadLetterReply``.
     case deadLettersReply = 0x0A
+    /// Master → worker, a `botmaster broadcast` action. JSON ``BroadcastRequest``.
+    case broadcast = 0x0B
+    /// Worker → master, its answer. JSON ``BroadcastReply``.
+    case broadcastReply = 0x0C
 
     /// Whether a worker is allowed to send this type.
     public var isSentByWorker: Bool {
         switch self {
-        case .hello, .heartbeat, .updateAck, .deadLettersReply: true
-        case .welcome, .config, .logLevel, .drain, .update, .deadLetters: false
+        case .hello, .heartbeat, .updateAck, .deadLettersReply, .broadcastReply: true
+        case .welcome, .config, .logLevel, .drain, .update, .deadLetters, .broadcast: false
         }
     }
 }

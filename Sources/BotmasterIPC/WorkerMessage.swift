@@ -4,6 +4,7 @@ public enum WorkerMessage: Sendable, Equatable {
     case heartbeat(Heartbeat)
     case updateAck(UpdateAck)
     case deadLettersReply(DeadLetterReply)
+    case broadcastReply(BroadcastReply)
 }
 
 /// A frame from the master, decoded.
@@ -14,6 +15,7 @@ public enum MasterMessage: Sendable, Equatable {
     case drain(Drain)
     case update(WebhookUpdate)
     case deadLetters(DeadLetterRequest)
+    case broadcast(BroadcastRequest)
 
     /// The frame that carries this message.
     public func frame() -> Frame {
@@ -24,6 +26,7 @@ public enum MasterMessage: Sendable, Equatable {
         case .drain(let message): Frame(type: .drain, payload: JSONPayload.encode(message))
         case .update(let message): message.frame()
         case .deadLetters(let message): message.frame()
+        case .broadcast(let message): message.frame()
         }
     }
 
@@ -41,7 +44,8 @@ public enum MasterMessage: Sendable, Equatable {
         case .drain: self = .drain(try JSONPayload.decode(Drain.self, from: frame))
         case .update: self = .update(try WebhookUpdate(payload: frame.payload))
         case .deadLetters: self = .deadLetters(try JSONPayload.decode(DeadLetterRequest.self, from: frame))
-        case .hello, .heartbeat, .updateAck, .deadLettersReply:
+        case .broadcast: self = .broadcast(try JSONPayload.decode(BroadcastRequest.self, from: frame))
+        case .hello, .heartbeat, .updateAck, .deadLettersReply, .broadcastReply:
             throw .unexpectedFrame(frame.type, reason: "only a worker sends it")
         }
     }
@@ -84,7 +88,10 @@ public struct WorkerStreamValidator: Sendable {
         case .deadLettersReply:
             guard greeted else { throw .unexpectedFrame(.deadLettersReply, reason: "dead-letter reply before hello") }
             return .deadLettersReply(try JSONPayload.decode(DeadLetterReply.self, from: frame))
-        case .welcome, .config, .logLevel, .drain, .update, .deadLetters:
+        case .broadcastReply:
+            guard greeted else { throw .unexpectedFrame(.broadcastReply, reason: "broadcast reply before hello") }
+            return .broadcastReply(try JSONPayload.decode(BroadcastReply.self, from: frame))
+        case .welcome, .config, .logLevel, .drain, .update, .deadLetters, .broadcast:
             throw .unexpectedFrame(frame.type, reason: "only the master sends it")
         }
     }

@@ -28,8 +28,9 @@ public struct ControlServer: Service {
         self.logger = logger
     }
 
-    /// Longest request line accepted; a request is a few dozen bytes.
-    static let maximumRequestBytes = 64 * 1024
+    /// Longest request line accepted: most requests are a few dozen bytes, a broadcast's chat
+    /// list about 13 bytes per chat (two million chats fit).
+    static let maximumRequestBytes = 32 << 20
 
     public func run() async throws {
         FileSystem.removeFile(socketPath)
@@ -64,6 +65,9 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
     private let supervisor: Supervisor
     private let logger: Logger
     private var pending: [UInt8] = []
+    /// Bytes of `pending` known to hold no newline: a long request (a broadcast's chat list)
+    /// arrives in many reads, and each is searched once.
+    private var scanned = 0
 
     init(supervisor: Supervisor, logger: Logger) {
         self.supervisor = supervisor
@@ -72,19 +76,21 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         pending.append(contentsOf: unwrapInboundIn(data).readableBytesView)
-        if pending.count > ControlServer.maximumRequestBytes && !pending.contains(0x0A) {
+        if pending.count > ControlServer.maximumRequestBytes && !pending[scanned...].contains(0x0A) {
             Self.reply(.failure("request too long"), on: context.channel, close: true)
             return
         }
-        while let newline = pending.firstIndex(of: 0x0A) {
+        while let newline = pending[scanned...].firstIndex(of: 0x0A) {
             let line = Array(pending[..<newline])
             pending.removeSubrange(...newline)
+            scanned = 0
             guard let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line)) else {
                 Self.reply(.failure("not a control request (expected one JSON object per line)"), on: context.channel, close: false)
                 continue
             }
             Self.answerLater(request, supervisor: supervisor, on: context.channel)
         }
+        scanned = pending.count
     }
 
     /// Answers off the event loop: the supervisor is an actor, and the loop must not wait on it.
@@ -124,6 +130,12 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
             guard let id = request.id, let action = request.action else { return .failure("dlq needs a bot id and an action") }
             switch await supervisor.deadLetters(id, action: action, key: request.key) {
             case .success(let reply): return ControlResponse(ok: true, deadLetters: reply)
+            case .failure(let failure): return .failure(failure.description)
+            }
+        case "broadcast":
+            guard let id = request.id, let broadcast = request.broadcast else { return .failure("broadcast needs a bot id and an action") }
+            switch await supervisor.broadcast(id, broadcast) {
+            case .success(let broadcasts): return ControlResponse(ok: true, broadcasts: broadcasts)
             case .failure(let failure): return .failure(failure.description)
             }
         case "bot-get":

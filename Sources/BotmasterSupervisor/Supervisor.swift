@@ -32,6 +32,8 @@ public actor Supervisor {
     var disabledBots: Set<String> = []
     /// `botmaster dlq` actions waiting for their worker's answer.
     nonisolated let deadLetterReplies = WorkerReplies<DeadLetterReply>()
+    /// `botmaster broadcast` actions waiting for their worker's answer.
+    nonisolated let broadcastReplies = WorkerReplies<BroadcastReply>()
     private let startedAt = MonotonicTime.now()
 
     var workers: [String: ManagedWorker] = [:]
@@ -522,6 +524,7 @@ public actor Supervisor {
         let sink = eventSink
         let acks = webhookAcks
         let deadLetterReplies = self.deadLetterReplies
+        let broadcastReplies = self.broadcastReplies
         let logger = self.logger
         let maximumFrameLength = configuration.maximumFrameLength
         NIOPipeBootstrap(group: eventLoopGroup)
@@ -542,8 +545,8 @@ public actor Supervisor {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         WorkerChannelHandler(
-                            id: id, pid: pid, stats: stats, acks: acks, deadLetterReplies: deadLetterReplies, events: sink,
-                            maximumFrameLength: maximumFrameLength))
+                            id: id, pid: pid, stats: stats, acks: acks, deadLetterReplies: deadLetterReplies,
+                            broadcastReplies: broadcastReplies, events: sink, maximumFrameLength: maximumFrameLength))
                 }
             }
             .withConnectedSocket(ipcFD)

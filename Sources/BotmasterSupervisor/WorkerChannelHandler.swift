@@ -13,6 +13,7 @@ final class WorkerChannelHandler: ChannelInboundHandler {
     private let id: String
     private let acks: WebhookAcks
     private let deadLetterReplies: WorkerReplies<DeadLetterReply>
+    private let broadcastReplies: WorkerReplies<BroadcastReply>
     private let pid: pid_t
     private let stats: WorkerLiveStats
     private let events: AsyncStream<SupervisorEvent>.Continuation
@@ -22,11 +23,12 @@ final class WorkerChannelHandler: ChannelInboundHandler {
 
     init(
         id: String, pid: pid_t, stats: WorkerLiveStats, acks: WebhookAcks, deadLetterReplies: WorkerReplies<DeadLetterReply>,
-        events: AsyncStream<SupervisorEvent>.Continuation, maximumFrameLength: Int
+        broadcastReplies: WorkerReplies<BroadcastReply>, events: AsyncStream<SupervisorEvent>.Continuation, maximumFrameLength: Int
     ) {
         self.id = id
         self.acks = acks
         self.deadLetterReplies = deadLetterReplies
+        self.broadcastReplies = broadcastReplies
         self.pid = pid
         self.stats = stats
         self.events = events
@@ -62,6 +64,10 @@ final class WorkerChannelHandler: ChannelInboundHandler {
                     if deadLetterReplies.answer(reply.requestID, from: id, reply) == .foreign {
                         throw .unexpectedFrame(.deadLettersReply, reason: "answers request \(reply.requestID), sent to another bot")
                     }
+                case .broadcastReply(let reply):
+                    if broadcastReplies.answer(reply.requestID, from: id, reply) == .foreign {
+                        throw .unexpectedFrame(.broadcastReply, reason: "answers request \(reply.requestID), sent to another bot")
+                    }
                 }
             }
         } catch {
@@ -74,6 +80,7 @@ final class WorkerChannelHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         acks.failAll(bot: id)
         deadLetterReplies.failAll(bot: id)
+        broadcastReplies.failAll(bot: id)
         if !failed { events.yield(.channelClosed(id: id, pid: pid)) }
         context.fireChannelInactive()
     }

@@ -10,7 +10,9 @@ public struct WorkerChannel: ~Copyable {
     public let fd: Int32
     /// Writes whole frames, from any thread.
     public let writer: FrameWriter
-    private var decoder = FrameDecoder()
+    /// The master is trusted: its frames may be as long as a broadcast's audience (a million
+    /// chat ids is about 15 MB of JSON), while the master bounds what workers send it.
+    private var decoder = FrameDecoder(maximumLength: 64 << 20)
     private var readBuffer = [UInt8](repeating: 0, count: 16 * 1024)
 
     public init(fd: Int32) {

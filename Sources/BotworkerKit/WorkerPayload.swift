@@ -13,6 +13,9 @@ public protocol WorkerPayload: AnyObject, Sendable {
     /// A `botmaster dlq` action; the payload answers with a ``DeadLetterReply`` through the
     /// writer it was configured with.
     func deadLetters(_ request: DeadLetterRequest)
+    /// A `botmaster broadcast` action; the payload answers with a ``BroadcastReply`` through
+    /// the writer it was configured with.
+    func broadcast(_ request: BroadcastRequest)
     /// Finishes the work in hand; returns when it is done.
     func drain()
     /// Counters for the heartbeat's `messages` and `errors`.

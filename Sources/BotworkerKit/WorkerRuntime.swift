@@ -120,6 +120,12 @@ public struct WorkerRuntime: ~Copyable {
             } else {
                 try channel.write(DeadLetterReply(requestID: request.requestID, error: "this worker runs no bot", store: "none").frame())
             }
+        case .broadcast(let request):
+            if let payload {
+                payload.broadcast(request)
+            } else {
+                try channel.write(BroadcastReply(requestID: request.requestID, error: "this worker runs no bot").frame())
+            }
         case .logLevel(let change):
             WorkerLog.setLevel(named: change.level)
             Self.say("botworker \(identity.botID): log level \(change.level)")

@@ -96,7 +96,7 @@ final class BotWorker: WorkerPayload {
             configuration: HTTPClient.Configuration(
                 timeout: HTTPClient.Configuration.Timeout(connect: .seconds(10)),
                 connectionPool: HTTPClient.Configuration.ConnectionPool(
-                    idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)))
+                    idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
         let client = BotAPIClient(http: http, apiBase: settings.apiBase, token: token)
         let store = try Self.makeStore(settings, botID: botID, environment: environment)
         var handlerEnvironment = environment
@@ -190,6 +190,15 @@ final class BotWorker: WorkerPayload {
         guard let engine, let writer else { return }
         Task {
             let reply = await engine.deadLetterAction(request)
+            try? writer.write(reply.frame())
+        }
+    }
+
+    func broadcast(_ request: BroadcastRequest) {
+        let (engine, writer) = state.withLock { ($0.engine, $0.writer) }
+        guard let engine, let writer else { return }
+        Task {
+            let reply = await engine.broadcastAction(request)
             try? writer.write(reply.frame())
         }
     }

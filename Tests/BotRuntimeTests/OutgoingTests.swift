@@ -41,6 +41,42 @@ import Testing
     }
 }
 
+@Suite struct BroadcastRateTests {
+    let start = MonotonicTime(nanoseconds: 1_000_000_000)
+
+    @Test func aBroadcastKeepsWithinItsShareOfTheBotRate() {
+        var limiter = OutgoingRateLimiter(perSecond: 30, perChatPerSecond: 1, broadcastPerSecond: 1000, broadcastShare: 0.5, now: start)
+        #expect(limiter.broadcastRateInForce == 15)
+        var sent = 0
+        var now = start
+        // Ten seconds of a broadcast that always has a next chat.
+        while now < start + .seconds(10) {
+            let wait = limiter.broadcastDelay(chatID: Int64(sent + 1), now: now)
+            if wait == .zero { sent += 1 } else { now = now + wait }
+        }
+        #expect((150...152).contains(sent), "15 a second and the first tenth-second burst, got \(sent)")
+    }
+
+    @Test func a429SlowsTheBroadcastAndPausesItExactly() {
+        var limiter = OutgoingRateLimiter(perSecond: 100, perChatPerSecond: 1, broadcastPerSecond: 50, broadcastShare: 0.9, now: start)
+        #expect(limiter.broadcastRateInForce == 50)
+        limiter.throttled(retryAfter: .seconds(3), now: start)
+        // Calls already in flight answer 429 too: the pause grows, the rate halves once.
+        limiter.throttled(retryAfter: .seconds(3), now: start + .milliseconds(10))
+        #expect(limiter.currentRate == 50)
+        #expect(limiter.broadcastRateInForce == 45)
+        #expect(limiter.broadcastDelay(chatID: 1, now: start + .seconds(1)) == .milliseconds(2010))
+        #expect(limiter.delay(chatID: 2, now: start + .seconds(3)) == .milliseconds(10), "replies wait out the same pause")
+        #expect(limiter.broadcastDelay(chatID: 1, now: start + .milliseconds(3010)) == .zero)
+    }
+
+    @Test func aBroadcastTakesTheChatsToken() {
+        var limiter = OutgoingRateLimiter(perSecond: 30, perChatPerSecond: 1, now: start)
+        #expect(limiter.broadcastDelay(chatID: 7, now: start) == .zero)
+        #expect(limiter.delay(chatID: 7, now: start) == .seconds(1), "Telegram's one message a second per chat holds for both")
+    }
+}
+
 @Suite struct RetryBackoffTests {
     @Test func ceilingsDoubleUpToTheMaximum() {
         let backoff = RetryBackoff(baseDelay: .milliseconds(500), maxDelay: .seconds(3), maxAttempts: 6)

@@ -2,7 +2,7 @@ import BotmasterIPC
 
 /// Everything a bot's engine keeps between updates, behind one interface: dedup marks, open
 /// rapid-fire batches, the polling offset, the job queue, the retry schedule, dead letters,
-/// idempotency records of sent steps and handoff state.
+/// idempotency records of sent steps, handoff state, the chats the bot knows and its broadcasts.
 ///
 /// ``BotEngine`` calls only this protocol and never asks which store it runs on. Three
 /// implementations pass one conformance suite (`Tests/BotEngineTests/StoreConformanceTests.swift`):
@@ -14,7 +14,8 @@ import BotmasterIPC
 /// - ``intake(_:)`` is atomic per item: dedup check, the item's action, then the dedup marks
 ///   and the offset. An item whose result is a success is kept (as durably as the store is);
 ///   a failure leaves no trace, so the update is neither a duplicate nor confirmed when it
-///   comes again. The stored offset never passes an update that was not kept.
+///   comes again. The stored offset never passes an update that was not kept. Every update
+///   kept makes its chat a known chat (and unblocks it: a user who writes again is back).
 /// - A job is in exactly one place: the queue (taken or not), the retry schedule, or the dead
 ///   letters; moving it between them is atomic.
 /// - ``takeUnfinished(after:count:)`` hands a new process the jobs its predecessor took and did
@@ -79,6 +80,31 @@ package protocol BotStore: Sendable {
     /// The user chat an operator-chat message is about.
     func thread(operatorMessageID: Int64) async throws(StoreError) -> Int64?
 
+    // MARK: Broadcasts
+
+    /// Makes a broadcast from `draft` (the store gives it its id and total): its audience kept
+    /// in order, its state `queued`. The oldest finished broadcasts beyond
+    /// ``StoreLimits/keptBroadcasts`` are forgotten.
+    func createBroadcast(_ draft: BroadcastInfo, audience: BroadcastAudience) async throws(StoreError) -> BroadcastInfo
+
+    /// The broadcasts kept, oldest first, with their counts.
+    func broadcasts() async throws(StoreError) -> [StoredBroadcast]
+
+    /// Moves a broadcast to `state` (noting `atMs` as its start when it first runs, as its end
+    /// when it ends); `false` when there is no such broadcast.
+    func setBroadcastState(_ id: String, to state: BroadcastState, atMs: Int64) async throws(StoreError) -> Bool
+
+    /// The audience from position `from`, at most `count`, each with whether it has an outcome.
+    func broadcastTargets(_ id: String, from: Int, count: Int) async throws(StoreError) -> [BroadcastTarget]
+
+    /// Records one chat's outcome and the broadcast's new cursor, atomically: the counts move
+    /// only for a position without an outcome yet, and a `blocked` chat is marked so that
+    /// broadcasts to the known chats leave it out (until it writes to the bot again).
+    func recordBroadcastOutcome(_ id: String, _ outcome: BroadcastOutcome, cursor: Int) async throws(StoreError)
+
+    /// The chats a broadcast did not reach, in audience order, at most `limit`.
+    func broadcastFailures(_ id: String, limit: Int) async throws(StoreError) -> [BroadcastFailure]
+
     /// Releases the state (connections, file locks).
     func close() async
 }
@@ -90,4 +116,6 @@ package enum StoreLimits {
     package static let sentRecordMilliseconds: Int64 = 24 * 3600 * 1000
     /// How long an operator thread is remembered.
     package static let threadMilliseconds: Int64 = 30 * 24 * 3600 * 1000
+    /// Broadcasts kept for `broadcast list`; older finished ones (and their audiences) go.
+    package static let keptBroadcasts = 100
 }

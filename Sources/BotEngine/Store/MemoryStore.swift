@@ -10,6 +10,8 @@ import Synchronization
 package final class MemoryStore: BotStore {
     private let state = Mutex<State>(State())
     private let signal = WorkSignal()
+    /// Broadcasts and known chats (``MemoryBroadcastBook``).
+    let book = Mutex(MemoryBroadcastBook())
 
     private struct State {
         var seen: [String: Int64] = [:]
@@ -70,6 +72,10 @@ package final class MemoryStore: BotStore {
             return (outcomes, queued)
         }
         if queued { signal.notify() }
+        let chats = zip(items, outcomes).compactMap { item, outcome in
+            item.updateID != nil && (try? outcome.get()) != .duplicate ? item.chatID : nil
+        }
+        if !chats.isEmpty { book.withLock { book in for chat in chats { book.knownChats[chat] = false } } }
         return outcomes
     }
 

@@ -15,6 +15,14 @@
 /// | `sent:<job>#<step>` | string, TTL 24 h | a sent reply (idempotency): the message id |
 /// | `handoff` | set | chats handed to the operator |
 /// | `thread:<message>` | string, TTL 30 days | operator-chat message → the user chat it is about |
+/// | `chats` | set | chats the bot took an update from (the audience `known`) |
+/// | `blocked` | set | chats that answered a broadcast with 403 (left out of `known` until they write again) |
+/// | `broadcast:next` | string | the last broadcast id given out |
+/// | `broadcasts` | list | the ids of the broadcasts kept, oldest first |
+/// | `broadcast:<id>` | hash | `document`, `state`, `cursor`, the counts `sent` `blocked` `invalid` `failed`, `started_ms`, `finished_ms` |
+/// | `broadcast:<id>:chats` | list | the audience, in order |
+/// | `broadcast:<id>:done` | bitmap | bit per audience position: it has an outcome |
+/// | `broadcast:<id>:failed` | hash position → JSON | the chats not reached and why |
 ///
 /// A batch's expiry never fires under a live batch: it is refreshed on every append, and a
 /// batch is taken (atomically, into `jobs`) after at most `max_wait` — seven days is there only
@@ -34,6 +42,13 @@ package struct RedisKeys: Sendable {
     var handoff: String { prefix + "handoff" }
     func sent(_ jobKey: String, step: Int) -> String { prefix + "sent:\(jobKey)#\(step)" }
     func thread(_ operatorMessageID: Int64) -> String { prefix + "thread:\(operatorMessageID)" }
+    var chats: String { prefix + "chats" }
+    var blocked: String { prefix + "blocked" }
+    var broadcastNext: String { prefix + "broadcast:next" }
+    var broadcasts: String { prefix + "broadcasts" }
+    /// The broadcast's hash; its audience, done bits and failures are this key plus `:chats`,
+    /// `:done` and `:failed`.
+    func broadcast(_ id: String) -> String { prefix + "broadcast:\(id)" }
 
     /// The consumer group and the one consumer name of the bot's worker: a restarted worker
     /// takes over its predecessor's pending entries by name, at once.

@@ -96,6 +96,11 @@ enum RedisScripts {
             local result = act()
             for _, key in ipairs(seen) do redis.call('SET', key, '1', 'PX', window) end
             move_offset()
+            if uid ~= '' then
+              -- A chat the bot took an update from is known; one that writes again is not blocked.
+              redis.call('SADD', p .. 'chats', chat)
+              redis.call('SREM', p .. 'blocked', chat)
+            end
             return result
             """)
 
@@ -179,5 +184,47 @@ enum RedisScripts {
           return 1
         end
         return 0
+        """)
+
+    /// Moves a broadcast to a state. ARGV: the broadcast's hash key, state, server-side Unix
+    /// ms. Returns 1, or 0 when there is no such broadcast.
+    static let setBroadcastState = RedisScript(
+        """
+        local key = ARGV[1]
+        if redis.call('EXISTS', key) == 0 then return 0 end
+        redis.call('HSET', key, 'state', ARGV[2])
+        if ARGV[2] == 'running' then redis.call('HSETNX', key, 'started_ms', ARGV[3]) end
+        if ARGV[2] == 'done' or ARGV[2] == 'cancelled' then redis.call('HSET', key, 'finished_ms', ARGV[3]) end
+        return 1
+        """)
+
+    /// A page of a broadcast's audience: {chat, done bit, chat, done bit, …}. ARGV: the
+    /// broadcast's hash key, first position, count.
+    static let broadcastTargets = RedisScript(
+        """
+        local key, from = ARGV[1], tonumber(ARGV[2])
+        local chats = redis.call('LRANGE', key .. ':chats', from, from + tonumber(ARGV[3]) - 1)
+        local result = {}
+        for i, chat in ipairs(chats) do
+          result[#result + 1] = chat
+          result[#result + 1] = redis.call('GETBIT', key .. ':done', from + i - 1)
+        end
+        return result
+        """)
+
+    /// Records one chat's outcome, once: the done bit, the count, the cursor, the failure and
+    /// a blocked chat's mark. ARGV: the broadcast's hash key, position, outcome, failure JSON
+    /// ('' for sent), cursor, the bot's blocked set, chat. Returns 1, or 0 when the position
+    /// had an outcome already (or the broadcast is gone).
+    static let recordBroadcastOutcome = RedisScript(
+        """
+        local key, position = ARGV[1], ARGV[2]
+        if redis.call('EXISTS', key) == 0 then return 0 end
+        if redis.call('SETBIT', key .. ':done', position, 1) == 1 then return 0 end
+        redis.call('HINCRBY', key, ARGV[3], 1)
+        if tonumber(ARGV[5]) > tonumber(redis.call('HGET', key, 'cursor') or '0') then redis.call('HSET', key, 'cursor', ARGV[5]) end
+        if ARGV[4] ~= '' then redis.call('HSET', key .. ':failed', position, ARGV[4]) end
+        if ARGV[3] == 'blocked' then redis.call('SADD', ARGV[6], ARGV[7]) end
+        return 1
         """)
 }

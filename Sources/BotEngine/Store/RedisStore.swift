@@ -331,8 +331,8 @@ package final class RedisStore: BotStore {
         }
     }
 
-    private func command(_ arguments: String...) -> [[UInt8]] { arguments.map { Array($0.utf8) } }
-    private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+    func command(_ arguments: String...) -> [[UInt8]] { arguments.map { Array($0.utf8) } }
+    func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     private static func pair(_ reply: RedisReply) -> (String, Int64) {
         let values = reply.array ?? []
@@ -340,7 +340,7 @@ package final class RedisStore: BotStore {
     }
 
     /// Runs Redis calls, turning their errors into the store's.
-    private static func mapped<Value>(_ body: () async throws(RedisError) -> Value) async throws(StoreError) -> Value {
+    static func mapped<Value>(_ body: () async throws(RedisError) -> Value) async throws(StoreError) -> Value {
         do {
             return try await body()
         } catch {

@@ -13,6 +13,9 @@
 /// | `sent` | sent steps (idempotency): job key, step, the reply's message id |
 /// | `handoff` | chats handed to the operator |
 /// | `thread` | operator-chat message → the user chat it is about |
+/// | `chat` | chats the bot took an update from, and whether each blocked it (403 to a broadcast) |
+/// | `broadcast` | broadcasts: the document (message, audience, rate, total), state, cursor, counts, times |
+/// | `broadcast_chat` | each broadcast's audience by position, with each chat's outcome and reason once it has one |
 ///
 /// Times are wall-clock milliseconds, so they survive a restart of the worker and of the host.
 enum SQLiteSchema {
@@ -35,7 +38,17 @@ enum SQLiteSchema {
         CREATE TABLE handoff(chat INTEGER PRIMARY KEY);
         CREATE TABLE thread(message INTEGER PRIMARY KEY, chat INTEGER NOT NULL, at_ms INTEGER NOT NULL);
         CREATE INDEX thread_age ON thread(at_ms);
+        """,
         """
+        CREATE TABLE chat(id INTEGER PRIMARY KEY, blocked INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE broadcast(
+          id INTEGER PRIMARY KEY AUTOINCREMENT, document BLOB NOT NULL, state TEXT NOT NULL,
+          cursor INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, blocked INTEGER NOT NULL DEFAULT 0,
+          invalid INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, started_ms INTEGER, finished_ms INTEGER);
+        CREATE TABLE broadcast_chat(
+          broadcast INTEGER NOT NULL, position INTEGER NOT NULL, chat INTEGER NOT NULL, outcome TEXT, reason TEXT,
+          PRIMARY KEY(broadcast, position)) WITHOUT ROWID;
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }

@@ -230,6 +230,10 @@ package final class SQLiteStore: BotStore {
                 "INSERT OR REPLACE INTO seen(mark, expires_ms) VALUES (?, ?)", [.text(mark), .integer(now + Int64(item.dedupWindowMs))])
         }
         try storeOffset(IntakeRules.offset(after: item, stored: offset), was: &offset, in: database)
+        if item.updateID != nil {
+            try database.query(
+                "INSERT INTO chat(id) VALUES (?) ON CONFLICT(id) DO UPDATE SET blocked = 0 WHERE blocked = 1", [.integer(item.chatID)])
+        }
         return outcome
     }
 
@@ -448,14 +452,14 @@ package final class SQLiteStore: BotStore {
     // MARK: Helpers
 
     /// Runs `body` in the next group commit's transaction.
-    private func write<Value: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws(SQLiteDatabase.Failure) -> Value)
+    func write<Value: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws(SQLiteDatabase.Failure) -> Value)
         async throws(StoreError) -> Value
     {
         try await connection.write { open throws(SQLiteDatabase.Failure) in try body(open.database) }
     }
 
     /// Runs `body` on the open database.
-    private func read<Value>(_ body: (SQLiteDatabase) throws(SQLiteDatabase.Failure) -> Value) throws(StoreError) -> Value {
+    func read<Value>(_ body: (SQLiteDatabase) throws(SQLiteDatabase.Failure) -> Value) throws(StoreError) -> Value {
         try connection.read { open throws(SQLiteDatabase.Failure) in try body(open.database) }
     }
 }
