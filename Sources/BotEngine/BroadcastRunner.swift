@@ -141,21 +141,14 @@ actor BroadcastRunner {
         }
     }
 
-    /// Sends to one chat and records the outcome; a chat left without one (the worker stops
-    /// first) is sent by a later process.
+    /// Sends to one chat and records the outcome. A chat left without one (the broadcast
+    /// stops first, or its record cannot be written) stays in the window, so no cursor written
+    /// after it passes it: a later run sends it.
     private func deliver(_ message: BroadcastMessage, to target: BroadcastTarget, broadcast id: String) async throws {
-        guard let outcome = await attempt(message, to: target) else {
-            finish(target.position)
-            return
-        }
-        do {
-            try await store.recordBroadcastOutcome(id, outcome, cursor: cursorNow())
-        } catch {
-            // Without its record the chat would be sent again after a restart; stop the
-            // broadcast here rather than sending on blind, and try again from the store.
-            finish(target.position)
-            throw error
-        }
+        guard let outcome = await attempt(message, to: target) else { return }
+        // Without its record the chat would be sent again after a restart: an error stops the
+        // broadcast here rather than sending on blind, and it goes on from the store.
+        try await store.recordBroadcastOutcome(id, outcome, cursor: cursorNow())
         switch outcome.kind {
         case .sent: BotStats.add(stats.broadcastSent)
         case .blocked, .invalid, .failed: BotStats.add(stats.broadcastUnreached)
@@ -173,7 +166,9 @@ actor BroadcastRunner {
         var failures = 0
         while stopReason.withLock({ $0 }) == nil {
             do {
-                _ = try await sender.performBroadcast(chatID: chat, shouldStop: { [stopReason] in stopReason.withLock { $0 } != nil }) {
+                _ = try await sender.performBroadcast(
+                    chatID: chat, order: target.position, shouldStop: { [stopReason] in stopReason.withLock { $0 } != nil }
+                ) {
                     client throws(BotAPIError) in
                     if let text = message.text {
                         return try await client.sendMessage(SendMessage(chatID: chat, text: text, parseMode: message.parseMode)).messageID

@@ -40,7 +40,8 @@ struct BroadcastWindow: Sendable, Equatable {
         next = max(next, position + 1)
     }
 
-    /// `position`'s outcome is recorded (or it will be sent again by a later process).
+    /// `position`'s outcome is recorded. A position whose send was given up (the broadcast
+    /// stops) is never finished: the cursor must not pass it.
     mutating func finish(_ position: Int) {
         inFlight.remove(position)
     }

@@ -22,6 +22,11 @@ actor OutgoingSender {
 
     /// Replies waiting for a token now: while any does, broadcasts send nothing.
     private var repliesWaiting = 0
+    /// Broadcast sends waiting for their turn, by audience position: the lowest goes first,
+    /// so a broadcast's calls leave in the order of its list (a call refused with 429 keeps
+    /// its place).
+    private var broadcastTurns: Set<Int> = []
+    private var turnWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
 
     init(client: BotAPIClient, rate: BotSettings.Rate, stats: BotStats) {
         self.client = client
@@ -48,10 +53,17 @@ actor OutgoingSender {
     /// `shouldStop` is asked before each try: a stopping broadcast makes no new call (it
     /// throws `CancellationError`), while a call already made finishes.
     func performBroadcast<Result: Sendable>(
-        chatID: Int64, shouldStop: @Sendable () -> Bool, _ call: @Sendable (BotAPIClient) async throws(BotAPIError) -> Result
+        chatID: Int64, order: Int, shouldStop: @Sendable () -> Bool,
+        _ call: @Sendable (BotAPIClient) async throws(BotAPIError) -> Result
     ) async throws -> Result {
+        broadcastTurns.insert(order)
+        defer { leaveTurn(order) }
         while true {
             if shouldStop() { throw CancellationError() }
+            if broadcastTurns.min() != order {
+                await withCheckedContinuation { turnWaiters[order] = $0 }
+                continue
+            }
             let now = MonotonicTime.now()
             guard breaker.allowsCall(now: now) else {
                 publishBreaker()
@@ -67,6 +79,8 @@ actor OutgoingSender {
                 try await Task.sleep(for: min(wait, .milliseconds(50)))
                 continue
             }
+            // The next send may take its turn while this call is on its way.
+            leaveTurn(order)
             do {
                 let result = try await call(client)
                 breaker.recordSuccess()
@@ -76,6 +90,7 @@ actor OutgoingSender {
                 if let seconds = error.retryAfter {
                     limiter.throttled(retryAfter: .seconds(max(seconds, 0)), now: .now())
                     BotStats.add(stats.rateLimited)
+                    broadcastTurns.insert(order)
                     continue
                 }
                 if error.isTransient { breaker.recordFailure(now: .now()) }
@@ -121,6 +136,12 @@ actor OutgoingSender {
                 throw error
             }
         }
+    }
+
+    /// Gives up `order`'s turn (if it holds one) and wakes the send whose turn it is now.
+    private func leaveTurn(_ order: Int) {
+        broadcastTurns.remove(order)
+        if let next = broadcastTurns.min(), let waiter = turnWaiters.removeValue(forKey: next) { waiter.resume() }
     }
 
     private func publishBreaker() {

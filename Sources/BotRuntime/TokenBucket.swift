@@ -105,7 +105,7 @@ public struct OutgoingRateLimiter: Sendable {
     }
 
     /// How long before a broadcast may send to `chatID`; `.zero` means send now (tokens are
-    /// taken from the chat's bucket, the bot's and the broadcast's). Replies have no such
+    /// taken from the bot's bucket and the broadcast's, and the chat's if it has one). Replies have no such
     /// bound: the broadcast's share leaves them room, and the sender lets a waiting reply go
     /// first.
     public mutating func broadcastDelay(chatID: Int64, now: MonotonicTime) -> Duration {
@@ -116,16 +116,18 @@ public struct OutgoingRateLimiter: Sendable {
         }
         let allowed = broadcastRateInForce
         if broadcast.rate != max(allowed, 0.001) { broadcast = Self.broadcastBucket(rate: allowed, now: now) }
+        let wait = max(bot.wait(now: now), broadcast.wait(now: now))
+        guard wait == .zero else { return wait }
+        _ = bot.take(now: now)
+        _ = broadcast.take(now: now)
+        // Each chat gets one message, so the broadcast does not wait on a chat's own limit
+        // (one chat just answered would hold up the whole broadcast); it takes the chat's
+        // token, so a reply right after it waits its second.
         var chat = chats[chatID] ?? TokenBucket(rate: perChatRate, burst: 1, now: now)
-        let wait = max(chat.wait(now: now), bot.wait(now: now), broadcast.wait(now: now))
-        if wait == .zero {
-            _ = chat.take(now: now)
-            _ = bot.take(now: now)
-            _ = broadcast.take(now: now)
-        }
+        _ = chat.take(now: now)
         if chats.count >= 10_000 { chats.removeAll(keepingCapacity: true) }
         chats[chatID] = chat
-        return wait
+        return .zero
     }
 
     /// Sets the running broadcast's rate (each broadcast may name its own).
