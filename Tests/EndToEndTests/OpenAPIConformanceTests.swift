@@ -56,6 +56,14 @@ import Testing
             ("POST", "/api/workers/w/dead-letters/retry", "", false), ("POST", "/api/workers/nosuch/restart", "", true),
             ("POST", "/api/workers/w/restart", "", false), ("POST", "/api/workers/w/restart", "", true),
             ("GET", "/health", "", true), ("GET", "/health/live", "", false), ("GET", "/metrics", "", true),
+            // Broadcasts: `w` runs no bot runtime (409), `nosuch` is no bot (404).
+            ("GET", "/api/bots/w/broadcasts", "", true), ("GET", "/api/bots/nosuch/broadcasts", "", true),
+            ("GET", "/api/bots/w/broadcasts", "", false), ("POST", "/api/bots/w/broadcasts", #"{"text": "hi", "chats": [1]}"#, true),
+            ("POST", "/api/bots/w/broadcasts", #"{"text": "hi"}"#, true), ("POST", "/api/bots/w/broadcasts", "[1]", true),
+            ("POST", "/api/bots/w/broadcasts", #"{"text": "hi", "chats": [1]}"#, false),
+            ("GET", "/api/bots/w/broadcasts/1", "", true), ("GET", "/api/bots/nosuch/broadcasts/1", "", true),
+            ("POST", "/api/bots/w/broadcasts/1/pause", "", true), ("POST", "/api/bots/w/broadcasts/1/pause", "", false),
+            ("POST", "/api/bots/w/broadcasts/1/stop", "", true),
         ]
         var covered: Set<String> = []
         for (method, path, body, authorized) in calls {
