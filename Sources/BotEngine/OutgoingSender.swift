@@ -65,10 +65,7 @@ actor OutgoingSender {
                 continue
             }
             let now = MonotonicTime.now()
-            guard breaker.allowsCall(now: now) else {
-                publishBreaker()
-                throw BreakerOpen(retryIn: max(breaker.refusalRemaining(now: now) ?? .zero, .milliseconds(250)))
-            }
+            try checkBreaker(now: now)
             if repliesWaiting > 0 {
                 try await Task.sleep(for: .milliseconds(5))
                 continue
@@ -81,22 +78,9 @@ actor OutgoingSender {
             }
             // The next send may take its turn while this call is on its way.
             leaveTurn(order)
-            do {
-                let result = try await call(client)
-                breaker.recordSuccess()
-                publishBreaker()
-                return result
-            } catch {
-                if let seconds = error.retryAfter {
-                    limiter.throttled(retryAfter: .seconds(max(seconds, 0)), now: .now())
-                    BotStats.add(stats.rateLimited)
-                    broadcastTurns.insert(order)
-                    continue
-                }
-                if error.isTransient { breaker.recordFailure(now: .now()) }
-                publishBreaker()
-                throw error
-            }
+            if let result = try await callOnce(call, obeying429: true) { return result }
+            // Throttled: it keeps its place in the turns.
+            broadcastTurns.insert(order)
         }
     }
 
@@ -108,10 +92,7 @@ actor OutgoingSender {
         var throttles = 0
         while true {
             let now = MonotonicTime.now()
-            guard breaker.allowsCall(now: now) else {
-                publishBreaker()
-                throw BreakerOpen(retryIn: max(breaker.refusalRemaining(now: now) ?? .zero, .milliseconds(250)))
-            }
+            try checkBreaker(now: now)
             let wait = limiter.delay(chatID: chatID, now: now)
             if wait > .zero {
                 repliesWaiting += 1
@@ -119,22 +100,38 @@ actor OutgoingSender {
                 try await Task.sleep(for: wait)
                 continue
             }
-            do {
-                let result = try await call(client)
-                breaker.recordSuccess()
-                publishBreaker()
-                return result
-            } catch {
-                if let seconds = error.retryAfter, throttles < 5 {
-                    throttles += 1
-                    limiter.throttled(retryAfter: .seconds(max(seconds, 0)), now: .now())
-                    BotStats.add(stats.rateLimited)
-                    continue
-                }
-                if error.isTransient { breaker.recordFailure(now: .now()) }
-                publishBreaker()
-                throw error
+            if let result = try await callOnce(call, obeying429: throttles < 5) { return result }
+            throttles += 1
+        }
+    }
+
+    private func checkBreaker(now: MonotonicTime) throws {
+        guard breaker.allowsCall(now: now) else {
+            publishBreaker()
+            throw BreakerOpen(retryIn: max(breaker.refusalRemaining(now: now) ?? .zero, .milliseconds(250)))
+        }
+    }
+
+    /// Makes the call and keeps the breaker's books. A 429 (when `obeying429`) pauses the
+    /// limiter and returns `nil`: the caller tries again after the pause. Any other failure is
+    /// thrown.
+    private func callOnce<Result: Sendable>(
+        _ call: @Sendable (BotAPIClient) async throws(BotAPIError) -> Result, obeying429: Bool
+    ) async throws -> Result? {
+        do {
+            let result = try await call(client)
+            breaker.recordSuccess()
+            publishBreaker()
+            return result
+        } catch {
+            if let seconds = error.retryAfter, obeying429 {
+                limiter.throttled(retryAfter: .seconds(max(seconds, 0)), now: .now())
+                BotStats.add(stats.rateLimited)
+                return nil
             }
+            if error.isTransient { breaker.recordFailure(now: .now()) }
+            publishBreaker()
+            throw error
         }
     }
 
