@@ -90,17 +90,23 @@ actor BroadcastRunner {
 
     // MARK: Sending one broadcast
 
-    private func send(_ broadcast: StoredBroadcast) async throws {
-        let id = broadcast.info.id
-        if broadcast.info.state == .queued {
-            _ = try await store.setBroadcastState(id, to: .running, atMs: WallClock.nowMilliseconds())
-        }
+    private func send(_ listed: StoredBroadcast) async throws {
+        let id = listed.info.id
+        // From here on an operator's pause or cancel of this broadcast stops it (``control``
+        // sees it as current); one that came while it was being picked is in the store, so it
+        // is read again.
         current = id
         stopReason.withLock { if $0 != .drain { $0 = nil } }
         defer {
             current = nil
             stats.broadcastsRunning.store(0, ordering: .relaxed)
             stats.broadcastRemaining.store(0, ordering: .relaxed)
+        }
+        guard let broadcast = try await store.broadcasts().first(where: { $0.info.id == id }),
+            broadcast.info.state == .queued || broadcast.info.state == .running
+        else { return }
+        if broadcast.info.state == .queued {
+            _ = try await store.setBroadcastState(id, to: .running, atMs: WallClock.nowMilliseconds())
         }
         await sender.setBroadcastRate(broadcast.info.ratePerSecond)
         window = BroadcastWindow(cursor: broadcast.cursor, limit: BroadcastWindow.limit(forRate: broadcast.info.ratePerSecond))
