@@ -210,10 +210,11 @@ import Testing
         #expect(reload.code == 0, "\(reload.output)")
         #expect(reload.output.contains("updated"))
         // The new window applies from the next message on: the open batch then flushes 200 ms
-        // after it, not 30 s after the first.
+        // after it, not 30 s after the first. The wait allows 15 s: at the suite's start, with
+        // dozens of fleets starting on two cores, 5 s once passed without the reply.
         try await fleet.waitForStatus { $0.master.lastReload?.ok == true }
         try sandbox.send(bot: Self.bot, chat: Self.user, "now")
-        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1, timeout: .seconds(5))
+        let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1, timeout: .seconds(15))
         #expect(sent[0].text == "waiting\nnow")
         let after = try fleet.client.send(.status).status
         #expect(after?.workers[0].pid == before.workers[0].pid, "same process")
