@@ -225,15 +225,17 @@ import Testing
         )
         let duplicates = seen.filter { $0.value.count > 1 }
         // At most one window of calls in flight per kill, and each first copy was made by the
-        // sandbox shortly before a kill (seconds on a loaded machine, where a record's commit
-        // waits its turn): its outcome never reached the worker's store.
+        // sandbox around a kill: shortly before it (seconds on a loaded machine, where a
+        // record's commit waits its turn), or just after it for a call already on its way to
+        // the sandbox when the worker died. Its outcome never reached the worker's store.
         let window = Int((rate / 16).rounded(.up))
         #expect(duplicates.count <= 2 * window, "duplicates: \(duplicates.keys.sorted().prefix(40))")
         for (chat, records) in duplicates {
             #expect(records.count == 2, "chat \(chat) got \(records.count) copies")
             let first = records[0].atUs
             #expect(
-                kills.contains { first <= $0 && first >= $0 - 5_000_000 }, "chat \(chat)'s first copy was not in flight at a kill")
+                kills.contains { first >= $0 - 5_000_000 && first <= $0 + 2_000_000 },
+                "chat \(chat)'s first copy was not in flight at a kill")
         }
         #expect(done.counts.sent == audience.count)
         #expect(copies.map(\.chatID).reduce(into: [Int64]()) { if $0.last != $1 { $0.append($1) } }.count >= audience.count)
