@@ -85,7 +85,7 @@ struct BroadcastProgress {
         var text = "[\(bar)] \(done)/\(total) \(Int(fraction * 100))%"
         if let rate {
             text += "  \(BroadcastReport.number(rate.rounded()))/s"
-            if rate > 0, done < total { text += "  ETA \(Self.duration(Double(total - done) / rate))" }
+            if rate > 0, done < total { text += "  ETA \(StatusTable.duration(Int64((Double(total - done) / rate * 1000).rounded(.up))))" }
         }
         return text + "  \(state)   "
     }
@@ -96,12 +96,5 @@ struct BroadcastProgress {
         guard tenth != lastMilestone else { return nil }
         lastMilestone = tenth
         return line(state: state).trimmingCharacters(in: .whitespaces)
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        let whole = Int(seconds.rounded(.up))
-        if whole < 60 { return "\(whole)s" }
-        if whole < 3600 { return "\(whole / 60)m\(String(format: "%02d", whole % 60))s" }
-        return "\(whole / 3600)h\(String(format: "%02d", whole / 60 % 60))m"
     }
 }
