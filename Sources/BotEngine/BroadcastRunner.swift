@@ -126,7 +126,13 @@ actor BroadcastRunner {
                         window.skip(target.position)
                         continue
                     }
-                    while !window.hasRoom { try await group.next() }
+                    // A send given up on a stop keeps its place in the window, so a window full
+                    // of them never empties: stopping is checked before each wait, and a group
+                    // with nothing left in flight ends the wait (it spun on `next()` before).
+                    while !window.hasRoom {
+                        if stopReason.withLock({ $0 }) != nil { break pages }
+                        if try await group.next() == nil { break pages }
+                    }
                     if stopReason.withLock({ $0 }) != nil { break pages }
                     window.dispatch(target.position)
                     group.addTask { try await self.deliver(message, to: target, broadcast: id) }
@@ -137,6 +143,10 @@ actor BroadcastRunner {
             try await group.waitForAll()
         }
         switch stopReason.withLock({ $0 }) {
+        case nil where !window.inFlight.isEmpty:
+            // Only a stop leaves a chat without its outcome; should one be left anyway, the
+            // broadcast stays running and the next pass sends it.
+            logger.warning("broadcast left chats without an outcome; it goes on", metadata: ["broadcast": "\(id)"])
         case nil:
             _ = try await store.setBroadcastState(id, to: .done, atMs: WallClock.nowMilliseconds())
             logger.info("broadcast done", metadata: ["broadcast": "\(id)"])
