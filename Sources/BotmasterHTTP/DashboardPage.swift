@@ -56,6 +56,8 @@ enum DashboardPage {
           .state { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; color: #fff; background: var(--idle); }
           .state.running { background: var(--ok); } .state.starting, .state.backoff, .state.stopping { background: var(--warn); }
           .state.errored { background: var(--bad); }
+          .state.queued, .state.paused { background: var(--warn); } .state.done { background: var(--accent); }
+          .row-actions { display: inline-flex; gap: 6px; } .row-actions button { padding: 2px 8px; font-size: 12px; }
           .bar { height: 4px; background: var(--line); border-radius: 2px; margin-top: 3px; min-width: 60px; }
           .bar > span { display: block; height: 100%; border-radius: 2px; background: var(--ok); }
           .bar > span.high { background: var(--warn); } .bar > span.over { background: var(--bad); }
@@ -90,7 +92,7 @@ enum DashboardPage {
         <main>
           <section id="fleet">
             <div class="table-wrap"><table>
-              <thead><tr><th>Bot</th><th>State</th><th>PID</th><th>Uptime</th><th>Restarts</th><th>CPU</th><th>Memory</th><th>Messages</th><th>Errors</th><th>Received</th><th>Answered</th><th>Dead</th><th>429s</th><th>In flight</th><th>Store</th><th>Heartbeat</th><th>Last exit</th></tr></thead>
+              <thead><tr><th>Bot</th><th>State</th><th>PID</th><th>Uptime</th><th>Restarts</th><th>CPU</th><th>Memory</th><th>Messages</th><th>Errors</th><th>Received</th><th>Answered</th><th>Dead</th><th>429s</th><th>In flight</th><th>Broadcast</th><th>Store</th><th>Heartbeat</th><th>Last exit</th></tr></thead>
               <tbody id="workers"></tbody>
             </table></div>
           </section>
@@ -108,6 +110,8 @@ enum DashboardPage {
             <h2>Restarts</h2><div class="table-wrap"><table><thead><tr><th>When</th><th>Kind</th><th>Reason</th></tr></thead><tbody id="bot-restarts"></tbody></table></div>
             <h2>Dead letters</h2><div id="bot-dead-letters-note" class="empty"></div>
             <div class="table-wrap"><table><thead><tr><th>Key</th><th>Chat</th><th>Kind</th><th>Messages</th><th>Attempts</th><th>Last error</th><th>When</th></tr></thead><tbody id="bot-dead-letters"></tbody></table></div>
+            <h2>Broadcasts</h2><div id="bot-broadcasts-note" class="empty"></div>
+            <div class="table-wrap"><table><thead><tr><th>ID</th><th>State</th><th>Progress</th><th>Sent</th><th>Blocked</th><th>Invalid</th><th>Failed</th><th>Rate</th><th>Created</th><th></th></tr></thead><tbody id="bot-broadcasts"></tbody></table></div>
             <h2>Recent log lines</h2><pre id="bot-log"></pre>
           </section>
         </main>
@@ -197,6 +201,8 @@ enum DashboardPage {
           summary.id = "summary";
           summary.append(element("b", m.workers_running), " of ", element("b", m.workers_total), " running");
           if (errored) summary.append(" · ", element("b", errored), " errored");
+          const sending = fleet.workers.filter(w => w.bot && w.bot.broadcasts_running).length;
+          if (sending) summary.append(" · ", element("b", sending), " broadcasting");
           summary.append(" · master pid " + m.pid + " · up " + duration(m.uptime_ms) + " · v" + m.version);
           document.getElementById("summary").replaceWith(summary);
         }
@@ -242,6 +248,7 @@ enum DashboardPage {
             tr.appendChild(cell("Dead", b ? b.dead_lettered : "–", "num" + (b && b.dead_lettered ? " bad" : "")));
             tr.appendChild(cell("429s", b ? b.rate_limited : "–", "num"));
             tr.appendChild(cell("In flight", b ? b.in_flight : "–", "num"));
+            tr.appendChild(cell("Broadcast", b && b.broadcasts_running ? b.broadcast_remaining + " left" : "–", "num"));
             const store = b ? b.store : null;
             const storeCell = cell("Store", store === null ? "–" : store === "memory" ? "memory (not durable)" : store,
               store === null || store === "sqlite" || store === "redis" ? "" : "warn");
@@ -270,7 +277,8 @@ enum DashboardPage {
             shown.push(["received", b.received], ["duplicates", b.duplicates], ["batches", b.batches], ["answered", b.jobs_ok],
               ["failed attempts", b.job_failures], ["dead letters", b.dead_lettered], ["429s obeyed", b.rate_limited],
               ["in flight", b.in_flight], ["handoffs", b.handoffs], ["poll conflicts", b.poll_conflicts], ["breaker", b.breaker],
-              ["source", b.source], ["store", b.store]);
+              ["source", b.source], ["store", b.store], ["broadcast sent", b.broadcast_sent],
+              ["broadcast unreached", b.broadcast_unreached], ["broadcast left", b.broadcasts_running ? b.broadcast_remaining : "–"]);
           }
           for (const [name, value] of shown) {
             const box = element("div", null, "counter");
@@ -296,8 +304,11 @@ enum DashboardPage {
           if (!description.worker.bot) {
             note.textContent = "not a bot: no dead letters";
             rows("bot-dead-letters", [], () => [], "–");
+            document.getElementById("bot-broadcasts-note").textContent = "not a bot: no broadcasts";
+            rows("bot-broadcasts", [], () => [], "–");
             return;
           }
+          await refreshBroadcasts(id);
           try {
             const letters = await get("/api/workers/" + encodeURIComponent(id) + "/dead-letters");
             note.textContent = "in the " + letters.store + " store; the messages' texts: botmaster dlq show " + id + " <key> on the host";
@@ -305,6 +316,70 @@ enum DashboardPage {
           } catch (e) {
             note.textContent = e.message;
             rows("bot-dead-letters", [], () => [], "unavailable");
+          }
+        }
+        function broadcastActions(bot, info) {
+          const box = element("span", null, "row-actions");
+          const actions = info.state === "paused" ? ["resume", "cancel"] : info.state === "running" || info.state === "queued" ? ["pause", "cancel"] : [];
+          for (const action of actions) {
+            const button = element("button", action);
+            button.dataset.broadcast = info.id;
+            button.dataset.action = action;
+            button.addEventListener("click", () => {
+              if (action === "cancel" && !confirm("Cancel broadcast " + info.id + " of " + bot + "? It cannot be resumed.")) return;
+              act("/api/bots/" + encodeURIComponent(bot) + "/broadcasts/" + encodeURIComponent(info.id) + "/" + action, button,
+                "broadcast " + info.id + ": " + action + " sent");
+            });
+            box.appendChild(button);
+          }
+          return box;
+        }
+        async function refreshBroadcasts(id) {
+          const note = document.getElementById("bot-broadcasts-note");
+          try {
+            const listing = await get("/api/bots/" + encodeURIComponent(id) + "/broadcasts");
+            const recent = listing.broadcasts.slice().reverse().slice(0, 10);
+            note.textContent = listing.broadcasts.length > recent.length ? "the last " + recent.length + " of " + listing.broadcasts.length + "; the report of one: botmaster broadcast show " + id + " <id>" : "";
+            const body = element("tbody");
+            body.id = "bot-broadcasts";
+            for (const info of recent) {
+              const c = info.counts;
+              const done = c.sent + c.blocked + c.invalid + c.failed;
+              const tr = element("tr");
+              tr.dataset.broadcast = info.id;
+              tr.appendChild(cell("ID", info.id));
+              const state = cell("State", null);
+              state.appendChild(badge(info.state));
+              tr.appendChild(state);
+              const progress = cell("Progress", done + " / " + info.total, "num");
+              const bar = element("div", null, "bar");
+              const fill = element("span");
+              fill.style.width = (info.total ? Math.min(100, done / info.total * 100) : 100).toFixed(0) + "%";
+              bar.appendChild(fill);
+              progress.appendChild(bar);
+              tr.appendChild(progress);
+              tr.appendChild(cell("Sent", c.sent, "num"));
+              tr.appendChild(cell("Blocked", c.blocked, "num" + (c.blocked ? " warn" : "")));
+              tr.appendChild(cell("Invalid", c.invalid, "num" + (c.invalid ? " warn" : "")));
+              tr.appendChild(cell("Failed", c.failed, "num" + (c.failed ? " bad" : "")));
+              tr.appendChild(cell("Rate", info.rate_per_second + "/s", "num"));
+              tr.appendChild(cell("Created", when(info.created_ms)));
+              const actions = cell("", null);
+              actions.appendChild(broadcastActions(id, info));
+              tr.appendChild(actions);
+              body.appendChild(tr);
+            }
+            if (!recent.length) {
+              const tr = element("tr");
+              const td = element("td", "no broadcasts", "empty");
+              td.colSpan = 10;
+              tr.appendChild(td);
+              body.appendChild(tr);
+            }
+            document.getElementById("bot-broadcasts").replaceWith(body);
+          } catch (e) {
+            note.textContent = e.message;
+            rows("bot-broadcasts", [], () => [], "unavailable");
           }
         }
         function currentBot() {
@@ -327,7 +402,7 @@ enum DashboardPage {
             error.style.display = "block";
           }
         }
-        async function act(path, button) {
+        async function act(path, button, done) {
           const notice = document.getElementById("notice");
           const error = document.getElementById("error");
           button.disabled = true;
@@ -335,7 +410,7 @@ enum DashboardPage {
             const response = await fetch(path, { method: "POST", headers, cache: "no-store" });
             const body = await response.json().catch(() => ({}));
             if (!response.ok) throw new Error(body.error || "HTTP " + response.status);
-            notice.textContent = body.message;
+            notice.textContent = body.message ?? done;
             notice.style.display = "block";
             error.style.display = "none";
             setTimeout(() => { notice.style.display = "none"; }, 4000);

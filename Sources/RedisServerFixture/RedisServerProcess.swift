@@ -23,6 +23,9 @@ public final class RedisServerProcess {
         try start()
     }
 
+    /// The running server's process, for its CPU time.
+    public var processID: pid_t? { pid }
+
     public var socketPath: String { "\(directory)/redis.sock" }
 
     /// The server's URL (TCP, with the password if any).

@@ -25,12 +25,17 @@ final class BenchmarkFleet {
     init(workers: Int, definition: (Int) -> String = { _ in BenchmarkFleet.heartbeatOnly }) throws {
         workerCount = workers
         home = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-bench-")
-        let executable = FileSystem.currentExecutablePath() ?? ""
-        binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
+        binaries = Self.binaries
         try FileSystem.createDirectory("\(home)/workers")
         for index in 0..<workers {
             try FileSystem.writeFileAtomically("\(home)/workers/bot\(index).toml", Array(definition(index).utf8))
         }
+    }
+
+    /// The directory of this benchmark's executable, where the other binaries are.
+    static var binaries: String {
+        let executable = FileSystem.currentExecutablePath() ?? ""
+        return String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
     }
 
     static let heartbeatOnly = "[limits]\nheartbeat_interval = \"1s\"\nrestart_cooldown = \"0s\"\nmax_restarts_per_hour = 1000\n"
@@ -160,11 +165,22 @@ final class BenchmarkFleet {
         return MonotonicTime.now() - started
     }
 
+    /// Stops the fleet (SIGTERM; SIGKILL after 20 s) so that no worker outlives the run and
+    /// loads the next one, and removes the home unless asked to keep it.
     func tearDown(keepHome: Bool) {
         if masterPID > 0 {
-            kill(masterPID, SIGKILL)
+            kill(masterPID, SIGTERM)
             var status: Int32 = 0
-            waitpid(masterPID, &status, 0)
+            let deadline = MonotonicTime.now() + .seconds(20)
+            while waitpid(masterPID, &status, WNOHANG) == 0 {
+                if MonotonicTime.now() > deadline {
+                    kill(masterPID, SIGKILL)
+                    waitpid(masterPID, &status, 0)
+                    break
+                }
+                usleep(20_000)
+            }
+            masterPID = 0
         }
         if !keepHome { FileSystem.removeTree(home) }
     }

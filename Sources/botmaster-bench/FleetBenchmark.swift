@@ -36,6 +36,18 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Flag(help: "Only the store figures (jobs through SQLite and Redis, 1 and 100 bots), no fleet.")
     var storeOnly = false
 
+    @Flag(help: "Only the broadcast figures (one bot, SQLite and Redis), no fleet.")
+    var broadcastOnly = false
+
+    @Option(help: "Chats in the benchmark's broadcast.")
+    var broadcastChats = 100_000
+
+    @Option(help: "The broadcast's rate, messages per second.")
+    var broadcastRate = 1000
+
+    @Option(help: "Rounds of the broadcast runs (each round runs SQLite and Redis, the order swapped every round).")
+    var broadcastRounds = 1
+
     @Option(help: "Jobs through a store per run.")
     var storeJobs = 200_000
 
@@ -56,6 +68,12 @@ struct FleetBenchmark: AsyncParsableCommand {
             print(MachineDescription.current())
             print("")
             print(ResultRow.markdown(try await storeRows()))
+            return
+        }
+        if broadcastOnly {
+            print(MachineDescription.current())
+            print("")
+            print(ResultRow.markdown(try await broadcastRows()))
             return
         }
         if webhookOnly {
@@ -129,6 +147,7 @@ struct FleetBenchmark: AsyncParsableCommand {
         rows.append(pipelineRow)
         rows += try await webhookRows()
         rows += try await storeRows()
+        rows += try await broadcastRows()
         print(MachineDescription.current())
         print("")
         print(ResultRow.markdown(rows))
@@ -154,6 +173,53 @@ struct FleetBenchmark: AsyncParsableCommand {
                         value: "\(format(result.jobsPerSecond, decimals: 0))/s"
                             + (result.roundTripsPerJob.map { " (\(format($0, decimals: 2)))" } ?? "")))
             }
+        }
+        return rows
+    }
+
+    /// One bot's broadcast to `broadcastChats` chats at `broadcastRate`, on SQLite and on Redis
+    /// in turn (the order swapped every round).
+    func broadcastRows() async throws -> [ResultRow] {
+        var results: [BotSettings.Store: [BroadcastBenchmark.Result]] = [:]
+        let stores = [BotSettings.Store.sqlite, .redis]
+        for round in 0..<max(broadcastRounds, 1) {
+            for store in round.isMultiple(of: 2) ? stores : stores.reversed() {
+                results[store, default: []].append(
+                    try await BroadcastBenchmark(store: store, chats: broadcastChats, rate: broadcastRate).run())
+            }
+        }
+        var rows: [ResultRow] = []
+        for store in stores {
+            let runs = results[store] ?? []
+            let ideal = Double(runs.first?.ideal.nanosecondsClamped ?? 0) / 1e9
+            let durations = runs.map { Double($0.duration.nanosecondsClamped) / 1e9 }
+            let ratios = durations.map { ideal > 0 ? $0 / ideal : 0 }
+            let what = "broadcast, \(broadcastChats) chats at \(broadcastRate)/s, \(store.rawValue) store"
+            rows.append(
+                ResultRow(
+                    metric:
+                        "\(what): first send → last outcome recorded, median (min–max) of \(runs.count); ÷ the ideal \(format(ideal, decimals: 0)) s",
+                    target: "≤ 1.05 × ideal",
+                    value: "\(spread(durations, decimals: 1)) s; \(spread(ratios, decimals: 3))"))
+            rows.append(
+                ResultRow(
+                    metric: "\(what): sendMessage calls answered 200 / distinct chats (each run)", target: "each chat once",
+                    value: runs.map { "\($0.sent) / \($0.distinctChats)" }.joined(separator: ", ")))
+            let redis = runs.compactMap(\.redisCPU)
+            rows.append(
+                ResultRow(
+                    metric:
+                        "\(what): CPU per message, worker / master\(redis.isEmpty ? "" : " / redis-server") / the sandbox (medians)",
+                    target: "",
+                    value: [runs.map(\.workerCPU), runs.map(\.masterCPU), redis, runs.map(\.sandboxCPU)].filter { !$0.isEmpty }
+                        .map { "\(median($0).map { format($0, decimals: 1) } ?? "–") µs" }.joined(separator: " / ")))
+            rows.append(
+                ResultRow(
+                    metric: "\(what): worker USS before it was made → once sending → peak until done (RSS peak), medians",
+                    target: "no growth per chat sent",
+                    value:
+                        "\(megabytes(medianBytes(runs.map(\.ussBefore)))) → \(megabytes(medianBytes(runs.map(\.ussSending)))) → \(megabytes(medianBytes(runs.map(\.ussPeak)))) (\(megabytes(medianBytes(runs.map(\.rssPeak)))))"
+                ))
         }
         return rows
     }
@@ -216,6 +282,8 @@ struct FleetBenchmark: AsyncParsableCommand {
         }
         return rows
     }
+
+    func medianBytes(_ values: [UInt64]) -> UInt64 { values.isEmpty ? 0 : values.sorted()[values.count / 2] }
 
     func median(_ values: [Double]) -> Double? {
         guard !values.isEmpty else { return nil }

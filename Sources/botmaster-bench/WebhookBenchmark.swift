@@ -36,9 +36,10 @@ struct WebhookBenchmark {
     static let secret = "bench-webhook-secret"
 
     func run() async throws -> Result {
-        let sandboxPort = LoopbackPort.free()
         let webhookPort = LoopbackPort.free()
-        let apiBase = "http://127.0.0.1:\(sandboxPort)"
+        let sandbox = try BenchmarkSandbox(binaries: BenchmarkFleet.binaries)
+        defer { sandbox.stop() }
+        let apiBase = sandbox.apiBase
         let fleet = try BenchmarkFleet(workers: bots) { index in
             """
             token_env = "BENCH_TOKEN"
@@ -59,12 +60,6 @@ struct WebhookBenchmark {
             """
         }
         defer { fleet.tearDown(keepHome: false) }
-        let sandbox = try spawnSandbox(binaries: fleet.binaries, port: sandboxPort, home: fleet.home)
-        defer {
-            kill(sandbox, SIGKILL)
-            var status: Int32 = 0
-            waitpid(sandbox, &status, 0)
-        }
         fleet.environment = [
             "WEBHOOK_SECRET": Self.secret, "WEBHOOK_PORT": "\(webhookPort)", "WEBHOOK_BIND": "127.0.0.1",
             "WEBHOOK_HOST": "http://127.0.0.1:\(webhookPort)",
@@ -80,13 +75,13 @@ struct WebhookBenchmark {
             try await Task.sleep(for: .milliseconds(100))
         }
         let idleUSS = try await idleWorkerMemory(fleet)
-        let sandboxClient = try KeepAliveHTTP(port: sandboxPort)
+        let sandboxClient = try KeepAliveHTTP(port: sandbox.port)
 
         // Throughput: wrk with a Lua script that posts unique updates round-robin over the bots.
-        let before = try sentTotal(sandboxClient)
+        let before = try sandbox.sentTotal(sandboxClient)
         let started = MonotonicTime.now()
         let load = try await wrkLoad(port: webhookPort, home: fleet.home)
-        let after = try sentTotal(sandboxClient)
+        let after = try sandbox.sentTotal(sandboxClient)
         let elapsed = Double((MonotonicTime.now() - started).nanosecondsClamped) / 1e9
         // Let the backlog drain before the latency phase.
         try await waitUntilIdle(fleet)
@@ -112,9 +107,7 @@ struct WebhookBenchmark {
         try await waitUntilIdle(fleet)
         var latencies: [Duration] = []
         for bot in 0..<bots {
-            let answer = try sandboxClient.request("GET", "/sandbox/bots/\(bot + 1)/sent?after=0")
-            let records = try JSONDecoder().decode([SentRecord].self, from: Data(answer.body))
-            for record in records {
+            for record in try sandbox.sent(bot: bot + 1, sandboxClient) {
                 guard let text = record.text, text.hasPrefix("lat "), let sentAt = Int64(text.dropFirst(4)) else { continue }
                 latencies.append(.microseconds(record.atUs - sentAt))
             }
@@ -143,26 +136,6 @@ struct WebhookBenchmark {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
-    }
-
-    private func spawnSandbox(binaries: String, port: Int, home: String) throws -> pid_t {
-        let null = try Descriptors.openNull()
-        defer { close(null) }
-        let pid = try ProcessSpawner.spawn(
-            SpawnRequest(
-                arguments: ["\(binaries)/botapi-sandbox", "--port", "\(port)"], environment: Environment.current(),
-                descriptors: [0: null, 1: null, 2: null]))
-        let deadline = MonotonicTime.now() + .seconds(10)
-        while (try? KeepAliveHTTP(port: port)) == nil {
-            guard MonotonicTime.now() < deadline else { throw BenchmarkFleet.Failure(description: "the sandbox did not start") }
-            usleep(20_000)
-        }
-        return pid
-    }
-
-    private func sentTotal(_ client: KeepAliveHTTP) throws -> Int {
-        let answer = try client.request("GET", "/sandbox/bots")
-        return try JSONDecoder().decode([SandboxBotSummary].self, from: Data(answer.body)).reduce(0) { $0 + $1.sentTotal }
     }
 
     private func waitUntilIdle(_ fleet: BenchmarkFleet) async throws {

@@ -119,6 +119,12 @@ import Testing
             fleet.tearDown()
             sandbox.stop()
         }
+        // A broadcast slow enough to be running while the pages are rendered.
+        let made = try HTTPGet.request(
+            "POST", port: fleet.statusPort, path: "/api/bots/echo/broadcasts", headers: Self.auth,
+            body: #"{"text":"news","chats":[\#((100...199).map(String.init).joined(separator: ","))],"rate":1}"#)
+        #expect(made.status == 201, "\(made.body)")
+        try await fleet.waitForStatus { fleet.worker("echo", in: $0)?.bot?.broadcastsRunning == 1 }
         try await Task.sleep(for: .seconds(1))  // a few history samples
         let base = "http://127.0.0.1:\(fleet.statusPort)/?token=\(Self.token)"
         let fleetPage = try Self.chromium(["--dump-dom", base], home: fleet.home)
@@ -128,6 +134,13 @@ import Testing
         #expect(fleetPage.contains(##"<a href="#bot/shop">shop</a>"##), "a bot's name links to its page")
         #expect(fleetPage.contains(#"<td class="num bad" data-label="Dead">1</td>"#), "the bot counters: shop's dead letter")
         #expect(fleetPage.contains(#"data-series="messages""#) && fleetPage.contains("<polyline points="), "the fleet's sparklines")
+        #expect(fleetPage.contains("<b>1</b> broadcasting"), "the summary counts the bots sending a broadcast")
+        #expect(fleetPage.contains(#"data-label="Broadcast">9"#), "echo's running broadcast: the chats it has left")
+
+        let echoPage = try Self.chromium(["--dump-dom", base + "#bot/echo"], home: fleet.home)
+        #expect(echoPage.contains(#"<tr data-broadcast="1"><td data-label="ID">1</td><td data-label="State"><span class="state running">"#))
+        #expect(echoPage.contains(#"data-action="pause""#) && echoPage.contains(#"data-action="cancel""#), "its pause and cancel buttons")
+        #expect(echoPage.contains(#"<td class="num" data-label="Rate">1/s</td>"#))
 
         let botPage = try Self.chromium(["--dump-dom", base + "#bot/shop"], home: fleet.home)
         #expect(botPage.contains(#"<h1 id="bot-title">shop</h1>"#))
