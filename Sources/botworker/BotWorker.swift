@@ -209,10 +209,13 @@ final class BotWorker: WorkerPayload {
         }
         guard let engine else { return }
         webhooks?.close()
-        // The protocol thread waits on a pipe until the drain is over; the master's
-        // stop_timeout bounds how long, and without a master, ``orphanDrainLimit``.
+        // The protocol thread blocks on a pipe until the drain is over; the master's
+        // stop_timeout bounds how long.
         guard let done = try? Descriptors.pipe() else { return }
-        defer { Descriptors.close(done.read) }
+        defer {
+            Descriptors.close(done.read)
+            Descriptors.close(done.write)
+        }
         Task {
             source?.cancel()
             await engine.drain()
@@ -224,42 +227,10 @@ final class BotWorker: WorkerPayload {
             }
             try? await http?.shutdown()
             await store?.close()
-            // The write end is this task's: the waiting side may have given up and closed its
-            // end, and a descriptor number closed twice could be someone else's by then.
             try? FileSystem.writeAll(done.write, [1])
-            Descriptors.close(done.write)
         }
-        waitForDrain(done.read)
-    }
-
-    /// How long a worker whose master is gone keeps draining before it exits anyway: no one is
-    /// left to SIGKILL it after `stop_timeout`, and a drain can wait without end on a store that
-    /// is gone as well (a fleet's Redis and master lost together).
-    static let orphanDrainLimit: Duration = .seconds(10)
-
-    /// Waits until the drain task writes to `fd`, or until the master has been gone for
-    /// ``orphanDrainLimit``.
-    private func waitForDrain(_ fd: Int32) {
-        let master = environment["BOTMASTER_MASTER_PID"].flatMap { pid_t($0) }
-        var orphanedAt: MonotonicTime?
-        var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        while true {
-            let ready = poll(&pending, 1, 500)
-            if ready > 0 || (ready < 0 && errno != EINTR) { return }
-            // Behind a wrapper the parent is not the master, so ask after the master itself.
-            guard let master, kill(master, 0) != 0 && errno == ESRCH else { continue }
-            let now = MonotonicTime.now()
-            guard let since = orphanedAt else {
-                orphanedAt = now
-                continue
-            }
-            if now - since >= Self.orphanDrainLimit {
-                logger.warning(
-                    "the master is gone and the drain did not end; exiting without it",
-                    metadata: ["limit": "\(Self.orphanDrainLimit)"])
-                return
-            }
-        }
+        var byte: UInt8 = 0
+        while read(done.read, &byte, 1) < 0 && errno == EINTR {}
     }
 
     /// Calls setWebhook until it works or `retries` failures; reports the state in status.

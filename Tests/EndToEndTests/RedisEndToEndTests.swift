@@ -278,27 +278,4 @@ import Testing
         let up = try await fleet.waitForStatus { $0.workers.first?.bot?.store == "redis" }
         #expect(up.workers.first?.restarts == 0)
     }
-
-    /// A master and its Redis lost together: the worker drains (its parent-death signal) but its
-    /// store never answers, and no master is left to SIGKILL it after `stop_timeout`. It exits
-    /// on its own after ``BotWorker/orphanDrainLimit`` (it stayed for good before).
-    @Test func aWorkerWhoseMasterAndRedisAreBothGoneStillExits() async throws {
-        let redis = try RedisServerProcess()
-        let (fleet, sandbox, _) = try Self.start(redis: redis, quiet: "100ms")
-        defer {
-            fleet.tearDown()
-            sandbox.stop()
-            redis.tearDown()
-        }
-        let worker = try await Self.waitUntilReceiving(fleet, mode: "polling")
-        redis.stop()
-        try sandbox.send(bot: Self.bot, chat: 4, "while redis is down")
-        try await fleet.waitForStatus { $0.workers.first?.bot?.store == "redis_unreachable" }
-        let master = try #require(fleet.masterPID)
-        kill(master, SIGKILL)
-        _ = fleet.waitFor(master)
-        let killed = MonotonicTime.now()
-        while kill(worker, 0) == 0 && MonotonicTime.now() - killed < .seconds(40) { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(kill(worker, 0) != 0, "the orphaned worker is still running 40 s after its master died")
-    }
 }
