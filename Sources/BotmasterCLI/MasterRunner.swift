@@ -113,7 +113,7 @@ struct MasterRunner {
             await supervisor.recordFleetSource(sourceStart.first.outcome)
             sourceServices.append(
                 .init(
-                    service: FleetSourceService(
+                    service: await FleetSourceService(
                         client: sourceStart.client, supervisor: supervisor, interval: source.interval, etag: sourceStart.first.etag)))
         }
         let control = ControlServer(

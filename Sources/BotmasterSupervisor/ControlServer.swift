@@ -121,7 +121,7 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
             if let problem = await supervisor.startBot(id) { return .failure(problem) }
             return ControlResponse(ok: true, message: "starting \(id)")
         case "reload":
-            switch await supervisor.reload(trigger: "botmaster reload") {
+            switch await supervisor.operatorReload(trigger: "botmaster reload") {
             case .success(let summary): return ControlResponse(ok: true, message: "reloaded: \(summary)")
             case .failure(let problems):
                 return .failure("reload rejected, nothing changed:\n" + problems.problems.map(\.description).joined(separator: "\n"))

@@ -14,7 +14,7 @@ public struct ReloadSignalService: Service {
 
     public func run() async throws {
         for await _ in await UnixSignalsSequence(trapping: .sigusr2).cancelOnGracefulShutdown() {
-            _ = await supervisor.reload(trigger: "SIGUSR2")
+            _ = await supervisor.operatorReload(trigger: "SIGUSR2")
         }
     }
 }

@@ -13,6 +13,18 @@ public struct ReloadSummary: Sendable, Equatable, CustomStringConvertible {
 
     public init() {}
 
+    /// Adds the changes of an earlier reload: a bot it changed counts as changed, not as
+    /// unchanged.
+    public mutating func fold(_ earlier: ReloadSummary) {
+        let changed = Set(earlier.started + earlier.stopped + earlier.restarted + earlier.updated)
+        unchanged.removeAll { changed.contains($0) }
+        let mine = Set(started + stopped + restarted + updated)
+        started += earlier.started.filter { !mine.contains($0) }
+        stopped += earlier.stopped.filter { !mine.contains($0) }
+        restarted += earlier.restarted.filter { !mine.contains($0) }
+        updated += earlier.updated.filter { !mine.contains($0) }
+    }
+
     public var description: String {
         "\(started.count) started, \(stopped.count) stopped, \(restarted.count) restarted, "
             + "\(updated.count) updated live, \(unchanged.count) unchanged"

@@ -36,6 +36,24 @@ extension Supervisor {
         }
     }
 
+    /// Sets how an operator's reload asks the fleet source before it reads `workers/`.
+    public func setFleetSourceRefresh(_ refresh: @escaping @Sendable () async -> FleetSourceOutcome) {
+        fleetSourceRefresh = refresh
+    }
+
+    /// The reload an operator asks for (SIGUSR2, `botmaster reload`): the fleet source, when
+    /// there is one, is asked first, so a changed file and a change made at the source both
+    /// apply now. The summary covers both.
+    public func operatorReload(trigger: String) async -> Result<ReloadSummary, ConfigProblems> {
+        let sourced = await fleetSourceRefresh?()
+        let result = await reload(trigger: trigger)
+        // The source's answer was applied by a reload of its own: fold its changes in, or the
+        // operator would read them as "unchanged".
+        guard case .success(var summary) = result, case .applied(let changes)? = sourced else { return result }
+        summary.fold(changes)
+        return .success(summary)
+    }
+
     /// Records a request's outcome for status and metrics, and logs the changes of state (a
     /// failure that starts or changes its reason, a recovery), not every request.
     public func recordFleetSource(_ outcome: FleetSourceOutcome, atMs now: Int64 = WallClock.nowMilliseconds()) {

@@ -51,6 +51,8 @@ public actor Supervisor {
     var sourcedBots: [SourcedBot]
     /// The fleet source's state for status, when there is a source.
     var fleetSource: FleetSourceStatus?
+    /// Asks the fleet source at once and applies its answer; set when there is a source.
+    var fleetSourceRefresh: (@Sendable () async -> FleetSourceOutcome)?
     /// Bots not yet started at start-up, in the order they start.
     var pendingStarts: [String] = []
     private var fleetStartBegan = MonotonicTime.now()

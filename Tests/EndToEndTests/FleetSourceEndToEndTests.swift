@@ -148,6 +148,28 @@ import Testing
         try await fleet.waitForStatus { fleet.worker("late", in: $0)?.bot?.source == "polling" && $0.master.fleetSource?.ok == true }
     }
 
+    @Test func anOperatorsReloadAsksTheSourceAtOnce() async throws {
+        let (fleet, sandbox, source) = try Self.setUp()
+        defer { Self.tearDown(fleet, sandbox, source) }
+        try source.serve([Self.bot("first", token: "666:first-secret", sandbox: sandbox)])
+        var environment = Self.environment(source)
+        environment["BOTMASTER_FLEET_INTERVAL"] = "1h"
+        try fleet.startMaster(environment: environment)
+        try await fleet.waitForStatus { fleet.worker("first", in: $0)?.bot?.source == "polling" }
+        try source.serve([
+            Self.bot("first", token: "666:first-secret", sandbox: sandbox),
+            Self.bot("second", token: "777:second-secret", sandbox: sandbox),
+        ])
+        // Without the reload the source is not asked again for an hour.
+        let (code, output) = try fleet.run(["reload"])
+        #expect(code == 0, "\(output)")
+        #expect(output.contains("reloaded: 1 started, 0 stopped, 0 restarted, 0 updated live, 2 unchanged"), "\(output)")
+        let status = try await fleet.waitForStatus { fleet.worker("second", in: $0)?.bot?.source == "polling" }
+        #expect(status.master.fleetSource?.applied == 2, "the first answer, then the reload's")
+        try sandbox.send(bot: 777, chat: 7, "hi")
+        #expect(try await sandbox.waitForSent(bot: 777, chat: 7, count: 1).map(\.text) == ["hi"])
+    }
+
     @Test func checkAsksTheSourceAndReportsABotDefinedTwice() async throws {
         let fleet = try TestFleet(workers: ["filebot": TestFleet.pythonWorker("normal")])
         let source = try FleetSourceProcess()
