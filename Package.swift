@@ -168,12 +168,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Cluster mode: membership, rendezvous assignment and per-bot leases with fencing
+        // epochs in Redis, shared by the masters of several hosts.
+        .target(
+            name: "BotmasterCluster",
+            dependencies: [
+                "BotmasterSupervisor", "BotmasterConfig", "BotmasterControl", "BotmasterSystem", "BotRedis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The `botmaster` commands: argument parsing, daemonizing, talking to the master.
         .target(
             name: "BotmasterCLI",
             dependencies: [
                 "BotmasterSupervisor", "BotmasterConfig", "BotmasterControl", "BotmasterSystem", "BotmasterSystemd", "BotmasterHTTP",
-                "BotmasterFleetSource",
+                "BotmasterFleetSource", "BotmasterCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -215,6 +227,10 @@ let package = Package(
         .testTarget(name: "BotmasterConfigTests", dependencies: ["BotmasterConfig"], swiftSettings: strictSettings),
         .testTarget(
             name: "BotmasterFleetSourceTests", dependencies: ["BotmasterFleetSource", "BotmasterConfig", "BotmasterIPC"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "BotmasterClusterTests",
+            dependencies: ["BotmasterCluster", "BotEngine", "BotRedis", "BotmasterSupervisor", "RedisServerFixture"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "BotmasterSupervisorTests",

@@ -76,7 +76,7 @@ public final class BotStats: Sendable {
             case (.sqlite, .corrupt): self = .sqliteCorrupt
             case (.sqlite, .readOnly): self = .sqliteReadOnly
             case (.sqlite, .full): self = .sqliteFull
-            case (.sqlite, .unavailable), (.sqlite, .failed): self = .sqliteError
+            case (.sqlite, .unavailable), (.sqlite, .failed), (.sqlite, .fenced): self = .sqliteError
             }
         }
     }

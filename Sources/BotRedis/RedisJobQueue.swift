@@ -65,7 +65,11 @@ public struct RedisJobQueue: Sendable {
     }
 
     private func read(_ arguments: [String], deliveries: Int) async throws(RedisError) -> [Job] {
-        let reply = try await client.command(arguments)
+        Self.jobs(in: try await client.command(arguments), deliveries: deliveries)
+    }
+
+    /// The entries of an `XREADGROUP` reply of one stream.
+    public static func jobs(in reply: RedisReply, deliveries: Int) -> [Job] {
         // [[key, [[id, [field, value]], …]]] or nil when nothing came.
         guard let streams = reply.array, let entries = streams.first?.array?.last?.array else { return [] }
         return entries.compactMap { entry in

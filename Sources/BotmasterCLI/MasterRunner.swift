@@ -1,3 +1,5 @@
+import BotRedisCore
+import BotmasterCluster
 import BotmasterConfig
 import BotmasterFleetSource
 import BotmasterHTTP
@@ -116,6 +118,22 @@ struct MasterRunner {
                     service: await FleetSourceService(
                         client: sourceStart.client, supervisor: supervisor, interval: source.interval, etag: sourceStart.first.etag)))
         }
+        var clusterServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let cluster = settings.cluster {
+            let redis: RedisURL
+            do {
+                redis = try RedisURL(parsing: context.environment["REDIS_URL"] ?? "")
+            } catch {
+                throw CLIFailure("cluster mode: REDIS_URL: \(error)")
+            }
+            clusterServices.append(
+                .init(
+                    service: ClusterService(
+                        settings: cluster, capacity: settings.workerLimit(cores: Environment.coreCount),
+                        address: "\(settings.statusHost):\(settings.statusPort)",
+                        fleet: FleetName.resolve(environment: context.environment),
+                        redis: redis, supervisor: supervisor, logger: logger)))
+        }
         let control = ControlServer(
             socketPath: layout.controlSocket, supervisor: supervisor, eventLoopGroup: eventLoopGroup, logger: logger)
         var webhookServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -175,7 +193,7 @@ struct MasterRunner {
                             host: settings.statusHost, port: settings.statusPort, token: settings.statusToken,
                             supervisor: supervisor, registry: registry, webhookStats: webhookStats, history: history,
                             eventLoopGroup: httpEventLoopGroup, logger: logger)),
-                ] + webhookServices + sourceServices + [
+                ] + webhookServices + sourceServices + clusterServices + [
                     .init(service: SupervisorService(supervisor: supervisor), successTerminationBehavior: .gracefullyShutdownGroup)
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

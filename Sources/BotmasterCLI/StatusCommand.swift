@@ -1,5 +1,6 @@
 import ArgumentParser
 import BotmasterControl
+import BotmasterSystem
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -18,11 +19,28 @@ struct StatusCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the status document as JSON (the shape of GET /api/workers/status).")
     var json = false
 
+    @Flag(
+        name: .long,
+        help: "Cluster mode: the members, the bots each owns with their epochs, the bots waiting for an owner (GET /api/cluster/status).")
+    var cluster = false
+
     func run() throws {
         let context = FleetContext(options: homeOptions)
         do throws(CLIFailure) {
             let status = try context.fetchStatus()
-            if json {
+            if cluster {
+                guard let view = status.master.cluster else {
+                    throw CLIFailure("cluster mode is off on this master (BOTMASTER_CLUSTER=1 turns it on)")
+                }
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    guard let data = try? encoder.encode(view) else { throw CLIFailure("cannot encode the status") }
+                    Terminal.write(String(decoding: data, as: UTF8.self) + "\n")
+                } else {
+                    Terminal.write(ClusterTable.render(view, nowMs: WallClock.nowMilliseconds()))
+                }
+            } else if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 guard let data = try? encoder.encode(status) else { throw CLIFailure("cannot encode the status") }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Master-wide settings, from environment variables (flags override some of them). Each has a
 /// default that suits a single host.
 public struct MasterSettings: Sendable, Equatable {
@@ -35,6 +37,8 @@ public struct MasterSettings: Sendable, Equatable {
     public var webhook = WebhookSettings()
     /// The HTTP fleet source, when `BOTMASTER_FLEET_URL` is set.
     public var fleetSource: FleetSourceSettings?
+    /// Cluster mode (`BOTMASTER_CLUSTER=1`), or `nil` for a master on its own.
+    public var cluster: ClusterSettings?
 
     public init() {}
 
@@ -122,6 +126,14 @@ public struct MasterSettings: Sendable, Equatable {
         }
         settings.webhook = WebhookSettings.from(environment: environment, problem: problem)
         settings.fleetSource = FleetSourceSettings.from(environment: environment, problem: problem)
+        settings.cluster = ClusterSettings.from(environment: environment, hostName: Self.hostName(), problem: problem)
         return (settings, problems)
+    }
+
+    /// This host's name, the default node name in cluster mode.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

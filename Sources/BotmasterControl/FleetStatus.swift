@@ -25,12 +25,15 @@ public struct MasterStatus: Codable, Sendable, Equatable {
     public var lastReload: ReloadStatus?
     /// The HTTP fleet source's state, or `null` when `BOTMASTER_FLEET_URL` is not set.
     public var fleetSource: FleetSourceStatus?
+    /// Cluster mode's view, or `null` outside cluster mode.
+    public var cluster: ClusterStatus?
 
     public init(
         pid: Int32, uptimeMs: Int64, version: String, workersTotal: Int, workersRunning: Int, reloads: Int = 0,
-        lastReload: ReloadStatus? = nil, fleetSource: FleetSourceStatus? = nil
+        lastReload: ReloadStatus? = nil, fleetSource: FleetSourceStatus? = nil, cluster: ClusterStatus? = nil
     ) {
         self.fleetSource = fleetSource
+        self.cluster = cluster
         self.pid = pid
         self.uptimeMs = uptimeMs
         self.version = version
@@ -49,6 +52,7 @@ public struct MasterStatus: Codable, Sendable, Equatable {
         case reloads
         case lastReload = "last_reload"
         case fleetSource = "fleet_source"
+        case cluster
     }
 
     public init(from decoder: any Decoder) throws {
@@ -61,6 +65,7 @@ public struct MasterStatus: Codable, Sendable, Equatable {
         reloads = try container.decodeIfPresent(Int.self, forKey: .reloads) ?? 0
         lastReload = try container.decodeIfPresent(ReloadStatus.self, forKey: .lastReload)
         fleetSource = try container.decodeIfPresent(FleetSourceStatus.self, forKey: .fleetSource)
+        cluster = try container.decodeIfPresent(ClusterStatus.self, forKey: .cluster)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -73,6 +78,7 @@ public struct MasterStatus: Codable, Sendable, Equatable {
         try container.encode(reloads, forKey: .reloads)
         try container.encode(lastReload, forKey: .lastReload)
         try container.encodeIfPresent(fleetSource, forKey: .fleetSource)
+        try container.encodeIfPresent(cluster, forKey: .cluster)
     }
 }
 

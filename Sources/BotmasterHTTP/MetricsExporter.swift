@@ -137,6 +137,18 @@ final class MetricsExporter: Sendable {
             gauge("botmaster_last_reload_success").set(to: reload.ok ? 1 : 0)
             gauge("botmaster_last_reload_timestamp_seconds").set(to: Double(reload.atMs) / 1000)
         }
+        if let cluster = master.cluster {
+            gauge("botmaster_cluster_up").set(to: cluster.ok ? 1 : 0)
+            gauge("botmaster_cluster_members").set(to: Double(cluster.members.count))
+            gauge("botmaster_cluster_leases_held").set(to: Double(cluster.members.first { $0.node == cluster.node }?.bots.count ?? 0))
+            gauge("botmaster_cluster_bots_waiting").set(to: Double(cluster.waiting.count))
+            for name in [
+                "botmaster_cluster_takeovers_total", "botmaster_cluster_leases_lost_total", "botmaster_cluster_fencing_refusals_total",
+                "botmaster_cluster_self_fencings_total",
+            ] {
+                counter(name)
+            }
+        }
         if let source = master.fleetSource {
             gauge("botmaster_fleet_source_up").set(to: source.ok ? 1 : 0)
             gauge("botmaster_fleet_source_bots").set(to: Double(source.bots))

@@ -31,6 +31,12 @@ public enum StatusServer {
             let report = HealthReport(await supervisor.status())
             return JSONResponses.json(report, status: report.isHealthy ? .ok : .serviceUnavailable)
         }
+        router.get("/api/cluster/status") { _, _ in
+            guard let cluster = await supervisor.status(only: "").master.cluster else {
+                return JSONResponses.error(.notFound, "cluster mode is off (BOTMASTER_CLUSTER=1 turns it on)")
+            }
+            return JSONResponses.json(cluster)
+        }
         if let webhookStats {
             router.get("/api/webhook/stats") { _, _ in JSONResponses.json(webhookStats.snapshot) }
         }

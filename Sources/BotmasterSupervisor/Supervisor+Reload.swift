@@ -33,6 +33,7 @@ extension Supervisor {
         }
         definedBotModes = Self.botModes(of: fleet.workers)
         disabledBots = Set(fleet.workers.filter { !$0.enabled }.map(\.id))
+        enabledDefinitions = fleet.enabledWorkers
         let summary = await apply(fleet.enabledWorkers)
         syncAllRoutes()
         lastReload = ReloadRecord(wallClockMs: WallClock.nowMilliseconds(), succeeded: true, message: summary.description)
@@ -65,7 +66,9 @@ extension Supervisor {
             + StoreSettings.problems(for: fleet.workers, environment: configuration.environment)
     }
 
+    /// Runs `definitions` (in cluster mode, the owned ones among them) and stops the rest.
     func apply(_ definitions: [WorkerDefinition]) async -> ReloadSummary {
+        let definitions = owned(definitions)
         var summary = ReloadSummary()
         let now = MonotonicTime.now()
         let wanted = Dictionary(uniqueKeysWithValues: definitions.map { ($0.id, $0) })

@@ -53,6 +53,13 @@ public actor Supervisor {
     var fleetSource: FleetSourceStatus?
     /// Asks the fleet source at once and applies its answer; set when there is a source.
     var fleetSourceRefresh: (@Sendable () async -> FleetSourceOutcome)?
+    /// Cluster mode: the bots this master holds leases for, with their fencing epochs; it runs
+    /// only these. `nil` outside cluster mode (it runs the whole fleet).
+    var clusterOwnership: [String: Int64]?
+    /// The fleet's enabled bots as last loaded, owned here or not: what the cluster assigns.
+    var enabledDefinitions: [WorkerDefinition]
+    /// Cluster mode's view for status, as the cluster service last read it.
+    var clusterView: ClusterStatus?
     /// Bots not yet started at start-up, in the order they start.
     var pendingStarts: [String] = []
     private var fleetStartBegan = MonotonicTime.now()
@@ -71,6 +78,8 @@ public actor Supervisor {
         self.definedBotModes = Self.botModes(of: configuration.fleet)
         self.disabledBots = Set(configuration.fleet.filter { !$0.enabled }.map(\.id))
         self.sourcedBots = configuration.sourcedBots
+        self.enabledDefinitions = configuration.fleet.filter(\.enabled)
+        self.clusterOwnership = configuration.settings.cluster == nil ? nil : [:]
         self.fleetSource = configuration.settings.fleetSource.map {
             FleetSourceStatus(url: $0.displayURL, bots: configuration.sourcedBots.count)
         }
@@ -111,7 +120,8 @@ public actor Supervisor {
 
         let now = MonotonicTime.now()
         let memoryInterval = configuration.settings.memoryCheckInterval
-        for (index, definition) in configuration.fleet.enumerated() where definition.enabled {
+        // In cluster mode nothing starts before the cluster service holds a bot's lease.
+        for (index, definition) in configuration.fleet.enumerated() where definition.enabled && clusterOwnership == nil {
             // Spread memory samples evenly over the interval rather than reading every /proc
             // file in the same tick.
             workers[definition.id] = makeRecord(definition, now: now + memoryInterval * (Double(index % 64) / 64.0))
@@ -205,7 +215,7 @@ public actor Supervisor {
                 workersRunning: workers.values.filter { $0.lifecycle.state == .running }.count,
                 reloads: reloadCount,
                 lastReload: lastReload.map { ReloadStatus(atMs: $0.wallClockMs, ok: $0.succeeded, message: $0.message) },
-                fleetSource: fleetSource),
+                fleetSource: fleetSource, cluster: clusterView),
             workers: rows)
     }
 
@@ -339,7 +349,16 @@ public actor Supervisor {
             worker.channelClosedAt = nil
             worker.usage = nil
             let wasStopping = worker.lifecycle.state == .stopping
-            let actions = worker.lifecycle.exited(status, at: .now())
+            var actions = worker.lifecycle.exited(status, at: .now())
+            if clusterOwnership != nil, status == .exited(code: WorkerExitCode.fenced) {
+                // Its store refused a step: another master owns the bot now. Not restarted
+                // here; the cluster service takes the bot back if the assignment says so.
+                actions = worker.lifecycle.stop(at: .now(), reason: "fenced")
+                clusterOwnership?[id] = nil
+                worker.retiring = true
+                SupervisorMetrics.fencingRefused()
+                logger.warning("worker fenced: another master owns the bot now", metadata: ["bot": "\(id)"])
+            }
             let state = worker.lifecycle.state
             if state == .backoff || state == .errored, let reason = worker.lifecycle.lastExit {
                 worker.remember(reason)

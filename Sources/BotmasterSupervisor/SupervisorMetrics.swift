@@ -32,4 +32,9 @@ enum SupervisorMetrics {
     static func fleetSourceRequested(result: String) {
         Counter(label: "botmaster_fleet_source_requests_total", dimensions: [("result", result)]).increment()
     }
+
+    /// Cluster mode: a worker's store refused a step because another master took the bot.
+    static func fencingRefused() {
+        Counter(label: "botmaster_cluster_fencing_refusals_total").increment()
+    }
 }

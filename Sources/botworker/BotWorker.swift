@@ -174,7 +174,16 @@ final class BotWorker: WorkerPayload {
                 throw WorkerPayloadError("the redis store needs REDIS_URL")
             }
             do {
-                return RedisStore(url: try RedisURL(parsing: text), fleet: FleetName.resolve(environment: environment), bot: botID)
+                let epoch = environment[WorkerExitCode.epochVariable].flatMap { Int64($0) }
+                return RedisStore(
+                    url: try RedisURL(parsing: text), fleet: FleetName.resolve(environment: environment), bot: botID, epoch: epoch
+                ) { reason in
+                    // Another master took the bot: whatever this process does next would be a
+                    // second owner's, so it ends now, without a drain.
+                    Logger(label: "botworker").critical(
+                        "fenced: another master owns this bot now; stopping at once", metadata: ["reason": "\(reason)"])
+                    exit(WorkerExitCode.fenced)
+                }
             } catch {
                 throw WorkerPayloadError("\(error)")
             }

@@ -1,6 +1,7 @@
 import BotRedis
 import BotmasterIPC
 import RedisServerFixture
+import Synchronization
 import Testing
 
 @testable import BotEngine
@@ -121,6 +122,58 @@ final class RedisStoreTests {
             key: jobs[1].key, chat: 2, kind: "batch", updateIDs: [2], attempts: 3, lastError: "x", atMs: 1, texts: [])
         try await store.deadLetter(jobs[1], entry: entry)
         #expect(try await queue.pendingCount() == 0)
+    }
+
+    /// Cluster mode: once another master took the bot (a new epoch), every step of the old
+    /// worker is refused, changes nothing, and calls the refusal hook that stops the worker;
+    /// the new owner's steps go through.
+    @Test func aWorkerWithAStaleEpochChangesNothing() async throws {
+        let keys = RedisKeys(fleet: "tests", bot: "fenced")
+        let admin = state("admin")
+        _ = try await admin.client.command("SET", keys.epoch, "7")
+        let refusals = Mutex(0)
+        let old = RedisStore(url: server.url, fleet: "tests", bot: "fenced", epoch: 7) { _ in refusals.withLock { $0 += 1 } }
+        opened.append(old)
+        _ = try await old.open()
+        #expect(
+            try await old.intake(
+                updateID: 1, chatID: 1, messageID: 1, dedupWindowMs: 30_000, action: .batch(message(1, "a"), StoreSamples.noBatch))
+                == .queued)
+        let taken = try await old.take(count: 10, wait: .milliseconds(100))
+        #expect(taken.count == 1)
+        // Another master takes the bot.
+        _ = try await admin.client.command("INCR", keys.epoch)
+        let before = try await admin.client.command("DUMP", keys.offset)
+        func refused(_ step: () async throws -> Void) async {
+            do {
+                try await step()
+                Issue.record("a stale epoch's step went through")
+            } catch {
+                #expect((error as? StoreError)?.kind == .fenced, "\(error)")
+            }
+        }
+        await refused {
+            _ = try await old.intake(
+                updateID: 2, chatID: 1, messageID: 2, dedupWindowMs: 30_000, action: .batch(message(2, "b"), StoreSamples.noBatch))
+        }
+        await refused { _ = try await old.take(count: 10, wait: .milliseconds(100)) }
+        await refused { try await old.finish(taken[0]) }
+        await refused { try await old.scheduleRetry(taken[0], delay: .seconds(1)) }
+        await refused { try await old.rememberThread(operatorMessageID: 5, userChat: 1) }
+        await refused { _ = try await old.purgeDeadLetters() }
+        #expect(refusals.withLock { $0 } == 6)
+        #expect(try await admin.client.command("DUMP", keys.offset) == before, "the offset did not move")
+        #expect(try await admin.client.command("EXISTS", keys.prefix + "seen:u:2").integer == 0, "no dedup mark")
+        #expect(try await admin.client.command("XLEN", keys.jobs).integer == 1, "the job is still there")
+
+        // The new owner finds the job its predecessor took and never finished, and finishes it.
+        let new = RedisStore(url: server.url, fleet: "tests", bot: "fenced", epoch: 8)
+        opened.append(new)
+        _ = try await new.open()
+        let unfinished = try await new.takeUnfinished(after: "", count: 10)
+        #expect(unfinished.map(\.key) == taken.map(\.key))
+        try await new.finish(unfinished[0])
+        #expect(try await admin.client.command("XLEN", keys.jobs).integer == 0)
     }
 
     @Test func keysOfTwoFleetsNeverMeet() async throws {

@@ -1,6 +1,7 @@
 import BotRedis
 import BotmasterIPC
 import BotmasterSystem
+import Foundation
 import RedisServerFixture
 
 @testable import BotEngine
@@ -19,6 +20,19 @@ final class StoreFixture {
         if kind == .redis { server = try RedisServerProcess() }
     }
 
+    /// The fencing epoch of the Redis stores, made the bot's as a master in cluster mode would.
+    static let epoch: Int64 = 1
+
+    /// `SET <key> <epoch>` with redis-cli: `store(_:fleet:)` is synchronous.
+    private static func setEpoch(_ key: String, on server: RedisServerProcess) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
+        process.arguments = ["-p", "\(server.port)", "SET", key, "\(epoch)"]
+        process.standardOutput = FileHandle.nullDevice
+        try? process.run()
+        process.waitUntilExit()
+    }
+
     deinit {
         // Clients first (their threads), then the server.
         for store in redisStores { store.syncShutdown() }
@@ -33,7 +47,10 @@ final class StoreFixture {
         case .memory: return MemoryStore()
         case .sqlite: return SQLiteStore(path: SQLiteStore.path(home: home, bot: bot))
         case .redis:
-            let store = RedisStore(url: server!.url, fleet: fleet, bot: bot)
+            // Fenced, as in cluster mode: every step also passes the epoch check (the
+            // unfenced paths have RedisStoreTests and the end-to-end tests).
+            Self.setEpoch(RedisKeys(fleet: fleet, bot: bot).epoch, on: server!)
+            let store = RedisStore(url: server!.url, fleet: fleet, bot: bot, epoch: Self.epoch)
             redisStores.append(store)
             return store
         }

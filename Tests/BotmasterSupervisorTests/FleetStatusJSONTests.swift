@@ -40,6 +40,17 @@ import Testing
         #expect(sourced.compactJSON() == (try Self.reference(sourced)))
         sourced.master.fleetSource = FleetSourceStatus(url: "http://h/f")
         #expect(sourced.compactJSON() == (try Self.reference(sourced)))
+        var clustered = sourced
+        clustered.master.cluster = ClusterStatus(
+            node: "a", leaseTTLMs: 15_000, observedMs: 7, ok: true,
+            members: [
+                ClusterMember(
+                    node: "a", address: "10.0.0.1:3001", capacity: 500, renewedMs: 6, fleetDigest: "f/0",
+                    bots: [ClusterLease(bot: "x", epoch: 3)])
+            ],
+            waiting: ["y"], warnings: ["w"])
+        #expect(clustered.compactJSON() == (try Self.reference(clustered)))
+        #expect(try JSONDecoder().decode(FleetStatus.self, from: Data(clustered.compactJSON())) == clustered)
         for cpu in [0, 100, 0.1, 250.5, 99.9, 1e-3, 3.0e7] {
             var sampled = status
             sampled.workers[0].cpuPercent = cpu

@@ -48,6 +48,7 @@ import Testing
             ("PATCH", "/api/bots/w", #"{"nice": 99}"#, true),
             ("DELETE", "/api/bots/gone", "", true), ("DELETE", "/api/bots/gone", "", true),
             ("GET", "/api/webhook/stats", "", true), ("GET", "/api/openapi.json", "", false),
+            ("GET", "/api/cluster/status", "", true), ("GET", "/api/cluster/status", "", false),
             ("GET", "/api/history", "", true), ("GET", "/api/history", "", false),
             ("GET", "/api/workers/w/history", "", true), ("GET", "/api/workers/nosuch/history", "", true),
             ("GET", "/api/workers/w/logs?lines=3", "", true), ("GET", "/api/workers/w/logs?lines=0", "", true),

@@ -23,6 +23,8 @@
 /// | `broadcast:<id>:chats` | list | the audience, in order |
 /// | `broadcast:<id>:done` | bitmap | bit per audience position: it has an outcome |
 /// | `broadcast:<id>:failed` | hash position → JSON | the chats not reached and why |
+/// | `lease` | string, TTL = lease TTL | cluster mode: the node that owns the bot |
+/// | `epoch` | string | cluster mode: the bot's fencing epoch, one more at each new owner |
 ///
 /// A batch's expiry never fires under a live batch: it is refreshed on every append, and a
 /// batch is taken (atomically, into `jobs`) after at most `max_wait` — seven days is there only
@@ -31,11 +33,15 @@ package struct RedisKeys: Sendable {
     /// `botmaster:<fleet>:<bot>:`
     package let prefix: String
 
-    init(fleet: String, bot: String) {
+    package init(fleet: String, bot: String) {
         prefix = "botmaster:\(fleet):\(bot):"
     }
 
     var offset: String { prefix + "offset" }
+    /// Cluster mode: the owner's lease and the fencing epoch (``ClusterKeys`` in the master
+    /// writes them; the store's scripts read the epoch).
+    package var lease: String { prefix + "lease" }
+    package var epoch: String { prefix + "epoch" }
     var jobs: String { prefix + "jobs" }
     var retry: String { prefix + "retry" }
     var dead: String { prefix + "dead" }

@@ -6,6 +6,17 @@ import BotRedis
 /// server's `TIME`, so every process agrees on when a batch is due. The first argument of each
 /// is the bot's key prefix (``RedisKeys``).
 enum RedisScripts {
+    /// Cluster mode's fencing, first in every script that changes a bot's state: the last two
+    /// arguments are the bot's epoch key and the epoch its worker was started with ('' and ''
+    /// outside cluster mode). When another master has taken the bot since (a new epoch), the
+    /// step changes nothing and fails with `FENCED`, and the worker stops.
+    private static let fence = """
+        if ARGV[#ARGV] ~= '' and redis.call('GET', ARGV[#ARGV - 1]) ~= ARGV[#ARGV] then
+          return redis.error_reply('FENCED: epoch ' .. ARGV[#ARGV] .. ' is no longer the bot epoch')
+        end
+
+        """
+
     /// Server time in milliseconds, and the take-and-clear of a chat's open batch into one job.
     private static let common = """
         local function now_ms()
@@ -38,7 +49,7 @@ enum RedisScripts {
     /// Returns {outcome, n}: {'duplicate', 0}, {'accepted', ms until the batch is due},
     /// {'flushed', messages taken}.
     static let intake = RedisScript(
-        common + """
+        fence + common + """
             local p, uid, chat, mid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
             local window = tonumber(ARGV[5])
             local after = ARGV[14] or ''
@@ -108,7 +119,7 @@ enum RedisScripts {
     /// ARGV: prefix, chat, force. Returns {'later', ms until due}, {'flushed', messages} or
     /// {'gone', 0} (another process took it, or it never existed).
     static let flush = RedisScript(
-        common + """
+        fence + common + """
             local p, chat = ARGV[1], ARGV[2]
             local due = redis.call('ZSCORE', p .. 'batch:due', chat)
             if ARGV[3] ~= '1' and due then
@@ -137,7 +148,7 @@ enum RedisScripts {
     /// Moves a failed job from the stream to the retry set. ARGV: prefix, stream id, delay ms,
     /// job document.
     static let scheduleRetry = RedisScript(
-        common + """
+        fence + common + """
             local p = ARGV[1]
             redis.call('ZADD', p .. 'retry', string.format('%d', now_ms() + tonumber(ARGV[3])), ARGV[4])
             redis.call('XACK', p .. 'jobs', 'workers', ARGV[2])
@@ -148,7 +159,7 @@ enum RedisScripts {
     /// Moves due retries back into the stream. ARGV: prefix. Returns {moved, ms until the next
     /// is due or -1}.
     static let promoteRetries = RedisScript(
-        common + """
+        fence + common + """
             local p = ARGV[1]
             local now = now_ms()
             local due = redis.call('ZRANGEBYSCORE', p .. 'retry', '-inf', now, 'LIMIT', 0, 100)
@@ -164,39 +175,39 @@ enum RedisScripts {
     /// Dead-letters a job: the entry joins the list (the last 1000 kept), the job leaves the
     /// stream. ARGV: prefix, stream id, entry, kept.
     static let deadLetter = RedisScript(
-        """
-        local p = ARGV[1]
-        redis.call('RPUSH', p .. 'dead', ARGV[3])
-        redis.call('LTRIM', p .. 'dead', -tonumber(ARGV[4]), -1)
-        redis.call('XACK', p .. 'jobs', 'workers', ARGV[2])
-        redis.call('XDEL', p .. 'jobs', ARGV[2])
-        return 1
-        """)
+        fence + """
+            local p = ARGV[1]
+            redis.call('RPUSH', p .. 'dead', ARGV[3])
+            redis.call('LTRIM', p .. 'dead', -tonumber(ARGV[4]), -1)
+            redis.call('XACK', p .. 'jobs', 'workers', ARGV[2])
+            redis.call('XDEL', p .. 'jobs', ARGV[2])
+            return 1
+            """)
 
     /// Runs a dead letter again: removes the entry and adds its job to the stream, or does
     /// nothing when the entry is gone (someone else retried or purged it). ARGV: prefix, entry,
     /// job document. Returns 1 when requeued.
     static let requeueDeadLetter = RedisScript(
-        """
-        local p = ARGV[1]
-        if redis.call('LREM', p .. 'dead', 1, ARGV[2]) == 1 then
-          redis.call('XADD', p .. 'jobs', '*', 'job', ARGV[3])
-          return 1
-        end
-        return 0
-        """)
+        fence + """
+            local p = ARGV[1]
+            if redis.call('LREM', p .. 'dead', 1, ARGV[2]) == 1 then
+              redis.call('XADD', p .. 'jobs', '*', 'job', ARGV[3])
+              return 1
+            end
+            return 0
+            """)
 
     /// Moves a broadcast to a state. ARGV: the broadcast's hash key, state, server-side Unix
     /// ms. Returns 1, or 0 when there is no such broadcast.
     static let setBroadcastState = RedisScript(
-        """
-        local key = ARGV[1]
-        if redis.call('EXISTS', key) == 0 then return 0 end
-        redis.call('HSET', key, 'state', ARGV[2])
-        if ARGV[2] == 'running' then redis.call('HSETNX', key, 'started_ms', ARGV[3]) end
-        if ARGV[2] == 'done' or ARGV[2] == 'cancelled' then redis.call('HSET', key, 'finished_ms', ARGV[3]) end
-        return 1
-        """)
+        fence + """
+            local key = ARGV[1]
+            if redis.call('EXISTS', key) == 0 then return 0 end
+            redis.call('HSET', key, 'state', ARGV[2])
+            if ARGV[2] == 'running' then redis.call('HSETNX', key, 'started_ms', ARGV[3]) end
+            if ARGV[2] == 'done' or ARGV[2] == 'cancelled' then redis.call('HSET', key, 'finished_ms', ARGV[3]) end
+            return 1
+            """)
 
     /// A page of a broadcast's audience: {chat, done bit, chat, done bit, …}. ARGV: the
     /// broadcast's hash key, first position, count.
@@ -217,14 +228,60 @@ enum RedisScripts {
     /// ('' for sent), cursor, the bot's blocked set, chat. Returns 1, or 0 when the position
     /// had an outcome already (or the broadcast is gone).
     static let recordBroadcastOutcome = RedisScript(
-        """
-        local key, position = ARGV[1], ARGV[2]
-        if redis.call('EXISTS', key) == 0 then return 0 end
-        if redis.call('SETBIT', key .. ':done', position, 1) == 1 then return 0 end
-        redis.call('HINCRBY', key, ARGV[3], 1)
-        if tonumber(ARGV[5]) > tonumber(redis.call('HGET', key, 'cursor') or '0') then redis.call('HSET', key, 'cursor', ARGV[5]) end
-        if ARGV[4] ~= '' then redis.call('HSET', key .. ':failed', position, ARGV[4]) end
-        if ARGV[3] == 'blocked' then redis.call('SADD', ARGV[6], ARGV[7]) end
-        return 1
-        """)
+        fence + """
+            local key, position = ARGV[1], ARGV[2]
+            if redis.call('EXISTS', key) == 0 then return 0 end
+            if redis.call('SETBIT', key .. ':done', position, 1) == 1 then return 0 end
+            redis.call('HINCRBY', key, ARGV[3], 1)
+            if tonumber(ARGV[5]) > tonumber(redis.call('HGET', key, 'cursor') or '0') then redis.call('HSET', key, 'cursor', ARGV[5]) end
+            if ARGV[4] ~= '' then redis.call('HSET', key .. ':failed', position, ARGV[4]) end
+            if ARGV[3] == 'blocked' then redis.call('SADD', ARGV[6], ARGV[7]) end
+            return 1
+            """)
+
+    /// Finishes jobs: writes the idempotency marks of their steps (`SET … NX PX`), then
+    /// acknowledges and deletes their stream entries. ARGV: prefix, number of stream ids, the
+    /// ids, then a key, value and ms to live per mark. Either part may be empty.
+    static let finish = RedisScript(
+        fence + """
+            local p, n = ARGV[1], tonumber(ARGV[2])
+            for i = 3 + n, #ARGV - 2, 3 do redis.call('SET', ARGV[i], ARGV[i + 1], 'NX', 'PX', ARGV[i + 2]) end
+            if n > 0 then
+              local ids = {}
+              for i = 3, 2 + n do ids[#ids + 1] = ARGV[i] end
+              redis.call('XACK', p .. 'jobs', 'workers', unpack(ids))
+              redis.call('XDEL', p .. 'jobs', unpack(ids))
+            end
+            return 1
+            """)
+
+    /// Sets a key with a time to live. ARGV: key, value, ms.
+    static let setExpiring = RedisScript(
+        fence + """
+            redis.call('SET', ARGV[1], ARGV[2], 'PX', ARGV[3])
+            return 1
+            """)
+
+    /// Empties the dead-letter list. ARGV: prefix. Returns how many there were.
+    static let purgeDeadLetters = RedisScript(
+        fence + """
+            local count = redis.call('LLEN', ARGV[1] .. 'dead')
+            redis.call('DEL', ARGV[1] .. 'dead')
+            return count
+            """)
+
+    /// Cluster mode's take (a blocking read cannot run in a script): up to `count` jobs of the
+    /// stream for the one consumer, new ones ('>') or its own pending ones after an id. ARGV:
+    /// prefix, count, '>' or the id. Returns {'jobs', the XREADGROUP reply}, or, when there is
+    /// nothing new, {'none', the stream's last entry id}: the caller waits with `XREAD BLOCK`
+    /// for anything after it.
+    static let takeJobs = RedisScript(
+        fence + """
+            local p = ARGV[1]
+            local reply = redis.call('XREADGROUP', 'GROUP', 'workers', 'worker', 'COUNT', ARGV[2], 'STREAMS', p .. 'jobs', ARGV[3])
+            if reply and reply[1] and #reply[1][2] > 0 then return {'jobs', reply} end
+            local last = redis.call('XREVRANGE', p .. 'jobs', '+', '-', 'COUNT', 1)
+            if #last == 0 then return {'none', '0-0'} end
+            return {'none', last[1][1]}
+            """)
 }

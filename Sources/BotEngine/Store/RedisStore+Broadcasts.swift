@@ -15,7 +15,7 @@ extension RedisStore {
     private static let audienceChunk = 1000
 
     package func createBroadcast(_ draft: BroadcastInfo, audience: BroadcastAudience) async throws(StoreError) -> BroadcastInfo {
-        try await Self.mapped { () throws(RedisError) -> BroadcastInfo in
+        try await mapped { () throws(RedisError) -> BroadcastInfo in
             let chats: [Int64]
             switch audience {
             case .chats(let list): chats = BroadcastRules.distinct(list)
@@ -70,7 +70,7 @@ extension RedisStore {
     }
 
     package func broadcasts() async throws(StoreError) -> [StoredBroadcast] {
-        try await Self.mapped { () throws(RedisError) -> [StoredBroadcast] in
+        try await mapped { () throws(RedisError) -> [StoredBroadcast] in
             let ids = (try await client.command("LRANGE", keys.broadcasts, "0", "-1").array ?? []).compactMap(\.string)
             let fields = ["document", "state", "cursor", "sent", "blocked", "invalid", "failed", "started_ms", "finished_ms"]
             let replies = try await client.pipeline(ids.map { [bytes("HMGET"), bytes(keys.broadcast($0))] + fields.map(bytes) })
@@ -94,15 +94,15 @@ extension RedisStore {
     }
 
     package func setBroadcastState(_ id: String, to state: BroadcastState, atMs: Int64) async throws(StoreError) -> Bool {
-        try await Self.mapped { () throws(RedisError) -> Bool in
+        try await mapped { () throws(RedisError) -> Bool in
             let reply = try await RedisScripts.setBroadcastState.run(
-                on: client, arguments: [bytes(keys.broadcast(id)), bytes(state.rawValue), bytes("\(atMs)")])
+                on: client, arguments: [bytes(keys.broadcast(id)), bytes(state.rawValue), bytes("\(atMs)")] + fenceArguments)
             return reply.integer == 1
         }
     }
 
     package func broadcastTargets(_ id: String, from: Int, count: Int) async throws(StoreError) -> [BroadcastTarget] {
-        try await Self.mapped { () throws(RedisError) -> [BroadcastTarget] in
+        try await mapped { () throws(RedisError) -> [BroadcastTarget] in
             let reply = try await RedisScripts.broadcastTargets.run(
                 on: client, arguments: [bytes(keys.broadcast(id)), bytes("\(from)"), bytes("\(count)")])
             let flat = reply.array ?? []
@@ -120,18 +120,18 @@ extension RedisStore {
         let failure =
             outcome.kind == .sent
             ? [] : BotJob.encode(BroadcastFailure(chat: outcome.chat, outcome: outcome.kind, reason: outcome.reason ?? ""))
-        try await Self.mapped { () throws(RedisError) in
+        try await mapped { () throws(RedisError) in
             _ = try await RedisScripts.recordBroadcastOutcome.run(
                 on: client,
                 arguments: [
                     bytes(keys.broadcast(id)), bytes("\(outcome.position)"), bytes(outcome.kind.rawValue), failure, bytes("\(cursor)"),
                     bytes(keys.blocked), bytes("\(outcome.chat)"),
-                ])
+                ] + fenceArguments)
         }
     }
 
     package func broadcastFailures(_ id: String, limit: Int) async throws(StoreError) -> [BroadcastFailure] {
-        let flat = try await Self.mapped { () throws(RedisError) in
+        let flat = try await mapped { () throws(RedisError) in
             try await client.command("HGETALL", keys.broadcast(id) + ":failed").array ?? []
         }
         var entries: [(position: Int, failure: BroadcastFailure)] = []

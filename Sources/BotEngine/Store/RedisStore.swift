@@ -17,11 +17,27 @@ package final class RedisStore: BotStore {
     package let client: RedisClient
     /// The blocking `XREADGROUP` only: a blocked read holds its connection.
     private let reader: RedisClient
+    /// Cluster mode: the fencing epoch this worker was started with, which every step that
+    /// changes the bot's state checks in its script; `nil` outside cluster mode.
+    package let epoch: Int64?
+    /// Called when a step was refused because another master owns the bot now; the worker
+    /// stops at once (botworker exits), so nothing else it does can count.
+    private let onFencingRefusal: @Sendable (String) -> Void
 
-    package init(url: RedisURL, fleet: String, bot: String) {
+    package init(
+        url: RedisURL, fleet: String, bot: String, epoch: Int64? = nil, onFencingRefusal: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         keys = RedisKeys(fleet: fleet, bot: bot)
         client = RedisClient(url: url)
         reader = RedisClient(url: url, timeout: .seconds(3))
+        self.epoch = epoch
+        self.onFencingRefusal = onFencingRefusal
+    }
+
+    /// The last two arguments of every fenced script: the epoch key and this worker's epoch.
+    var fenceArguments: [[UInt8]] {
+        guard let epoch else { return [[], []] }
+        return [bytes(keys.epoch), bytes("\(epoch)")]
     }
 
     package var kind: BotSettings.Store { .redis }
@@ -45,7 +61,7 @@ package final class RedisStore: BotStore {
 
     /// Creates the stream's group if missing and reads the state a new process starts from.
     package func open() async throws(StoreError) -> StoreSnapshot {
-        try await Self.mapped { () throws(RedisError) in
+        try await mapped { () throws(RedisError) in
             try await RedisJobQueue(client: client, key: keys.jobs, group: RedisKeys.group).prepare()
             let replies = try await client.pipeline([
                 command("SMEMBERS", keys.handoff),
@@ -95,10 +111,10 @@ package final class RedisStore: BotStore {
     /// Many intakes in one round trip, in order (a poll's updates): each is atomic on its own
     /// and has its own result.
     package func intake(_ items: [IntakeItem]) async throws(StoreError) -> [Result<IntakeOutcome, StoreError>] {
-        let results = try await Self.mapped { () throws(RedisError) in
+        let results = try await mapped { () throws(RedisError) in
             try await RedisScripts.intake.runMany(on: client, arguments: items.map(arguments(of:)))
         }
-        return zip(items, results).map { item, result in result.map { Self.outcome(of: item, $0) }.mapError(Self.storeError) }
+        return zip(items, results).map { item, result in result.map { Self.outcome(of: item, $0) }.mapError(storeError) }
     }
 
     private func arguments(of item: IntakeItem) -> [[UInt8]] {
@@ -125,7 +141,7 @@ package final class RedisStore: BotStore {
             bytes("\(batch.quietMs)"), bytes("\(batch.maxMessages)"), bytes("\(batch.maxWaitMs)"),
             bytes("\(RedisKeys.batchTTLMilliseconds)"), bytes("\(handoffChat)"),
             bytes(item.polled ? item.after.map(String.init) ?? "" : "-"),
-        ]
+        ] + fenceArguments
     }
 
     private static func outcome(of item: IntakeItem, _ reply: RedisReply) -> IntakeOutcome {
@@ -144,11 +160,11 @@ package final class RedisStore: BotStore {
 
     /// Takes due batches into the job stream, many chats in one round trip, each atomic on its own.
     package func flush(chatIDs: [Int64], force: Bool) async throws(StoreError) -> [Result<FlushOutcome, StoreError>] {
-        let results = try await Self.mapped { () throws(RedisError) in
+        let results = try await mapped { () throws(RedisError) in
             try await RedisScripts.flush.runMany(
-                on: client, arguments: chatIDs.map { [bytes(keys.prefix), bytes("\($0)"), bytes(force ? "1" : "0")] })
+                on: client, arguments: chatIDs.map { [bytes(keys.prefix), bytes("\($0)"), bytes(force ? "1" : "0")] + fenceArguments })
         }
-        return results.map { $0.map(Self.flushOutcome).mapError(Self.storeError) }
+        return results.map { $0.map(Self.flushOutcome).mapError(storeError) }
     }
 
     private static func flushOutcome(_ reply: RedisReply) -> FlushOutcome {
@@ -163,11 +179,11 @@ package final class RedisStore: BotStore {
     // MARK: Jobs
 
     package func takeUnfinished(after: String, count: Int) async throws(StoreError) -> [BotJob] {
-        try await Self.mapped { () throws(RedisError) in try await take(pending: true, after: after.isEmpty ? "0" : after, count: count) }
+        try await mapped { () throws(RedisError) in try await take(pending: true, after: after.isEmpty ? "0" : after, count: count) }
     }
 
     package func take(count: Int, wait: Duration) async throws(StoreError) -> [BotJob] {
-        try await Self.mapped { () throws(RedisError) in try await take(pending: false, count: count, block: wait) }
+        try await mapped { () throws(RedisError) in try await take(pending: false, count: count, block: wait) }
     }
 
     /// Jobs for this bot's worker: with `pending`, the ones a predecessor took and never
@@ -177,10 +193,14 @@ package final class RedisStore: BotStore {
         let queue = RedisJobQueue(client: reader, key: keys.jobs, group: RedisKeys.group)
         let entries: [RedisJobQueue.Job]
         do {
-            entries =
-                pending
-                ? try await queue.takeOwnPending(consumer: RedisKeys.consumer, after: after, count: count)
-                : try await queue.take(consumer: RedisKeys.consumer, count: count, block: block)
+            if epoch != nil {
+                entries = try await fencedTake(pending: pending, after: after, count: count, block: block)
+            } else {
+                entries =
+                    pending
+                    ? try await queue.takeOwnPending(consumer: RedisKeys.consumer, after: after, count: count)
+                    : try await queue.take(consumer: RedisKeys.consumer, count: count, block: block)
+            }
         } catch {
             // A server that lost its data (restarted without persistence) lost the group too.
             if case .server(let message) = error, message.hasPrefix("NOGROUP") {
@@ -210,27 +230,39 @@ package final class RedisStore: BotStore {
         return jobs
     }
 
+    /// Cluster mode's take: the read runs in a script that checks the epoch first; a
+    /// blocking read cannot, so when nothing is new it waits with `XREAD BLOCK` (which takes
+    /// nothing) for an entry after the stream's last one, then takes once more.
+    private func fencedTake(pending: Bool, after: String, count: Int, block: Duration) async throws(RedisError) -> [RedisJobQueue.Job] {
+        let arguments = [bytes(keys.prefix), bytes("\(count)"), bytes(pending ? after : ">")] + fenceArguments
+        var reply = try await RedisScripts.takeJobs.run(on: client, arguments: arguments)
+        if !pending, block > .zero, let parts = reply.array, parts.count == 2, parts[0].string == "none", let last = parts[1].string {
+            _ = try await reader.command("XREAD", "COUNT", "1", "BLOCK", "\(block.millisecondsClamped)", "STREAMS", keys.jobs, last)
+            reply = try await RedisScripts.takeJobs.run(on: client, arguments: arguments)
+        }
+        guard let parts = reply.array, parts.count == 2, parts[0].string == "jobs" else { return [] }
+        return RedisJobQueue.jobs(in: parts[1], deliveries: pending ? 2 : 1)
+    }
+
     /// Finishes a job: its unrecorded steps' idempotency keys written, acknowledged and removed
     /// from the stream, in one round trip.
     package func finish(_ job: BotJob) async throws(StoreError) {
-        try await Self.mapped { () throws(RedisError) in try await acknowledge(job.storeID.map { [$0] } ?? [], marks: marks(of: job)) }
+        try await mapped { () throws(RedisError) in try await acknowledge(job.storeID.map { [$0] } ?? [], marks: marks(of: job)) }
     }
 
     /// Writes the idempotency keys of steps done so far.
     package func recordSteps(of job: BotJob) async throws(StoreError) {
-        try await Self.mapped { () throws(RedisError) in try await writeMarks(of: job) }
+        try await mapped { () throws(RedisError) in try await writeMarks(of: job) }
     }
 
     private func writeMarks(of job: BotJob) async throws(RedisError) {
-        let commands = marks(of: job)
-        guard !commands.isEmpty else { return }
-        for result in try await client.pipeline(commands) { _ = try result.get() }
+        try await acknowledge([], marks: marks(of: job))
     }
 
     /// The steps of a redelivered job that were done before its worker died.
     package func stepsDone(of job: BotJob) async throws(StoreError) -> Set<Int> {
         let steps = Array(0..<job.maximumSteps)
-        let reply = try await Self.mapped { () throws(RedisError) in
+        let reply = try await mapped { () throws(RedisError) in
             try await client.command(["MGET"] + steps.map { keys.sent(job.key, step: $0) })
         }
         var done: Set<Int> = []
@@ -240,21 +272,22 @@ package final class RedisStore: BotStore {
 
     /// Moves a failed job to the retry set, due after `delay`.
     package func scheduleRetry(_ job: BotJob, delay: Duration) async throws(StoreError) {
-        try await Self.mapped { () throws(RedisError) in
+        try await mapped { () throws(RedisError) in
             try await writeMarks(of: job)
             _ = try await RedisScripts.scheduleRetry.run(
                 on: client,
-                arguments: [bytes(keys.prefix), bytes(job.storeID ?? ""), bytes("\(delay.millisecondsClamped)"), BotJob.encode(job)])
+                arguments: [bytes(keys.prefix), bytes(job.storeID ?? ""), bytes("\(delay.millisecondsClamped)"), BotJob.encode(job)]
+                    + fenceArguments)
         }
     }
 
     /// Moves due retries into the stream; returns how long until the next one is due.
     package func promoteDueRetries() async throws(StoreError) -> Duration? {
-        try await Self.mapped { () throws(RedisError) in try await promoteRetries() }
+        try await mapped { () throws(RedisError) in try await promoteRetries() }
     }
 
     private func promoteRetries() async throws(RedisError) -> Duration? {
-        let reply = try await RedisScripts.promoteRetries.run(on: client, arguments: [bytes(keys.prefix)])
+        let reply = try await RedisScripts.promoteRetries.run(on: client, arguments: [bytes(keys.prefix)] + fenceArguments)
         let values = reply.array ?? []
         guard values.count == 2, let next = values[1].integer, next >= 0 else { return nil }
         return .milliseconds(next)
@@ -262,21 +295,21 @@ package final class RedisStore: BotStore {
 
     /// Dead-letters a job with its last error.
     package func deadLetter(_ job: BotJob, entry: DeadLetterEntry) async throws(StoreError) {
-        try await Self.mapped { () throws(RedisError) in
+        try await mapped { () throws(RedisError) in
             try await writeMarks(of: job)
             let stored = DeadLetterDocument(entry: entry, job: job)
             _ = try await RedisScripts.deadLetter.run(
                 on: client,
                 arguments: [
                     bytes(keys.prefix), bytes(job.storeID ?? ""), BotJob.encode(stored), bytes("\(StoreLimits.keptDeadLetters)"),
-                ])
+                ] + fenceArguments)
         }
     }
 
     // MARK: Dead letters
 
     package func deadLetters() async throws(StoreError) -> [StoredDeadLetter] {
-        let reply = try await Self.mapped { () throws(RedisError) in try await client.command("LRANGE", keys.dead, "0", "-1") }
+        let reply = try await mapped { () throws(RedisError) in try await client.command("LRANGE", keys.dead, "0", "-1") }
         return (reply.array ?? []).compactMap { value in
             guard case .bulk(let raw) = value, let letter = try? JSONDecoder().decode(DeadLetterDocument.self, from: Data(raw))
             else { return nil }
@@ -285,49 +318,51 @@ package final class RedisStore: BotStore {
     }
 
     package func requeue(_ letter: StoredDeadLetter) async throws(StoreError) -> Bool {
-        let reply = try await Self.mapped { () throws(RedisError) in
+        let reply = try await mapped { () throws(RedisError) in
             try await RedisScripts.requeueDeadLetter.run(
-                on: client, arguments: [bytes(keys.prefix), letter.handle, BotJob.encode(letter.job.freshAttempt)])
+                on: client, arguments: [bytes(keys.prefix), letter.handle, BotJob.encode(letter.job.freshAttempt)] + fenceArguments)
         }
         return reply.integer == 1
     }
 
     package func purgeDeadLetters() async throws(StoreError) -> Int {
-        let replies = try await Self.mapped { () throws(RedisError) in
-            try await client.pipeline([command("LLEN", keys.dead), command("DEL", keys.dead)])
+        let reply = try await mapped { () throws(RedisError) in
+            try await RedisScripts.purgeDeadLetters.run(on: client, arguments: [bytes(keys.prefix)] + fenceArguments)
         }
-        return Int((try? replies[0].get().integer ?? 0) ?? 0)
+        return Int(reply.integer ?? 0)
     }
 
     // MARK: Handoff threads
 
     package func rememberThread(operatorMessageID: Int64, userChat: Int64) async throws(StoreError) {
-        _ = try await Self.mapped { () throws(RedisError) in
-            try await client.command(
-                "SET", keys.thread(operatorMessageID), "\(userChat)", "PX", "\(StoreLimits.threadMilliseconds)")
+        _ = try await mapped { () throws(RedisError) in
+            try await RedisScripts.setExpiring.run(
+                on: client,
+                arguments: [bytes(keys.thread(operatorMessageID)), bytes("\(userChat)"), bytes("\(StoreLimits.threadMilliseconds)")]
+                    + fenceArguments)
         }
     }
 
     package func thread(operatorMessageID: Int64) async throws(StoreError) -> Int64? {
-        try await Self.mapped { () throws(RedisError) in
+        try await mapped { () throws(RedisError) in
             try await client.command("GET", keys.thread(operatorMessageID)).string.flatMap { Int64($0) }
         }
     }
 
     // MARK: Helpers
 
+    /// Marks written and jobs acknowledged and deleted, in one fenced script.
     private func acknowledge(_ ids: [String], marks: [[[UInt8]]]) async throws(RedisError) {
-        var commands = marks
-        if !ids.isEmpty { commands += RedisJobQueue(client: client, key: keys.jobs, group: RedisKeys.group).acknowledgement(of: ids) }
-        guard !commands.isEmpty else { return }
-        for result in try await client.pipeline(commands) { _ = try result.get() }
+        guard !ids.isEmpty || !marks.isEmpty else { return }
+        let arguments = [bytes(keys.prefix), bytes("\(ids.count)")] + ids.map(bytes) + marks.joined() + fenceArguments
+        _ = try await RedisScripts.finish.run(on: client, arguments: arguments)
     }
 
-    /// `SET … NX` of each step done and not yet recorded: the reply's message id, kept 24 h.
+    /// Each step done and not yet recorded, as the key, value and ms to live of a `SET … NX`:
+    /// the reply's message id, kept 24 h.
     private func marks(of job: BotJob) -> [[[UInt8]]] {
         job.unrecordedSteps.map { step in
-            command(
-                "SET", keys.sent(job.key, step: step.step), "\(step.messageID)", "NX", "PX", "\(StoreLimits.sentRecordMilliseconds)")
+            command(keys.sent(job.key, step: step.step), "\(step.messageID)", "\(StoreLimits.sentRecordMilliseconds)")
         }
     }
 
@@ -340,7 +375,7 @@ package final class RedisStore: BotStore {
     }
 
     /// Runs Redis calls, turning their errors into the store's.
-    static func mapped<Value>(_ body: () async throws(RedisError) -> Value) async throws(StoreError) -> Value {
+    func mapped<Value>(_ body: () async throws(RedisError) -> Value) async throws(StoreError) -> Value {
         do {
             return try await body()
         } catch {
@@ -348,7 +383,12 @@ package final class RedisStore: BotStore {
         }
     }
 
-    private static func storeError(_ error: RedisError) -> StoreError {
-        StoreError(error.isConnectionProblem ? .unavailable : .failed, error.description)
+    /// The store's error for a Redis error; a fencing refusal also stops the worker.
+    private func storeError(_ error: RedisError) -> StoreError {
+        if case .server(let message) = error, message.contains("FENCED") {
+            onFencingRefusal(message)
+            return StoreError(.fenced, message)
+        }
+        return StoreError(error.isConnectionProblem ? .unavailable : .failed, error.description)
     }
 }

@@ -117,6 +117,9 @@ package struct StoreError: Error, Sendable, CustomStringConvertible {
         case readOnly
         /// The disk is full.
         case full
+        /// Cluster mode: another master owns the bot now (a newer fencing epoch); nothing was
+        /// changed and the worker must stop.
+        case fenced
         /// Anything else.
         case failed
     }

@@ -1,0 +1,228 @@
+import BotRedis
+import BotmasterConfig
+import BotmasterControl
+import BotmasterSupervisor
+import BotmasterSystem
+import Logging
+import Metrics
+import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Cluster mode's loop, every renew interval (a fifth of the lease TTL): renew this member and
+/// its leases in Redis, read the live members, compute the assignment, take the leases of the
+/// bots assigned here (each with a new fencing epoch), drain the bots that moved away and give
+/// their leases up once their workers are gone, and tell the supervisor which bots to run. A
+/// master that cannot renew stops all its bots before its leases can expire (self-fencing).
+/// On shutdown, after the supervisor drained the fleet, it releases every lease and leaves, so
+/// the survivors take the bots at once instead of after the TTL.
+public struct ClusterService: Service {
+    private let settings: ClusterSettings
+    private let capacity: Int
+    private let address: String
+    private let keys: ClusterKeys
+    private let supervisor: Supervisor
+    private let client: RedisClient
+    private let logger: Logger
+
+    public init(
+        settings: ClusterSettings, capacity: Int, address: String, fleet: String, redis: RedisURL, supervisor: Supervisor,
+        logger: Logger
+    ) {
+        self.settings = settings
+        self.capacity = capacity
+        self.address = settings.address ?? address
+        self.keys = ClusterKeys(fleet: fleet)
+        self.supervisor = supervisor
+        // A renewal that waits longer than an interval is as good as failed.
+        self.client = RedisClient(url: redis, timeout: settings.renewInterval)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var state = ClusterState()
+        logger.notice(
+            "cluster mode", metadata: ["node": "\(settings.node)", "lease_ttl": "\(settings.leaseTTL)", "capacity": "\(capacity)"])
+        while !Task.isShuttingDownGracefully {
+            await tick(&state)
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.renewInterval) }
+            } catch {
+                break
+            }
+        }
+        // The supervisor has drained the fleet (it shuts down first): nothing runs here now.
+        do {
+            if !state.held.isEmpty { try await release(Array(state.held.keys)) }
+            _ = try await ClusterScripts.leave.run(on: client, arguments: [bytes(keys.members), bytes(keys.info), bytes(settings.node)])
+            logger.notice("left the cluster", metadata: ["node": "\(settings.node)", "released": "\(state.held.count)"])
+        } catch {
+            logger.warning("could not leave the cluster; its leases expire by themselves", metadata: ["error": "\(error)"])
+        }
+        await client.shutdown()
+    }
+
+    /// One round: renew, assign, acquire and release, and hand the owned bots to the supervisor.
+    func tick(_ state: inout ClusterState) async {
+        let sent = MonotonicTime.now()
+        let candidates = await supervisor.clusterCandidates()
+        do {
+            let members = try await heartbeat(digest: await supervisor.fleetDigest())
+            // Leases renewed now live at least until `sent` + TTL.
+            let renewed = try await renew(Array(state.held.keys.sorted()))
+            for (bot, kept) in renewed where !kept {
+                state.held[bot] = nil
+                Counter(label: "botmaster_cluster_leases_lost_total").increment()
+                logger.warning("lost a bot's lease to another member", metadata: ["bot": "\(bot)"])
+            }
+            state.lastRenewal = sent
+            state.error = nil
+            let assignment = RendezvousAssignment.assign(
+                bots: candidates, members: members.map { RendezvousAssignment.Member(node: $0.node, capacity: $0.capacity) })
+            let running = await supervisor.botsWithProcess()
+            let leaving = state.held.keys.filter { assignment[$0] != settings.node }
+            let released = leaving.filter { !running.contains($0) }
+            if !released.isEmpty {
+                try await release(released)
+                for bot in released { state.held[bot] = nil }
+                logger.info("released leases of bots that moved", metadata: ["bots": "\(released.sorted().joined(separator: ","))"])
+            }
+            if !(await supervisor.isShuttingDown) {
+                for bot in assignment.filter({ $0.value == settings.node }).keys.sorted() where state.held[bot] == nil {
+                    guard let (epoch, previous) = try await acquire(bot) else { continue }
+                    state.held[bot] = epoch
+                    if !previous.isEmpty && previous != settings.node {
+                        Counter(label: "botmaster_cluster_takeovers_total").increment()
+                        logger.notice("took a bot over", metadata: ["bot": "\(bot)", "from": "\(previous)", "epoch": "\(epoch)"])
+                    }
+                }
+            }
+            // Bots that move away keep their lease (renewed) while their worker drains.
+            var owned = state.held
+            for bot in leaving { owned[bot] = nil }
+            await supervisor.setOwnership(owned)
+            await supervisor.recordCluster(try await view(members: members, candidates: candidates, ok: true, error: nil))
+        } catch {
+            let silent = MonotonicTime.now() - state.lastRenewal
+            if state.error == nil {
+                logger.error("cannot renew cluster membership and leases", metadata: ["error": "\(error)", "node": "\(settings.node)"])
+            }
+            state.error = "\(error)"
+            let running = await supervisor.botsWithProcess()
+            if silent >= settings.selfFenceAfter, !state.held.isEmpty || !running.isEmpty {
+                Counter(label: "botmaster_cluster_self_fencings_total").increment()
+                await supervisor.fenceSelf()
+                state.held = [:]
+            }
+            var view = ClusterStatus(
+                node: settings.node, leaseTTLMs: settings.leaseTTL.millisecondsClamped, observedMs: WallClock.nowMilliseconds(), ok: false,
+                error: "\(error)")
+            view.members = [ClusterMember(node: settings.node, address: address, capacity: capacity, renewedMs: 0, fleetDigest: "")]
+            view.members[0].bots = state.held.sorted { $0.key < $1.key }.map { ClusterLease(bot: $0.key, epoch: $0.value) }
+            await supervisor.recordCluster(view)
+        }
+    }
+
+    // MARK: Redis steps
+
+    private func heartbeat(digest: String) async throws -> [ClusterMember] {
+        let info = MemberInfo(address: address, capacity: capacity, digest: digest, ttlMs: settings.leaseTTL.millisecondsClamped)
+        let json = try JSONEncoder().encode(info)
+        let reply = try await ClusterScripts.heartbeat.run(
+            on: client,
+            arguments: [
+                bytes(keys.members), bytes(keys.info), bytes(settings.node), bytes("\(settings.leaseTTL.millisecondsClamped)"),
+                Array(json),
+            ])
+        let flat = reply.array ?? []
+        var members: [ClusterMember] = []
+        for index in stride(from: 0, to: flat.count - 2, by: 3) {
+            guard let node = flat[index].string, let expiry = flat[index + 1].string.flatMap({ Double($0) }),
+                case .bulk(let raw) = flat[index + 2], let info = try? JSONDecoder().decode(MemberInfo.self, from: Data(raw))
+            else { continue }
+            members.append(
+                ClusterMember(
+                    node: node, address: info.address, capacity: info.capacity, renewedMs: Int64(expiry) - info.ttlMs,
+                    fleetDigest: info.digest))
+        }
+        return members
+    }
+
+    private func renew(_ bots: [String]) async throws -> [(String, Bool)] {
+        guard !bots.isEmpty else { return [] }
+        let reply = try await ClusterScripts.renew.run(
+            on: client,
+            arguments: [bytes(keys.prefix), bytes(settings.node), bytes("\(settings.leaseTTL.millisecondsClamped)")] + bots.map(bytes))
+        let kept = (reply.array ?? []).map { $0.integer == 1 }
+        return zip(bots, kept + Array(repeating: false, count: max(0, bots.count - kept.count))).map { ($0, $1) }
+    }
+
+    private func acquire(_ bot: String) async throws -> (Int64, String)? {
+        let reply = try await ClusterScripts.acquire.run(
+            on: client,
+            arguments: [bytes(keys.prefix), bytes(settings.node), bytes("\(settings.leaseTTL.millisecondsClamped)"), bytes(bot)])
+        guard let parts = reply.array, parts.count == 2, let epoch = parts[0].integer, epoch > 0 else { return nil }
+        return (epoch, parts[1].string ?? "")
+    }
+
+    private func release(_ bots: [String]) async throws {
+        _ = try await ClusterScripts.release.run(on: client, arguments: [bytes(keys.prefix), bytes(settings.node)] + bots.map(bytes))
+    }
+
+    /// The status view: each member's leases and epochs, the bots no one holds, and a warning
+    /// when members' fleet digests differ.
+    private func view(members: [ClusterMember], candidates: [String], ok: Bool, error: String?) async throws -> ClusterStatus {
+        var view = ClusterStatus(
+            node: settings.node, leaseTTLMs: settings.leaseTTL.millisecondsClamped, observedMs: WallClock.nowMilliseconds(), ok: ok,
+            error: error, members: members)
+        if !candidates.isEmpty {
+            let leases = try await client.command(["MGET"] + candidates.map(keys.lease)).array ?? []
+            let epochs = try await client.command(["MGET"] + candidates.map(keys.epoch)).array ?? []
+            for (index, bot) in candidates.enumerated() {
+                guard index < leases.count, let holder = leases[index].string,
+                    let member = view.members.firstIndex(where: { $0.node == holder })
+                else {
+                    view.waiting.append(bot)
+                    continue
+                }
+                let epoch = index < epochs.count ? epochs[index].string.flatMap { Int64($0) } ?? 0 : 0
+                view.members[member].bots.append(ClusterLease(bot: bot, epoch: epoch))
+            }
+        }
+        let digests = Set(members.map(\.fleetDigest))
+        if digests.count > 1 {
+            let groups = Dictionary(grouping: members, by: \.fleetDigest).values.map { $0.map(\.node).sorted().joined(separator: ", ") }
+            view.warnings.append("members disagree about the fleet (different fleet digests): " + groups.sorted().joined(separator: " | "))
+        }
+        return view
+    }
+
+    private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+}
+
+/// What the loop remembers between rounds.
+struct ClusterState {
+    /// The leases this master holds, with their epochs (bots draining away included).
+    var held: [String: Int64] = [:]
+    /// When the last successful renewal was sent: the leases live at least TTL after it.
+    var lastRenewal = MonotonicTime.now()
+    /// The last failure, logged once.
+    var error: String?
+}
+
+/// What a member publishes about itself.
+struct MemberInfo: Codable {
+    var address: String
+    var capacity: Int
+    var digest: String
+    var ttlMs: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case address, capacity, digest
+        case ttlMs = "ttl_ms"
+    }
+}
