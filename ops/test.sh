@@ -15,10 +15,11 @@ trap 'rm -f "$main_log" "$heavy_log" "$broadcast_log" "$chaos_log"' EXIT
 status=0
 # Suites that load both cores run after the rest, so the other end-to-end tests keep their
 # timing margins: headless Chromium, a pip install of the bot frameworks (the first run of a
-# build directory), the install guide copying the binaries; then the broadcasts (thousands of
+# build directory), the install guide copying the binaries, two cluster masters whose
+# self-fencing is timed against a 4 s lease; then the broadcasts (thousands of
 # sends a test, one test at a time); and on its own, last, the chaos test (workers killed every
 # second under traffic).
-heavy='BotFrameworksEndToEndTests|DashboardEndToEndTests|InstallGuideEndToEndTests'
+heavy='BotFrameworksEndToEndTests|DashboardEndToEndTests|InstallGuideEndToEndTests|ClusterEndToEndTests'
 swift test --skip-build --skip ChaosEndToEndTests --skip BroadcastEndToEndTests --skip "$heavy" 2>&1 | tee "$main_log" || status=$?
 swift test --skip-build --filter "$heavy" 2>&1 | tee "$heavy_log" || status=$?
 swift test --skip-build --filter BroadcastEndToEndTests 2>&1 | tee "$broadcast_log" || status=$?

@@ -42,6 +42,7 @@ struct Daemonizer {
     /// Polls the new master until every enabled bot is running, something fails, or time runs out.
     private func follow(masterPID pid: pid_t) throws(CLIFailure) {
         let enabled = fleet.enabledWorkers
+        let clustered = MasterSettings.from(environment: context.environment).0.cluster != nil
         let longestStart = enabled.map(\.limits.startTimeout).max() ?? .seconds(30)
         let deadline = MonotonicTime.now() + (waitSeconds.map { .seconds($0) } ?? longestStart + .seconds(15))
         let interactive = Terminal.standardOutputIsTerminal
@@ -72,7 +73,15 @@ struct Daemonizer {
                     lastPrinted = now
                 }
                 lastLine = line
-                if live.count >= enabled.count && running + errored.count == live.count {
+                // In cluster mode this master runs its share of the bots: up once its first
+                // round in Redis went through and the bots it took are running.
+                let expected: Int
+                if let cluster = fleetStatus.master.cluster {
+                    expected = cluster.ok ? live.count : Int.max
+                } else {
+                    expected = clustered ? Int.max : enabled.count
+                }
+                if live.count >= expected && running + errored.count == live.count {
                     if interactive { Terminal.write("\n") }
                     Terminal.write("master running (pid \(pid)), \(running)/\(live.count) bots running\n")
                     if !errored.isEmpty {

@@ -6,6 +6,7 @@ import BotmasterSystem
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -47,6 +48,11 @@ public struct ClusterService: Service {
         var state = ClusterState()
         logger.notice(
             "cluster mode", metadata: ["node": "\(settings.node)", "lease_ttl": "\(settings.leaseTTL)", "capacity": "\(capacity)"])
+        // The self-fencing deadline is watched on its own: a round stuck on a Redis that does
+        // not answer must not delay it past the leases' expiry.
+        let watch = state.watch
+        let watchdog = Task { [self] in await guardLeases(watch) }
+        defer { watchdog.cancel() }
         while !Task.isShuttingDownGracefully {
             await tick(&state)
             do {
@@ -66,8 +72,20 @@ public struct ClusterService: Service {
         await client.shutdown()
     }
 
+    /// Self-fencing: several times a second, whether the last successful renewal is older than
+    /// the TTL minus the safety margin; then every worker is killed, once per lapse.
+    private func guardLeases(_ watch: RenewalWatch) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+            guard watch.lapsed(after: settings.selfFenceAfter) else { continue }
+            if await supervisor.fenceSelf() { Counter(label: "botmaster_cluster_self_fencings_total").increment() }
+        }
+    }
+
     /// One round: renew, assign, acquire and release, and hand the owned bots to the supervisor.
     func tick(_ state: inout ClusterState) async {
+        // After a self-fencing nothing runs here and no lease is ours to renew.
+        if state.watch.takeLapse() { state.held = [:] }
         let sent = MonotonicTime.now()
         let candidates = await supervisor.clusterCandidates()
         do {
@@ -79,7 +97,7 @@ public struct ClusterService: Service {
                 Counter(label: "botmaster_cluster_leases_lost_total").increment()
                 logger.warning("lost a bot's lease to another member", metadata: ["bot": "\(bot)"])
             }
-            state.lastRenewal = sent
+            state.watch.renewed(at: sent)
             state.error = nil
             let assignment = RendezvousAssignment.assign(
                 bots: candidates, members: members.map { RendezvousAssignment.Member(node: $0.node, capacity: $0.capacity) })
@@ -107,17 +125,10 @@ public struct ClusterService: Service {
             await supervisor.setOwnership(owned)
             await supervisor.recordCluster(try await view(members: members, candidates: candidates, ok: true, error: nil))
         } catch {
-            let silent = MonotonicTime.now() - state.lastRenewal
             if state.error == nil {
                 logger.error("cannot renew cluster membership and leases", metadata: ["error": "\(error)", "node": "\(settings.node)"])
             }
             state.error = "\(error)"
-            let running = await supervisor.botsWithProcess()
-            if silent >= settings.selfFenceAfter, !state.held.isEmpty || !running.isEmpty {
-                Counter(label: "botmaster_cluster_self_fencings_total").increment()
-                await supervisor.fenceSelf()
-                state.held = [:]
-            }
             var view = ClusterStatus(
                 node: settings.node, leaseTTLMs: settings.leaseTTL.millisecondsClamped, observedMs: WallClock.nowMilliseconds(), ok: false,
                 error: "\(error)")
@@ -208,8 +219,8 @@ public struct ClusterService: Service {
 struct ClusterState {
     /// The leases this master holds, with their epochs (bots draining away included).
     var held: [String: Int64] = [:]
-    /// When the last successful renewal was sent: the leases live at least TTL after it.
-    var lastRenewal = MonotonicTime.now()
+    /// When the last successful renewal was sent, shared with the self-fencing watchdog.
+    let watch = RenewalWatch()
     /// The last failure, logged once.
     var error: String?
 }
@@ -224,5 +235,32 @@ struct MemberInfo: Codable {
     enum CodingKeys: String, CodingKey {
         case address, capacity, digest
         case ttlMs = "ttl_ms"
+    }
+}
+
+/// When the last successful renewal was sent (the leases live at least a TTL after it), and
+/// whether the watchdog has found it too old since.
+final class RenewalWatch: Sendable {
+    private let state = Mutex<(last: MonotonicTime, lapsed: Bool)>((MonotonicTime.now(), false))
+
+    func renewed(at sent: MonotonicTime) {
+        state.withLock { $0 = (max($0.last, sent), false) }
+    }
+
+    /// True once when the last renewal has become older than `limit`, until the next renewal.
+    func lapsed(after limit: Duration) -> Bool {
+        state.withLock { state in
+            guard !state.lapsed, MonotonicTime.now() - state.last >= limit else { return false }
+            state.lapsed = true
+            return true
+        }
+    }
+
+    /// Whether a lapse happened since the last call (and forgets it).
+    func takeLapse() -> Bool {
+        state.withLock { state in
+            defer { state.lapsed = false }
+            return state.lapsed
+        }
     }
 }

@@ -38,14 +38,17 @@ extension Supervisor {
     /// Self-fencing: this master could not renew its leases for too long, so another member
     /// may take its bots soon. Every worker is killed now (no drain: a drain needs the store,
     /// and the time is up) and the master owns nothing until it holds leases again.
-    public func fenceSelf() async {
+    /// - Returns: whether there was anything to stop.
+    @discardableResult
+    public func fenceSelf() async -> Bool {
         guard clusterOwnership != nil, !(clusterOwnership ?? [:]).isEmpty || workers.values.contains(where: \.lifecycle.hasProcess)
-        else { return }
+        else { return false }
         logger.critical(
             "cannot renew the cluster leases: stopping every bot before the leases expire",
             metadata: ["bots": "\(workers.count)"])
         for worker in workers.values { if let pid = worker.pid { try? Processes.send(SIGKILL, toGroup: pid) } }
         await setOwnership([:])
+        return true
     }
 
     /// Whether a graceful shutdown has begun (the cluster takes no new leases then).

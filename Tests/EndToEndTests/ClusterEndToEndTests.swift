@@ -1,5 +1,6 @@
 import BotmasterControl
 import BotmasterSystem
+import Foundation
 import Glibc
 import RedisServerFixture
 import Testing
@@ -12,8 +13,10 @@ import Testing
     static let bots: [Int64] = [501, 502, 503, 504, 505, 506]
     static let leaseTTL = "4s"
 
-    /// Both masters' fleets: the same six echo bots, state in Redis.
-    static func startMasters(redis: RedisServerProcess) throws -> (TestFleet, TestFleet, SandboxProcess) {
+    /// Both masters' fleets: the same six echo bots, state in Redis. With `alphaInBackground`,
+    /// alpha is started as an operator would (`botmaster start`, which returns once alpha's
+    /// share runs) before beta joins.
+    static func startMasters(redis: RedisServerProcess, alphaInBackground: Bool = false) throws -> (TestFleet, TestFleet, SandboxProcess) {
         let first = try TestFleet(workers: [:])
         let second = try TestFleet(workers: [:])
         let sandbox = try SandboxProcess(directory: first.home)
@@ -37,12 +40,35 @@ import Testing
                 "BOTMASTER_LEASE_TTL": leaseTTL,
             ]
             for bot in bots { environment["TOKEN_\(bot)"] = "\(bot):cluster-secret" }
-            try fleet.startMaster(environment: environment)
+            if alphaInBackground && node == "alpha" {
+                let (code, output) = try fleet.run(["start"], environment: environment)
+                #expect(code == 0, "\(output)")
+                #expect(output.contains("master running") && output.contains("6/6 bots running"), "alone, alpha runs all six: \(output)")
+            } else {
+                try fleet.startMaster(environment: environment)
+            }
         }
         return (first, second, sandbox)
     }
 
     static let all = Set(bots.map { "bot\($0)" })
+
+    /// Runs `body` with both masters started and the bots split between them, then stops all.
+    static func withCluster(
+        alphaInBackground: Bool = false, _ body: (TestFleet, TestFleet, SandboxProcess, RedisServerProcess) async throws -> Void
+    ) async throws {
+        let redis = try RedisServerProcess()
+        let (alpha, beta, sandbox) = try startMasters(redis: redis, alphaInBackground: alphaInBackground)
+        defer {
+            if alphaInBackground { _ = try? alpha.run(["stop"]) }
+            sandbox.stop()
+            alpha.tearDown()
+            beta.tearDown()
+            redis.tearDown()
+        }
+        try await waitForTheSplit(alpha, beta)
+        try await body(alpha, beta, sandbox, redis)
+    }
 
     /// Waits until every bot polls on exactly one of the two masters, and each has some.
     static func waitForTheSplit(_ alpha: TestFleet, _ beta: TestFleet) async throws {
@@ -50,6 +76,16 @@ import Testing
             let (one, two) = (polling(alpha), polling(beta))
             return one.union(two) == all && one.isDisjoint(with: two) && !one.isEmpty && !two.isEmpty
         }
+    }
+
+    /// When the master of `fleet` last logged a line containing `text` (Unix ms).
+    static func loggedAtMs(_ fleet: TestFleet, _ text: String) -> Int64? {
+        let log = String(decoding: FileSystem.readFile("\(fleet.home)/logs/master.log") ?? [], as: UTF8.self)
+        guard let line = log.split(separator: "\n").last(where: { $0.contains(text) }), let stamp = line.split(separator: " ").first
+        else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: String(stamp)).map { Int64($0.timeIntervalSince1970 * 1000) }
     }
 
     /// The bots polling on `fleet` now.
@@ -80,66 +116,92 @@ import Testing
     }
 
     @Test func eachBotRunsOnOneMasterAndTheSurvivorTakesAKilledMastersBots() async throws {
-        let redis = try RedisServerProcess()
-        let (alpha, beta, sandbox) = try Self.startMasters(redis: redis)
-        defer {
-            sandbox.stop()
-            alpha.tearDown()
-            beta.tearDown()
-            redis.tearDown()
+        try await Self.withCluster { alpha, beta, sandbox, redis in
+            try await Self.everyBotAnswers(sandbox, chat: 1, "before")
+
+            // The view is read at each renewal: wait for one that saw beta's leases too.
+            try await Self.waitUntil("alpha's view shows every bot owned", timeout: .seconds(10)) {
+                (try? alpha.client.send(.status).status?.master.cluster?.waiting.isEmpty) == true
+            }
+            let status = try #require(try alpha.client.send(.status).status)
+            let cluster = try #require(status.master.cluster)
+            #expect(cluster.node == "alpha")
+            #expect(cluster.ok)
+            #expect(Set(cluster.members.map(\.node)) == ["alpha", "beta"])
+            #expect(cluster.waiting.isEmpty)
+            #expect(cluster.warnings.isEmpty, "same fleet, same digest: \(cluster.warnings)")
+            #expect(Set(cluster.members.flatMap { $0.bots.map(\.bot) }) == Self.all)
+            #expect(cluster.members.allSatisfy { $0.bots.allSatisfy { $0.epoch >= 1 } })
+            let api = try HTTPGet.get(port: alpha.statusPort, path: "/api/cluster/status")
+            #expect(api.status == 200)
+            #expect(api.body.contains(#""members":"#) && api.body.contains(#""lease_ttl_ms":4000"#), "\(api.body)")
+            let (_, table) = try alpha.run(["status", "--cluster"])
+            #expect(table.contains("alpha") && table.contains("beta"), "\(table)")
+            let metrics = try HTTPGet.get(port: alpha.statusPort, path: "/metrics").body
+            #expect(metrics.contains("botmaster_cluster_members 2"), "\(metrics)")
+            // Every cluster series the shipped dashboard charts is served (StatusAPIEndToEndTests
+            // checks the others, outside cluster mode).
+            let dashboard = String(
+                decoding: try #require(FileSystem.readFile("\(opsDirectory)/grafana/botmaster-dashboard.json")), as: UTF8.self)
+            for name in Set(metricNames(in: dashboard)) where name.hasPrefix("botmaster_cluster_") {
+                #expect(
+                    metrics.contains("\n\(name) ") || metrics.contains("\n\(name){"), "the dashboard uses \(name), which /metrics lacks")
+            }
+
+            // kill -9 of alpha: its workers drain on their own (parent-death signal); its leases
+            // expire and beta takes every bot.
+            let moved = Self.polling(alpha)
+            kill(try #require(alpha.masterPID), SIGKILL)
+            _ = alpha.waitFor(try #require(alpha.masterPID))
+            try await Self.waitUntil("beta runs every bot") { Self.polling(beta) == Self.all }
+            try await Self.everyBotAnswers(sandbox, chat: 2, "after")
+            let taken = try #require(try beta.client.send(.status).status?.master.cluster)
+            #expect(Set(taken.members.map(\.node)) == ["beta"], "alpha's membership expired")
+            let takeovers = try HTTPGet.get(port: beta.statusPort, path: "/metrics").body
+            #expect(takeovers.contains("botmaster_cluster_takeovers_total \(moved.count)"), "\(moved)")
+            // Every message answered exactly once.
+            for bot in Self.bots { #expect(try sandbox.sent(bot: bot).count == 2, "bot \(bot)") }
         }
-        try await Self.waitForTheSplit(alpha, beta)
-        try await Self.everyBotAnswers(sandbox, chat: 1, "before")
-
-        let status = try #require(try alpha.client.send(.status).status)
-        let cluster = try #require(status.master.cluster)
-        #expect(cluster.node == "alpha")
-        #expect(cluster.ok)
-        #expect(Set(cluster.members.map(\.node)) == ["alpha", "beta"])
-        #expect(cluster.waiting.isEmpty)
-        #expect(cluster.warnings.isEmpty, "same fleet, same digest: \(cluster.warnings)")
-        #expect(Set(cluster.members.flatMap { $0.bots.map(\.bot) }) == Self.all)
-        #expect(cluster.members.allSatisfy { $0.bots.allSatisfy { $0.epoch >= 1 } })
-        let api = try HTTPGet.get(port: alpha.statusPort, path: "/api/cluster/status")
-        #expect(api.status == 200)
-        #expect(api.body.contains(#""members":"#) && api.body.contains(#""lease_ttl_ms":4000"#), "\(api.body)")
-        let (_, table) = try alpha.run(["status", "--cluster"])
-        #expect(table.contains("alpha") && table.contains("beta"), "\(table)")
-        let metrics = try HTTPGet.get(port: alpha.statusPort, path: "/metrics").body
-        #expect(metrics.contains("botmaster_cluster_members 2"), "\(metrics)")
-
-        // kill -9 of alpha: its workers drain on their own (parent-death signal); its leases
-        // expire and beta takes every bot.
-        let moved = Self.polling(alpha)
-        kill(try #require(alpha.masterPID), SIGKILL)
-        _ = alpha.waitFor(try #require(alpha.masterPID))
-        try await Self.waitUntil("beta runs every bot") { Self.polling(beta) == Self.all }
-        try await Self.everyBotAnswers(sandbox, chat: 2, "after")
-        let taken = try #require(try beta.client.send(.status).status?.master.cluster)
-        #expect(Set(taken.members.map(\.node)) == ["beta"], "alpha's membership expired")
-        let takeovers = try HTTPGet.get(port: beta.statusPort, path: "/metrics").body
-        #expect(takeovers.contains("botmaster_cluster_takeovers_total \(moved.count)"), "\(moved)")
-        // Every message answered exactly once.
-        for bot in Self.bots { #expect(try sandbox.sent(bot: bot).count == 2, "bot \(bot)") }
     }
 
     @Test func aGracefulStopHandsTheBotsOverAtOnce() async throws {
-        let redis = try RedisServerProcess()
-        let (alpha, beta, sandbox) = try Self.startMasters(redis: redis)
-        defer {
-            sandbox.stop()
-            alpha.tearDown()
-            beta.tearDown()
-            redis.tearDown()
+        try await Self.withCluster(alphaInBackground: true) { alpha, beta, sandbox, _ in
+            let (code, output) = try alpha.run(["stop"])
+            #expect(code == 0, "\(output)")
+            try await Self.waitUntil("beta runs every bot") { Self.polling(beta) == Self.all }
+            // Released, not expired: beta started alpha's bots well under the lease TTL after alpha
+            // left (read from the masters' own logs, not from this busy test process's clock).
+            let left = try #require(Self.loggedAtMs(alpha, "left the cluster"))
+            let started = try #require(Self.loggedAtMs(beta, "cluster ownership changed"))
+            #expect(started - left < 4000, "beta took alpha's bots \(started - left) ms after alpha left")
+            try await Self.everyBotAnswers(sandbox, chat: 3, "handed over")
+            for bot in Self.bots { #expect(try sandbox.sent(bot: bot).count == 1, "bot \(bot)") }
         }
-        try await Self.waitForTheSplit(alpha, beta)
-        let (code, output) = try alpha.run(["stop"])
-        #expect(code == 0, "\(output)")
-        let stopped = MonotonicTime.now()
-        try await Self.waitUntil("beta runs every bot") { Self.polling(beta) == Self.all }
-        // Released, not expired: well under the lease TTL after alpha was gone.
-        #expect(MonotonicTime.now() - stopped < .seconds(4), "took \(MonotonicTime.now() - stopped)")
-        try await Self.everyBotAnswers(sandbox, chat: 3, "handed over")
-        for bot in Self.bots { #expect(try sandbox.sent(bot: bot).count == 1, "bot \(bot)") }
+    }
+
+    /// Self-fencing: with Redis gone no master can renew, so every worker is stopped before the
+    /// leases could expire (another host could take the bots then); with Redis back the bots
+    /// are taken again and answer.
+    @Test func mastersThatCannotRenewStopTheirBotsBeforeTheLeasesExpire() async throws {
+        try await Self.withCluster { alpha, beta, sandbox, redis in
+            redis.stop()
+            let cutMs = WallClock.nowMilliseconds()
+            func running(_ fleet: TestFleet) -> Int {
+                (try? fleet.client.send(.status).status)?.workers.filter { $0.pid != nil }.count ?? -1
+            }
+            try await Self.waitUntil("no worker runs", timeout: .seconds(20)) { running(alpha) == 0 && running(beta) == 0 }
+            // The leases were last renewed at most a renew interval before the cut, so each master
+            // stopped its bots within the TTL of it (by the masters' own logs).
+            for fleet in [alpha, beta] {
+                let fenced = try #require(Self.loggedAtMs(fleet, "cannot renew the cluster leases"))
+                #expect(fenced - cutMs < 4000, "stopped \(fenced - cutMs) ms after Redis went away; the lease TTL is 4s")
+            }
+            let view = try #require(try alpha.client.send(.status).status?.master.cluster)
+            #expect(!view.ok)
+            #expect(try HTTPGet.get(port: alpha.statusPort, path: "/metrics").body.contains("botmaster_cluster_self_fencings_total 1"))
+            try redis.start()
+            try await Self.waitForTheSplit(alpha, beta)
+            try await Self.everyBotAnswers(sandbox, chat: 4, "back")
+        }
     }
 }

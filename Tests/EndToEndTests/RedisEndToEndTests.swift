@@ -12,8 +12,8 @@ import Testing
     static let bot: Int64 = 333
 
     /// A fleet with one bot `echo` whose state is in `redis` (unless `store` names another). Its handler is a program that
-    /// notes each start in `marks/started-<chat>`, on its first start for a chat waits up to
-    /// `HANDLER_HOLD_FIRST` seconds (long enough for a test to kill its worker however loaded
+    /// notes each start in `marks/started-<chat>`, on its first start for chat
+    /// `HANDLER_HOLD_CHAT` waits up to `HANDLER_HOLD_FIRST` seconds (long enough for a test to kill its worker however loaded
     /// the machine is), and echoes the merged text — or fails while `marks/broken` exists.
     static func start(
         redis: RedisServerProcess, mode: String = "polling", quiet: String = "1s", environment: [String: String] = [:],
@@ -28,7 +28,7 @@ import Testing
             job = json.load(sys.stdin)
             marks = os.environ['MARK_DIR']
             with open(marks + '/started-' + str(job['chat']['id']), 'a') as f: f.write('x'); first = f.tell() == 1
-            if first: time.sleep(float(os.environ.get('HANDLER_HOLD_FIRST', '0')))
+            if first and str(job['chat']['id']) == os.environ.get('HANDLER_HOLD_CHAT'): time.sleep(float(os.environ.get('HANDLER_HOLD_FIRST', '0')))
             if os.path.exists(marks + '/broken'): sys.exit(3)
             print(job['text'])
             """
@@ -46,6 +46,10 @@ import Testing
             argv = ["python3", "-c", '''
             \(handler)''']
             concurrency = 10
+            # Longer than HANDLER_HOLD_FIRST: a held handler must never time out and be
+            # retried (a second start) before the test kills its worker, however long a test
+            # process starved of threads by the parallel suite takes to get there.
+            timeout = "150s"
             [retry]
             max_attempts = 2
             base_delay = "100ms"
@@ -79,7 +83,7 @@ import Testing
     private func killMidBatchAndMidJob(mode: String, store: String) async throws {
         let redis = try RedisServerProcess()
         let (fleet, sandbox, _) = try Self.start(
-            redis: redis, mode: mode, environment: ["HANDLER_HOLD_FIRST": "120"], store: store)
+            redis: redis, mode: mode, environment: ["HANDLER_HOLD_FIRST": "120", "HANDLER_HOLD_CHAT": "2"], store: store)
         defer {
             fleet.tearDown()
             sandbox.stop()
@@ -91,7 +95,10 @@ import Testing
         while Self.handlerStarts(fleet, chat: 2) == 0 && MonotonicTime.now() < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(Self.handlerStarts(fleet, chat: 2) == 1)
+        #expect(
+            Self.handlerStarts(fleet, chat: 2) == 1,
+            "worker log:\n\(fleet.workerLog("echo").suffix(3000))\nmaster log:\n\(String(decoding: FileSystem.readFile("\(fleet.home)/logs/master.log") ?? [], as: UTF8.self).suffix(2000))"
+        )
         try sandbox.send(bot: Self.bot, chat: 1, "still")
         try sandbox.send(bot: Self.bot, chat: 1, "typing")
         try await fleet.waitForStatus { $0.workers.first?.bot?.received == 3 }
