@@ -122,6 +122,12 @@ public struct ClusterService: Service {
             // Bots that move away keep their lease (renewed) while their worker drains.
             var owned = state.held
             for bot in leaving { owned[bot] = nil }
+            if state.watch.takeLapse() {
+                // This round took so long that the watchdog fenced meanwhile: the leases it
+                // renewed may expire before the next round, so nothing starts on them now.
+                state.held = [:]
+                owned = [:]
+            }
             await supervisor.setOwnership(owned)
             await supervisor.recordCluster(try await view(members: members, candidates: candidates, ok: true, error: nil))
         } catch {

@@ -79,13 +79,16 @@ final class SandboxProcess {
     /// Waits until the bot has sent at least `count` messages to `chat`; returns them.
     @discardableResult
     func waitForSent(
-        bot: Int64, chat: Int64? = nil, count: Int, timeout: Duration = .seconds(15), sourceLocation: SourceLocation = #_sourceLocation
+        bot: Int64, chat: Int64? = nil, count: Int, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> [SentRecord] {
         let deadline = MonotonicTime.now() + timeout
         var last: [SentRecord] = []
-        while MonotonicTime.now() < deadline {
+        // Looks once more after the deadline, as `TestFleet.waitForStatus` does.
+        while true {
+            let late = MonotonicTime.now() >= deadline
             last = (try? sent(bot: bot, chat: chat)) ?? last
             if last.count >= count { return last }
+            if late { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         Issue.record(
