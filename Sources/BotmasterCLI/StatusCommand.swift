@@ -33,23 +33,25 @@ struct StatusCommand: ParsableCommand {
                     throw CLIFailure("cluster mode is off on this master (BOTMASTER_CLUSTER=1 turns it on)")
                 }
                 if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    guard let data = try? encoder.encode(view) else { throw CLIFailure("cannot encode the status") }
-                    Terminal.write(String(decoding: data, as: UTF8.self) + "\n")
+                    try Self.printJSON(view)
                 } else {
                     Terminal.write(ClusterTable.render(view, nowMs: WallClock.nowMilliseconds()))
                 }
             } else if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                guard let data = try? encoder.encode(status) else { throw CLIFailure("cannot encode the status") }
-                Terminal.write(String(decoding: data, as: UTF8.self) + "\n")
+                try Self.printJSON(status)
             } else {
                 Terminal.write(StatusTable.render(status))
             }
         } catch {
             error.exit()
         }
+    }
+
+    /// Pretty, sorted JSON on standard output.
+    static func printJSON(_ value: some Encodable) throws(CLIFailure) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard let data = try? encoder.encode(value) else { throw CLIFailure("cannot encode the status") }
+        Terminal.write(String(decoding: data, as: UTF8.self) + "\n")
     }
 }

@@ -1,3 +1,5 @@
+import BotmasterSystem
+
 /// Which live member owns each bot: rendezvous (highest-random-weight) hashing of the bot id
 /// over the members, bounded by each member's capacity. Every master computes it from the same
 /// inputs (the fleet's bot ids and the members in Redis) and gets the same answer, and a member
@@ -32,14 +34,13 @@ public enum RendezvousAssignment {
         return result
     }
 
-    /// The bot's weight on a node: a stable 64-bit hash (FNV-1a, then a 64-bit finalizer so
-    /// that ids differing in one character spread well) of both names.
+    /// The bot's weight on a node: FNV-1a of both names, then splitmix64's finalizer, so that
+    /// ids differing in one character spread well.
     static func weight(bot: String, node: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in node.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        hash = (hash ^ 0) &* 0x0000_0100_0000_01b3
-        for byte in bot.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        // splitmix64's finalizer.
+        var digest = FNV1a()
+        digest.add(node)
+        digest.add(bot)
+        var hash = digest.value
         hash = (hash ^ (hash >> 30)) &* 0xbf58_476d_1ce4_e5b9
         hash = (hash ^ (hash >> 27)) &* 0x94d0_49bb_1331_11eb
         return hash ^ (hash >> 31)

@@ -32,7 +32,7 @@ public enum StatusServer {
             return JSONResponses.json(report, status: report.isHealthy ? .ok : .serviceUnavailable)
         }
         router.get("/api/cluster/status") { _, _ in
-            guard let cluster = await supervisor.status(only: "").master.cluster else {
+            guard let cluster = await supervisor.clusterStatus else {
                 return JSONResponses.error(.notFound, "cluster mode is off (BOTMASTER_CLUSTER=1 turns it on)")
             }
             return JSONResponses.json(cluster)

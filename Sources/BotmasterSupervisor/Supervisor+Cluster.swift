@@ -41,7 +41,7 @@ extension Supervisor {
     /// - Returns: whether there was anything to stop.
     @discardableResult
     public func fenceSelf() async -> Bool {
-        guard clusterOwnership != nil, !(clusterOwnership ?? [:]).isEmpty || workers.values.contains(where: \.lifecycle.hasProcess)
+        guard let ownership = clusterOwnership, !ownership.isEmpty || workers.values.contains(where: \.lifecycle.hasProcess)
         else { return false }
         logger.critical(
             "cannot renew the cluster leases: stopping every bot before the leases expire",
@@ -70,7 +70,7 @@ extension Supervisor {
             hash.add((definition.command ?? []).joined(separator: "\u{1}"))
             for key in definition.environment.keys.sorted() { hash.add("\(key)=\(definition.environment[key] ?? "")") }
             hash.add("\(definition.limits)")
-            if let bot = definition.bot, let json = try? encoder.encode(bot.jsonObject) { hash.add(bytes: Array(json)) }
+            if let bot = definition.bot, let json = try? encoder.encode(bot.jsonObject) { hash.add(bytes: json) }
         }
         return hash.hex
     }
@@ -80,6 +80,9 @@ extension Supervisor {
     public func botsWithProcess() -> Set<String> {
         Set(workers.filter { $0.value.lifecycle.hasProcess }.map(\.key))
     }
+
+    /// Cluster mode's view as the cluster service last read it; `nil` outside cluster mode.
+    public var clusterStatus: ClusterStatus? { clusterView }
 
     /// Keeps the cluster service's latest view for status.
     public func recordCluster(_ view: ClusterStatus) {
@@ -97,26 +100,5 @@ extension Supervisor {
             owned.environment[WorkerExitCode.epochVariable] = "\(epoch)"
             return owned
         }
-    }
-}
-
-/// 64-bit FNV-1a: a stable digest (Swift's own hashing is seeded per process).
-struct FNV1a {
-    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
-
-    mutating func add(bytes: [UInt8]) {
-        for byte in bytes {
-            value ^= UInt64(byte)
-            value = value &* 0x0000_0100_0000_01b3
-        }
-        value ^= 0xff
-        value = value &* 0x0000_0100_0000_01b3
-    }
-
-    mutating func add(_ text: String) { add(bytes: Array(text.utf8)) }
-
-    var hex: String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }
