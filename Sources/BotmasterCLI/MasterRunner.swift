@@ -119,6 +119,7 @@ struct MasterRunner {
                         client: sourceStart.client, supervisor: supervisor, interval: source.interval, etag: sourceStart.first.etag)))
         }
         var clusterServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var webhookRelay: (any WebhookRelay)?
         if let cluster = settings.cluster {
             let redis: RedisURL
             do {
@@ -133,6 +134,7 @@ struct MasterRunner {
                         address: "\(settings.statusHost):\(settings.statusPort)",
                         fleet: FleetName.resolve(environment: context.environment),
                         redis: redis, supervisor: supervisor, logger: logger)))
+            webhookRelay = RedisWebhookRelay(redis: redis, fleet: FleetName.resolve(environment: context.environment), logger: logger)
         }
         let control = ControlServer(
             socketPath: layout.controlSocket, supervisor: supervisor, eventLoopGroup: eventLoopGroup, logger: logger)
@@ -159,7 +161,7 @@ struct MasterRunner {
             do {
                 let webhook = try WebhookServer.application(
                     settings: settings.webhook, routes: supervisor.webhookRoutes, acks: supervisor.webhookAcks, stats: stats,
-                    maximumConnections: maximumConnections, eventLoopGroup: eventLoopGroup, logger: logger)
+                    relay: webhookRelay, maximumConnections: maximumConnections, eventLoopGroup: eventLoopGroup, logger: logger)
                 webhookServices.append(.init(service: webhook))
             } catch {
                 throw CLIFailure(

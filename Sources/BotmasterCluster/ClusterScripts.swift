@@ -85,4 +85,16 @@ enum ClusterScripts {
         redis.call('HDEL', ARGV[2], ARGV[3])
         return 1
         """)
+
+    /// Queues a webhook delivery for a bot's owner (``RedisWebhookRelay``). ARGV: the bot's key
+    /// prefix, update id, body, the most deliveries the queue holds. Returns 'duplicate' when
+    /// the bot has the update already (its dedup mark), 'full', or 'queued'.
+    static let relay = RedisScript(
+        """
+        local p = ARGV[1]
+        if redis.call('EXISTS', p .. 'seen:u:' .. ARGV[2]) == 1 then return 'duplicate' end
+        if redis.call('XLEN', p .. 'relayed') >= tonumber(ARGV[4]) then return 'full' end
+        redis.call('XADD', p .. 'relayed', '*', 'update', ARGV[3])
+        return 'queued'
+        """)
 }

@@ -10,6 +10,9 @@ public final class WebhookStats: Sendable {
     public struct Counters: Codable, Sendable, Equatable {
         /// Answered 200: the worker took the update (or had it already).
         public var accepted = 0
+        /// Answered 200 in cluster mode: relayed through Redis to the bot's owner on another
+        /// member.
+        public var relayed = 0
         public var duplicates = 0
         /// 503: worker down, busy or too slow; Telegram redelivers.
         public var unavailable = 0
@@ -19,7 +22,7 @@ public final class WebhookStats: Sendable {
         public var tooLarge = 0
 
         enum CodingKeys: String, CodingKey {
-            case accepted, duplicates, unavailable, invalid
+            case accepted, relayed, duplicates, unavailable, invalid
             case tooLarge = "too_large"
         }
     }

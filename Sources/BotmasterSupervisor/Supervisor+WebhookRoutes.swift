@@ -12,8 +12,33 @@ extension Supervisor {
         return modes
     }
 
+    /// Cluster mode: the enabled webhook bots whose state is in the master's own Redis (the
+    /// fleet's `REDIS_URL` and `BOTMASTER_FLEET`, not a Redis of the bot's own), whose
+    /// deliveries any master can therefore relay to the owner.
+    static func relayedBots(of fleet: [WorkerDefinition], environment: [String: String]) -> Set<String> {
+        var bots: Set<String> = []
+        for definition in fleet where definition.enabled {
+            guard let bot = definition.bot, bot.mode == .webhook else { continue }
+            let seen = environment.merging(definition.environment) { $1 }
+            guard BotSettings.Store.resolve(bot.store, environment: seen) == .redis, seen["REDIS_URL"] == environment["REDIS_URL"],
+                seen["BOTMASTER_FLEET"] == environment["BOTMASTER_FLEET"]
+            else { continue }
+            bots.insert(definition.id)
+        }
+        return bots
+    }
+
     /// The route `id` should have now; nil for an id that is not a bot of the fleet.
     func desiredRoute(_ id: String) -> WebhookRoutes.Target? {
+        let local = localRoute(id)
+        // Cluster mode: what this master cannot hand to a worker of its own goes to the owner
+        // through Redis, 200 once it is there, instead of 503 and a redelivery.
+        if local == .unavailable, clusterOwnership != nil, relayedBots.contains(id) { return .relayed }
+        return local
+    }
+
+    /// The route by this master's own workers alone.
+    private func localRoute(_ id: String) -> WebhookRoutes.Target? {
         if let worker = workers[id], !worker.retiring {
             guard let bot = worker.definition.bot else { return nil }
             if bot.mode == .polling { return .pollingBot }

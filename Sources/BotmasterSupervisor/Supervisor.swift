@@ -57,7 +57,11 @@ public actor Supervisor {
     /// only these. `nil` outside cluster mode (it runs the whole fleet).
     var clusterOwnership: [String: Int64]?
     /// The fleet's enabled bots as last loaded, owned here or not: what the cluster assigns.
-    var enabledDefinitions: [WorkerDefinition]
+    var enabledDefinitions: [WorkerDefinition] {
+        didSet { relayedBots = Self.relayedBots(of: enabledDefinitions, environment: configuration.environment) }
+    }
+    /// Cluster mode: the webhook bots whose deliveries any master relays (``WebhookRoutes/Target/relayed``).
+    var relayedBots: Set<String>
     /// Cluster mode's view for status, as the cluster service last read it.
     var clusterView: ClusterStatus?
     /// Bots not yet started at start-up, in the order they start.
@@ -79,6 +83,7 @@ public actor Supervisor {
         self.disabledBots = Set(configuration.fleet.filter { !$0.enabled }.map(\.id))
         self.sourcedBots = configuration.sourcedBots
         self.enabledDefinitions = configuration.fleet.filter(\.enabled)
+        self.relayedBots = Self.relayedBots(of: configuration.fleet, environment: configuration.environment)
         self.clusterOwnership = configuration.settings.cluster == nil ? nil : [:]
         self.fleetSource = configuration.settings.fleetSource.map {
             FleetSourceStatus(url: $0.displayURL, bots: configuration.sourcedBots.count)

@@ -21,10 +21,14 @@ public final class WebhookRoutes: Sendable {
         case unavailable
         /// The channel of its running worker.
         case ready(any Channel)
+        /// Cluster mode: a webhook bot whose worker does not run here (another member owns it,
+        /// or it is between owners, or restarting): the delivery goes into its queue in Redis
+        /// (``WebhookRelay``), where its owner's worker takes it.
+        case relayed
 
         public static func == (lhs: Target, rhs: Target) -> Bool {
             switch (lhs, rhs) {
-            case (.unknownBot, .unknownBot), (.pollingBot, .pollingBot), (.unavailable, .unavailable): true
+            case (.unknownBot, .unknownBot), (.pollingBot, .pollingBot), (.unavailable, .unavailable), (.relayed, .relayed): true
             case (.ready(let left), .ready(let right)): left === right
             default: false
             }

@@ -35,6 +35,8 @@ final class BotWorker: WorkerPayload {
         var settings: BotSettings?
         var http: HTTPClient?
         var source: Task<Void, Never>?
+        /// Cluster mode, webhook bots: the reader of deliveries relayed by other masters.
+        var relay: Task<Void, Never>?
         var poller: UpdatePoller?
         var webhooks: WebhookInbox?
         var store: (any BotStore)?
@@ -136,7 +138,13 @@ final class BotWorker: WorkerPayload {
             await poller.run()
         }
         let webhooks = WebhookInbox(engine: engine, writer: writer)
+        var relay: Task<Void, Never>?
+        if settings.mode == .webhook, let redis = store as? RedisStore, redis.epoch != nil {
+            let reader = RelayedWebhookReader(engine: engine, store: redis, logger: logger)
+            relay = Task { await reader.run() }
+        }
         state.withLock { state in
+            state.relay = relay
             state.engine = engine
             state.settings = settings
             state.http = http
@@ -213,8 +221,8 @@ final class BotWorker: WorkerPayload {
     }
 
     func drain() {
-        let (engine, source, poller, http, webhooks, store) = state.withLock {
-            ($0.engine, $0.source, $0.poller, $0.http, $0.webhooks, $0.store)
+        let (engine, source, relay, poller, http, webhooks, store) = state.withLock {
+            ($0.engine, $0.source, $0.relay, $0.poller, $0.http, $0.webhooks, $0.store)
         }
         guard let engine else { return }
         webhooks?.close()
@@ -227,6 +235,7 @@ final class BotWorker: WorkerPayload {
         }
         Task {
             source?.cancel()
+            relay?.cancel()
             await engine.drain()
             // Whichever poller ran (also the fallback after a failed setWebhook) confirms what
             // finished; a webhook bot has nothing to confirm.

@@ -141,6 +141,10 @@ final class RedisStoreTests {
                 == .queued)
         let taken = try await old.take(count: 10, wait: .milliseconds(100))
         #expect(taken.count == 1)
+        // A webhook delivery another master relayed, read by this worker.
+        _ = try await admin.client.command("XADD", keys.relayed, "*", "update", #"{"update_id": 3}"#)
+        let relayed = try await old.relayedDeliveries(count: 10, wait: .milliseconds(100))
+        #expect(relayed.map { String(decoding: $0.body, as: UTF8.self) } == [#"{"update_id": 3}"#])
         // Another master takes the bot.
         _ = try await admin.client.command("INCR", keys.epoch)
         let before = try await admin.client.command("DUMP", keys.offset)
@@ -161,7 +165,9 @@ final class RedisStoreTests {
         await refused { try await old.scheduleRetry(taken[0], delay: .seconds(1)) }
         await refused { try await old.rememberThread(operatorMessageID: 5, userChat: 1) }
         await refused { _ = try await old.purgeDeadLetters() }
-        #expect(refusals.withLock { $0 } == 6)
+        await refused { try await old.removeRelayed(relayed.map(\.entryID)) }
+        #expect(refusals.withLock { $0 } == 7)
+        #expect(try await admin.client.command("XLEN", keys.relayed).integer == 1, "the relayed delivery waits for the new owner")
         #expect(try await admin.client.command("DUMP", keys.offset) == before, "the offset did not move")
         #expect(try await admin.client.command("EXISTS", keys.prefix + "seen:u:2").integer == 0, "no dedup mark")
         #expect(try await admin.client.command("XLEN", keys.jobs).integer == 1, "the job is still there")
@@ -174,6 +180,9 @@ final class RedisStoreTests {
         #expect(unfinished.map(\.key) == taken.map(\.key))
         try await new.finish(unfinished[0])
         #expect(try await admin.client.command("XLEN", keys.jobs).integer == 0)
+        let waiting = try await new.relayedDeliveries(count: 10, wait: .milliseconds(100))
+        try await new.removeRelayed(waiting.map(\.entryID))
+        #expect(try await admin.client.command("XLEN", keys.relayed).integer == 0)
     }
 
     @Test func keysOfTwoFleetsNeverMeet() async throws {

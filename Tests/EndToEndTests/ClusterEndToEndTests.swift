@@ -13,10 +13,20 @@ import Testing
     static let bots: [Int64] = [501, 502, 503, 504, 505, 506]
     static let leaseTTL = "4s"
 
-    /// Both masters' fleets: the same six echo bots, state in Redis. With `alphaInBackground`,
-    /// alpha is started as an operator would (`botmaster start`, which returns once alpha's
-    /// share runs) before beta joins.
-    static func startMasters(redis: RedisServerProcess, alphaInBackground: Bool = false) throws -> (TestFleet, TestFleet, SandboxProcess) {
+    /// Webhook mode's ports: each master has its own, and every bot's webhook points at beta's
+    /// (a load balancer that sends everything to one member).
+    struct WebhookPorts {
+        let alpha = LoopbackPort.free()
+        let beta = LoopbackPort.free()
+        static let secret = "cluster-webhook-secret"
+    }
+
+    /// Both masters' fleets: the same six echo bots, state in Redis, polling (or with `webhook`,
+    /// by webhook). With `alphaInBackground`, alpha is started as an operator would
+    /// (`botmaster start`, which returns once alpha's share runs) before beta joins.
+    static func startMasters(redis: RedisServerProcess, alphaInBackground: Bool = false, webhook: WebhookPorts? = nil) throws -> (
+        TestFleet, TestFleet, SandboxProcess
+    ) {
         let first = try TestFleet(workers: [:])
         let second = try TestFleet(workers: [:])
         let sandbox = try SandboxProcess(directory: first.home)
@@ -27,6 +37,7 @@ import Testing
                     """
                     token_env = "TOKEN_\(bot)"
                     api_base = "\(sandbox.apiBase)"
+                    mode = "\(webhook == nil ? "polling" : "webhook")"
                     [batch]
                     quiet = "0s"
                     [limits]
@@ -40,6 +51,12 @@ import Testing
                 "BOTMASTER_LEASE_TTL": leaseTTL,
             ]
             for bot in bots { environment["TOKEN_\(bot)"] = "\(bot):cluster-secret" }
+            if let webhook {
+                environment["WEBHOOK_SECRET"] = WebhookPorts.secret
+                environment["WEBHOOK_BIND"] = "127.0.0.1"
+                environment["WEBHOOK_PORT"] = "\(node == "alpha" ? webhook.alpha : webhook.beta)"
+                environment["WEBHOOK_HOST"] = "http://127.0.0.1:\(webhook.beta)"
+            }
             if alphaInBackground && node == "alpha" {
                 let (code, output) = try fleet.run(["start"], environment: environment)
                 #expect(code == 0, "\(output)")
@@ -55,10 +72,11 @@ import Testing
 
     /// Runs `body` with both masters started and the bots split between them, then stops all.
     static func withCluster(
-        alphaInBackground: Bool = false, _ body: (TestFleet, TestFleet, SandboxProcess, RedisServerProcess) async throws -> Void
+        alphaInBackground: Bool = false, webhook: WebhookPorts? = nil,
+        _ body: (TestFleet, TestFleet, SandboxProcess, RedisServerProcess) async throws -> Void
     ) async throws {
         let redis = try RedisServerProcess()
-        let (alpha, beta, sandbox) = try startMasters(redis: redis, alphaInBackground: alphaInBackground)
+        let (alpha, beta, sandbox) = try startMasters(redis: redis, alphaInBackground: alphaInBackground, webhook: webhook)
         defer {
             if alphaInBackground { _ = try? alpha.run(["stop"]) }
             sandbox.stop()
@@ -70,7 +88,8 @@ import Testing
         try await body(alpha, beta, sandbox, redis)
     }
 
-    /// Waits until every bot polls on exactly one of the two masters, and each has some.
+    /// Waits until every bot takes updates (polls, or has its webhook set) on exactly one of the
+    /// two masters, and each has some.
     static func waitForTheSplit(_ alpha: TestFleet, _ beta: TestFleet) async throws {
         try await waitUntil("the two masters split the six bots") {
             let (one, two) = (polling(alpha), polling(beta))
@@ -88,10 +107,10 @@ import Testing
         return formatter.date(from: String(stamp)).map { Int64($0.timeIntervalSince1970 * 1000) }
     }
 
-    /// The bots polling on `fleet` now.
+    /// The bots taking updates on `fleet` now (polling, or by webhook).
     static func polling(_ fleet: TestFleet) -> Set<String> {
         guard let status = try? fleet.client.send(.status).status else { return [] }
-        return Set(status.workers.filter { $0.bot?.source == "polling" }.map(\.id))
+        return Set(status.workers.filter { $0.bot?.source == "polling" || $0.bot?.source == "webhook" }.map(\.id))
     }
 
     static func waitUntil(
@@ -202,6 +221,44 @@ import Testing
             try redis.start()
             try await Self.waitForTheSplit(alpha, beta)
             try await Self.everyBotAnswers(sandbox, chat: 4, "back")
+        }
+    }
+
+    /// Behind a load balancer any member may receive a bot's webhook: here every bot's webhook
+    /// points at beta, and the bots alpha owns are answered all the same — beta relays their
+    /// deliveries through Redis (200 once Redis has them) and alpha's workers take them.
+    @Test func webhookDeliveriesReachingAMemberThatDoesNotOwnTheBotAreAnsweredByTheOwner() async throws {
+        let ports = WebhookPorts()
+        try await Self.withCluster(webhook: ports) { alpha, beta, sandbox, _ in
+            let alphas = Self.polling(alpha)
+            try await Self.everyBotAnswers(sandbox, chat: 1, "through any member")
+            for bot in Self.bots {
+                #expect(
+                    try sandbox.summary(bot: bot).webhookURL == "http://127.0.0.1:\(ports.beta)/webhook/bot\(bot)",
+                    "one webhook per bot, set by its owner")
+            }
+            let stats = try HTTPGet.get(port: beta.statusPort, path: "/api/webhook/stats").body
+            let counters = try #require(
+                (try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])?["bots"] as? [String: [String: Int]])
+            for bot in alphas { #expect(counters[bot]?["relayed"] == 1, "beta relayed \(bot)'s delivery: \(stats)") }
+            for bot in Self.all.subtracting(alphas) { #expect(counters[bot]?["accepted"] == 1, "beta's own \(bot): \(stats)") }
+
+            // The same delivery twice to the member that does not own the bot, then once to the
+            // owner: 200 each time, answered once.
+            let bot = try #require(alphas.sorted().first)
+            let update =
+                #"{"update_id": 770001, "message": {"message_id": 1, "date": 0, "chat": {"id": 9, "type": "private"}, "text": "twice"}}"#
+            let secret = ["X-Telegram-Bot-Api-Secret-Token": WebhookPorts.secret]
+            for port in [ports.beta, ports.beta, ports.alpha] {
+                let answer = try HTTPGet.post(port: port, path: "/webhook/\(bot)", body: update, headers: secret)
+                #expect(answer.status == 200, "\(answer.body)")
+            }
+            let id = try #require(Int64(bot.dropFirst(3)))
+            #expect(try await sandbox.waitForSent(bot: id, chat: 9, count: 1).map(\.text) == ["twice"])
+            let notAnUpdate = try HTTPGet.post(port: ports.beta, path: "/webhook/\(bot)", body: #"{"no": "update"}"#, headers: secret)
+            #expect(notAnUpdate.status == 400)
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try sandbox.sent(bot: id, chat: 9).count == 1, "a relayed duplicate is not answered again")
         }
     }
 }

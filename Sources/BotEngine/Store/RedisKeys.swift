@@ -25,6 +25,7 @@
 /// | `broadcast:<id>:failed` | hash position → JSON | the chats not reached and why |
 /// | `lease` | string, TTL = lease TTL | cluster mode: the node that owns the bot |
 /// | `epoch` | string | cluster mode: the bot's fencing epoch, one more at each new owner |
+/// | `relayed` | stream, field `update` | cluster mode: webhook deliveries another master relayed, until the worker took them |
 ///
 /// A batch's expiry never fires under a live batch: it is refreshed on every append, and a
 /// batch is taken (atomically, into `jobs`) after at most `max_wait` — seven days is there only
@@ -43,6 +44,7 @@ package struct RedisKeys: Sendable {
     package var lease: String { prefix + "lease" }
     package var epoch: String { prefix + "epoch" }
     var jobs: String { prefix + "jobs" }
+    var relayed: String { prefix + "relayed" }
     var retry: String { prefix + "retry" }
     var dead: String { prefix + "dead" }
     var handoff: String { prefix + "handoff" }

@@ -255,6 +255,18 @@ enum RedisScripts {
             return 1
             """)
 
+    /// Removes relayed webhook deliveries the worker has taken. ARGV: the `relayed` stream, the
+    /// entry ids.
+    static let removeRelayed = RedisScript(
+        fence + """
+            if #ARGV > 3 then
+              local ids = {}
+              for i = 2, #ARGV - 2 do ids[#ids + 1] = ARGV[i] end
+              redis.call('XDEL', ARGV[1], unpack(ids))
+            end
+            return 1
+            """)
+
     /// Sets a key with a time to live. ARGV: key, value, ms.
     static let setExpiring = RedisScript(
         fence + """

@@ -17,6 +17,9 @@ package final class RedisStore: BotStore {
     package let client: RedisClient
     /// The blocking `XREADGROUP` only: a blocked read holds its connection.
     private let reader: RedisClient
+    /// Cluster mode: the blocking read of the deliveries other masters relayed
+    /// (`RedisStore+RelayedWebhooks.swift`); `nil` outside cluster mode, where nobody relays.
+    let relayReader: RedisClient?
     /// Cluster mode: the fencing epoch this worker was started with, which every step that
     /// changes the bot's state checks in its script; `nil` outside cluster mode.
     package let epoch: Int64?
@@ -30,6 +33,7 @@ package final class RedisStore: BotStore {
         keys = RedisKeys(fleet: fleet, bot: bot)
         client = RedisClient(url: url)
         reader = RedisClient(url: url, timeout: .seconds(3))
+        relayReader = epoch == nil ? nil : RedisClient(url: url, timeout: .seconds(3))
         self.epoch = epoch
         self.onFencingRefusal = onFencingRefusal
     }
@@ -49,12 +53,14 @@ package final class RedisStore: BotStore {
     package func close() async {
         await client.shutdown()
         await reader.shutdown()
+        await relayReader?.shutdown()
     }
 
     /// ``close()`` for synchronous clean-up.
     package func syncShutdown() {
         client.syncShutdown()
         reader.syncShutdown()
+        relayReader?.syncShutdown()
     }
 
     // MARK: Start
