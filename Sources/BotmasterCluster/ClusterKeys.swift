@@ -9,6 +9,7 @@
 /// | `botmaster:<fleet>:<bot>:lease` | string, TTL = lease TTL | the node that owns the bot |
 /// | `botmaster:<fleet>:<bot>:epoch` | string | the bot's fencing epoch: one more at each acquisition |
 /// | `botmaster:<fleet>:<bot>:owner` | string | the node that holds or last held the lease without releasing it (to count takeovers) |
+/// | `botmaster:<fleet>:<bot>:accounting` | string | JSON: the bot's restart count, recent restarts and errored state, published by its owner, read by the next |
 /// | `botmaster:<fleet>:<bot>:relayed` | stream | webhook deliveries a master relayed to the bot's owner (at most 10,000), until its worker took them |
 struct ClusterKeys: Sendable {
     let fleet: String

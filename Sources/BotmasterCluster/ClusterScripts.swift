@@ -50,7 +50,8 @@ enum ClusterScripts {
     /// Takes a bot's lease when it is free (or still this node's from before, as after a quick
     /// restart), with a new epoch, so that any worker of an earlier owner is fenced. ARGV: bots'
     /// key prefix, node, TTL ms, bot id. Returns {epoch, the owner whose lease expired, or ''
-    /// when it was released or never held}, or {0, holder} when another node holds it.
+    /// when it was released or never held, the restart accounting its owners left or ''}, or
+    /// {0, holder} when another node holds it.
     static let acquire = RedisScript(
         """
         local p, node, ttl = ARGV[1] .. ARGV[4], ARGV[2], ARGV[3]
@@ -60,7 +61,20 @@ enum ClusterScripts {
         local epoch = redis.call('INCR', p .. ':epoch')
         local previous = redis.call('GET', p .. ':owner') or ''
         redis.call('SET', p .. ':owner', node)
-        return {epoch, previous}
+        return {epoch, previous, redis.call('GET', p .. ':accounting') or ''}
+        """)
+
+    /// Publishes the restart accounting of bots this node holds, so it travels with them.
+    /// ARGV: bots' key prefix, node, then bot id and JSON pairs. A bot whose lease is not this
+    /// node's (any more) is left alone.
+    static let carryAccounting = RedisScript(
+        """
+        local prefix, node = ARGV[1], ARGV[2]
+        for i = 3, #ARGV - 1, 2 do
+          local key = prefix .. ARGV[i]
+          if redis.call('GET', key .. ':lease') == node then redis.call('SET', key .. ':accounting', ARGV[i + 1]) end
+        end
+        return 1
         """)
 
     /// Gives leases up (their workers have stopped): the next owner starts at once, and does

@@ -84,8 +84,10 @@ public struct ClusterService: Service {
 
     /// One round: renew, assign, acquire and release, and hand the owned bots to the supervisor.
     func tick(_ state: inout ClusterState) async {
-        // After a self-fencing nothing runs here and no lease is ours to renew.
-        if state.watch.takeLapse() { state.held = [:] }
+        // After a self-fencing nothing runs here and no lease is ours to renew; those still
+        // in Redis are taken again (with a new epoch) if the bot is still assigned here, and
+        // given up otherwise, so its new owner need not wait for them to expire.
+        if state.watch.takeLapse() { state.forsake() }
         let sent = MonotonicTime.now()
         let candidates = await supervisor.clusterCandidates()
         do {
@@ -103,16 +105,23 @@ public struct ClusterService: Service {
                 bots: candidates, members: members.map { RendezvousAssignment.Member(node: $0.node, capacity: $0.capacity) })
             let running = await supervisor.botsWithProcess()
             let leaving = state.held.keys.filter { assignment[$0] != settings.node }
-            let released = leaving.filter { !running.contains($0) }
+            let released = leaving.filter { !running.contains($0) } + state.forsaken.filter { assignment[$0] != settings.node }
             if !released.isEmpty {
                 try await release(released)
-                for bot in released { state.held[bot] = nil }
+                for bot in released {
+                    state.held[bot] = nil
+                    state.published[bot] = nil
+                }
                 logger.info("released leases of bots that moved", metadata: ["bots": "\(released.sorted().joined(separator: ","))"])
             }
+            state.forsaken = []
+            var carried: [String: [UInt8]] = [:]
             if !(await supervisor.isShuttingDown) {
                 for bot in assignment.filter({ $0.value == settings.node }).keys.sorted() where state.held[bot] == nil {
-                    guard let (epoch, previous) = try await acquire(bot) else { continue }
+                    guard let (epoch, previous, accounting) = try await acquire(bot) else { continue }
                     state.held[bot] = epoch
+                    if !accounting.isEmpty { carried[bot] = accounting }
+                    state.published[bot] = accounting
                     if !previous.isEmpty && previous != settings.node {
                         Counter(label: "botmaster_cluster_takeovers_total").increment()
                         logger.notice("took a bot over", metadata: ["bot": "\(bot)", "from": "\(previous)", "epoch": "\(epoch)"])
@@ -125,10 +134,11 @@ public struct ClusterService: Service {
             if state.watch.takeLapse() {
                 // This round took so long that the watchdog fenced meanwhile: the leases it
                 // renewed may expire before the next round, so nothing starts on them now.
-                state.held = [:]
+                state.forsake()
                 owned = [:]
             }
-            await supervisor.setOwnership(owned)
+            await supervisor.setOwnership(owned, carried: carried)
+            try await carryAccounting(&state)
             await supervisor.recordCluster(try await view(members: members, candidates: candidates, ok: true, error: nil))
         } catch {
             if state.error == nil {
@@ -178,12 +188,26 @@ public struct ClusterService: Service {
         return zip(bots, kept + Array(repeating: false, count: max(0, bots.count - kept.count))).map { ($0, $1) }
     }
 
-    private func acquire(_ bot: String) async throws -> (Int64, String)? {
+    private func acquire(_ bot: String) async throws -> (epoch: Int64, previous: String, accounting: [UInt8])? {
         let reply = try await ClusterScripts.acquire.run(
             on: client,
             arguments: [bytes(keys.prefix), bytes(settings.node), bytes("\(settings.leaseTTL.millisecondsClamped)"), bytes(bot)])
-        guard let parts = reply.array, parts.count == 2, let epoch = parts[0].integer, epoch > 0 else { return nil }
-        return (epoch, parts[1].string ?? "")
+        guard let parts = reply.array, parts.count == 3, let epoch = parts[0].integer, epoch > 0 else { return nil }
+        guard case .bulk(let accounting) = parts[2] else { return (epoch, parts[1].string ?? "", []) }
+        return (epoch, parts[1].string ?? "", accounting)
+    }
+
+    /// Publishes the restart accounting of owned bots that changed since it was last
+    /// published, so the next owner of each continues from it.
+    private func carryAccounting(_ state: inout ClusterState) async throws {
+        guard let (generation, bots) = await supervisor.accountingToCarry(unlessAt: state.accountingGeneration) else { return }
+        let changed = bots.filter { state.published[$0.key] != $0.value }.sorted { $0.key < $1.key }
+        if !changed.isEmpty {
+            _ = try await ClusterScripts.carryAccounting.run(
+                on: client, arguments: [bytes(keys.prefix), bytes(settings.node)] + changed.flatMap { [bytes($0.key), $0.value] })
+            for (bot, json) in changed { state.published[bot] = json }
+        }
+        state.accountingGeneration = generation
     }
 
     private func release(_ bots: [String]) async throws {
@@ -229,6 +253,19 @@ struct ClusterState {
     let watch = RenewalWatch()
     /// The last failure, logged once.
     var error: String?
+    /// The supervisor's accounting generation last published, and what was published (or
+    /// found at acquisition) per bot.
+    var accountingGeneration = -1
+    var published: [String: [UInt8]] = [:]
+    /// Leases held when the master fenced itself, to give up at the next successful round
+    /// when their bot is assigned elsewhere.
+    var forsaken: [String] = []
+
+    /// Forgets the leases held (the workers were killed): none is renewed any more.
+    mutating func forsake() {
+        forsaken += held.keys
+        held = [:]
+    }
 }
 
 /// What a member publishes about itself.

@@ -18,11 +18,15 @@ extension Supervisor {
     /// Cluster mode: the bots this master holds leases for now, with their epochs. Bots new
     /// to it start, bots it no longer owns drain and stop, and a bot whose epoch changed
     /// restarts (its old worker's steps would be refused). Nothing outside cluster mode.
+    /// - Parameter carried: the restart accounting previous owners left for bots newly owned
+    ///   (``CarriedAccounting`` as JSON), restored before their first start.
     @discardableResult
-    public func setOwnership(_ owned: [String: Int64]) async -> ReloadSummary {
+    public func setOwnership(_ owned: [String: Int64], carried: [String: [UInt8]] = [:]) async -> ReloadSummary {
         guard clusterOwnership != nil, !shuttingDown, owned != clusterOwnership else { return ReloadSummary() }
         clusterOwnership = owned
+        receiveCarriedAccounting(carried)
         let summary = await apply(enabledDefinitions)
+        carriedAccounting = [:]
         syncAllRoutes()
         if !(summary.started + summary.stopped + summary.restarted).isEmpty {
             logger.notice(

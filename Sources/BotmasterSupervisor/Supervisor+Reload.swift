@@ -82,8 +82,12 @@ extension Supervisor {
         for definition in definitions {
             let id = definition.id
             guard let worker = workers[id] else {
-                workers[id] = makeRecord(definition, now: now)
+                let record = makeRecord(definition, now: now)
+                workers[id] = record
                 summary.started.append(id)
+                // Cluster mode: a bot taken from another member keeps its restart accounting,
+                // and one that member gave up on stays errored here too.
+                if let carried = carriedAccounting.removeValue(forKey: id), restore(carried, to: record, id: id, now: now) { continue }
                 await spawn(id)
                 continue
             }

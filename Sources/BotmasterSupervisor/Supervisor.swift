@@ -42,7 +42,15 @@ public actor Supervisor {
     private var ticks = 0
     var reloadCount = 0
     /// Restart accounting changed since it was last saved.
-    var accountingDirty = false
+    var accountingDirty = false {
+        didSet { if accountingDirty { accountingGeneration &+= 1 } }
+    }
+    /// Counts changes of the restart accounting, so cluster mode publishes it only when it
+    /// changed (``accountingToCarry(unlessAt:)``).
+    var accountingGeneration = 0
+    /// Cluster mode: the accounting the previous owners left for bots this master has just
+    /// taken, restored when their worker record is made.
+    var carriedAccounting: [String: CarriedAccounting] = [:]
     var readyNotified = false
     var lastStatusLine = ""
     var lastWatchdogPing = MonotonicTime(nanoseconds: 0)

@@ -24,11 +24,11 @@ import Testing
     /// Both masters' fleets: the same six echo bots, state in Redis, polling (or with `webhook`,
     /// by webhook). With `alphaInBackground`, alpha is started as an operator would
     /// (`botmaster start`, which returns once alpha's share runs) before beta joins.
-    static func startMasters(redis: RedisServerProcess, alphaInBackground: Bool = false, webhook: WebhookPorts? = nil) throws -> (
-        TestFleet, TestFleet, SandboxProcess
-    ) {
-        let first = try TestFleet(workers: [:])
-        let second = try TestFleet(workers: [:])
+    static func startMasters(
+        redis: RedisServerProcess, alphaInBackground: Bool = false, webhook: WebhookPorts? = nil, extra: [String: String] = [:]
+    ) throws -> (TestFleet, TestFleet, SandboxProcess) {
+        let first = try TestFleet(workers: extra)
+        let second = try TestFleet(workers: extra)
         let sandbox = try SandboxProcess(directory: first.home)
         for fleet in [first, second] {
             for bot in bots {
@@ -72,11 +72,11 @@ import Testing
 
     /// Runs `body` with both masters started and the bots split between them, then stops all.
     static func withCluster(
-        alphaInBackground: Bool = false, webhook: WebhookPorts? = nil,
+        alphaInBackground: Bool = false, webhook: WebhookPorts? = nil, extra: [String: String] = [:],
         _ body: (TestFleet, TestFleet, SandboxProcess, RedisServerProcess) async throws -> Void
     ) async throws {
         let redis = try RedisServerProcess()
-        let (alpha, beta, sandbox) = try startMasters(redis: redis, alphaInBackground: alphaInBackground, webhook: webhook)
+        let (alpha, beta, sandbox) = try startMasters(redis: redis, alphaInBackground: alphaInBackground, webhook: webhook, extra: extra)
         defer {
             if alphaInBackground { _ = try? alpha.run(["stop"]) }
             sandbox.stop()
@@ -105,6 +105,11 @@ import Testing
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.date(from: String(stamp)).map { Int64($0.timeIntervalSince1970 * 1000) }
+    }
+
+    /// An unlabelled series' value in a `/metrics` page (0 when absent).
+    static func counter(_ name: String, in metrics: String) -> Double {
+        metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) } ?? 0
     }
 
     /// The bots taking updates on `fleet` now (polling, or by webhook).
@@ -170,6 +175,8 @@ import Testing
             // kill -9 of alpha: its workers drain on their own (parent-death signal); its leases
             // expire and beta takes every bot.
             let moved = Self.polling(alpha)
+            let takeoversBefore = Self.counter(
+                "botmaster_cluster_takeovers_total", in: try HTTPGet.get(port: beta.statusPort, path: "/metrics").body)
             kill(try #require(alpha.masterPID), SIGKILL)
             _ = alpha.waitFor(try #require(alpha.masterPID))
             try await Self.waitUntil("beta runs every bot") { Self.polling(beta) == Self.all }
@@ -177,7 +184,9 @@ import Testing
             let taken = try #require(try beta.client.send(.status).status?.master.cluster)
             #expect(Set(taken.members.map(\.node)) == ["beta"], "alpha's membership expired")
             let takeovers = try HTTPGet.get(port: beta.statusPort, path: "/metrics").body
-            #expect(takeovers.contains("botmaster_cluster_takeovers_total \(moved.count)"), "\(moved)")
+            #expect(
+                Self.counter("botmaster_cluster_takeovers_total", in: takeovers) - takeoversBefore == Double(moved.count),
+                "\(moved)")
             // Every message answered exactly once.
             for bot in Self.bots { #expect(try sandbox.sent(bot: bot).count == 2, "bot \(bot)") }
         }
@@ -259,6 +268,41 @@ import Testing
             #expect(notAnUpdate.status == 400)
             try await Task.sleep(for: .milliseconds(500))
             #expect(try sandbox.sent(bot: id, chat: 9).count == 1, "a relayed duplicate is not answered again")
+        }
+    }
+
+    /// Restart accounting travels with a bot: one that crashed too often on its owner stays
+    /// errored (with its restart count) on the member that takes it over.
+    @Test func aBotItsOwnerGaveUpOnStaysErroredOnTheMemberThatTakesItOver() async throws {
+        let crasher = TestFleet.pythonWorker("crash") + "\n[limits]\nrestart_cooldown = \"300ms\"\nmax_restarts_per_hour = 2\n"
+        try await Self.withCluster(extra: ["crasher": crasher]) { alpha, beta, _, redis in
+            func crasherState(_ fleet: TestFleet) -> (state: String, restarts: Int)? {
+                guard let status = try? fleet.client.send(.status).status, let worker = fleet.worker("crasher", in: status) else {
+                    return nil
+                }
+                return (worker.state, worker.restarts)
+            }
+            try await Self.waitUntil("the crasher's owner gives up on it") {
+                crasherState(alpha)?.state == "errored" || crasherState(beta)?.state == "errored"
+            }
+            let (owner, survivor) = crasherState(alpha)?.state == "errored" ? (alpha, beta) : (beta, alpha)
+            #expect(crasherState(owner)?.restarts == 2)
+            // The owner publishes it at its next renewal.
+            try await Self.waitUntil("the errored state is in Redis") {
+                let key = "botmaster:cluster-test:crasher:accounting"
+                let (_, value) = (try? runProgram(["redis-cli", "-p", "\(redis.port)", "GET", key])) ?? (1, "")
+                return value.contains(#""errored":true"#)
+            }
+            kill(try #require(owner.masterPID), SIGKILL)
+            _ = owner.waitFor(try #require(owner.masterPID))
+            try await Self.waitUntil("the survivor holds the crasher's lease") {
+                (try? survivor.client.send(.status).status?.master.cluster?.members.first?.bots.contains { $0.bot == "crasher" }) == true
+            }
+            try await Self.waitUntil("the survivor shows the crasher") { crasherState(survivor) != nil }
+            let taken = try #require(crasherState(survivor))
+            #expect(taken.state == "errored", "the survivor does not start a bot its previous owner gave up on")
+            #expect(taken.restarts == 2, "its restart count came with it")
+            #expect(survivor.masterLog.contains("its previous owner gave up on it"))
         }
     }
 }
