@@ -9,9 +9,9 @@ import Hummingbird
 
 /// Dispatches one Bot API call to the sandbox, with injected faults applied first.
 enum BotAPIMethods {
-    static func call(_ method: String, bot: Int64, parameters: CallParameters, sandbox: Sandbox) async -> Response {
+    static func call(_ method: String, bot: Int64, parameters: CallParameters, caller: SandboxCaller, sandbox: Sandbox) async -> Response {
         let arrived = await sandbox.now()
-        let response = await answer(method, bot: bot, parameters: parameters, arrived: arrived, sandbox: sandbox)
+        let response = await answer(method, bot: bot, parameters: parameters, arrived: arrived, caller: caller, sandbox: sandbox)
         if method != "getUpdates" {
             let chat = (try? parameters.decode(ChatOfCall.self))?.chatID
             await sandbox.logCall(bot: bot, method, chat: chat, arrivedUs: arrived, status: Int(response.status.code))
@@ -25,9 +25,9 @@ enum BotAPIMethods {
         enum CodingKeys: String, CodingKey { case chatID = "chat_id" }
     }
 
-    private static func answer(_ method: String, bot: Int64, parameters: CallParameters, arrived: Int64, sandbox: Sandbox) async
-        -> Response
-    {
+    private static func answer(
+        _ method: String, bot: Int64, parameters: CallParameters, arrived: Int64, caller: SandboxCaller, sandbox: Sandbox
+    ) async -> Response {
         if let fault = await sandbox.begin(method, bot: bot) {
             if let latency = fault.latencyMs { try? await Task.sleep(for: .milliseconds(latency)) }
             if let status = fault.status {
@@ -41,7 +41,7 @@ enum BotAPIMethods {
         case "getMe":
             return ok(await sandbox.getMe(bot: bot))
         case "getUpdates":
-            return await respond(decode(GetUpdates.self, parameters)) { await sandbox.getUpdates(bot: bot, $0) }
+            return await respond(decode(GetUpdates.self, parameters)) { await sandbox.getUpdates(bot: bot, $0, caller: caller) }
         case "sendMessage":
             return await respond(decode(SendMessage.self, parameters)) { await sandbox.sendMessage(bot: bot, $0, arrivedUs: arrived) }
         case "forwardMessage", "copyMessage":

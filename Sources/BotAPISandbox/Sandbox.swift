@@ -1,4 +1,5 @@
 import BotAPI
+import NIOCore
 
 /// The sandbox's state: every bot it has seen, keyed by the number in front of the token's
 /// colon, as Telegram does. All Bot API and test-control calls go through this actor.
@@ -10,7 +11,13 @@ public actor Sandbox {
     private let clock: @Sendable () -> Int64
     private let deliver: @Sendable (Update, SetWebhook) async -> Bool
 
-    enum PollWake { case update, timeout, conflict }
+    /// Why a waiting long poll ended: an update came, its time ran out, a newer `getUpdates`
+    /// or a `setWebhook` ended it (naming the caller's host, or `setWebhook`), or its caller
+    /// closed the connection.
+    enum PollWake {
+        case update, timeout, disconnected
+        case conflict(by: String)
+    }
 
     /// A Bot API failure: the status, description and optional `retry_after`.
     public struct Failure: Error, Sendable, Equatable {
@@ -51,44 +58,88 @@ public actor Sandbox {
 
     func getMe(bot id: Int64) -> User { bot(id).me }
 
-    func getUpdates(bot id: Int64, _ request: GetUpdates) async -> Result<[Update], Failure> {
-        guard bot(id).webhook == nil else {
-            return .failure(
-                Failure(
-                    code: 409,
-                    description:
-                        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"))
+    /// `getUpdates`, recorded with its caller's host, when it began and ended and how
+    /// (``PollRecord``), so a test can check that two hosts never polled one bot at once.
+    /// - Parameter caller: the poller's host and its connection, whose closing ends the poll.
+    func getUpdates(bot id: Int64, _ request: GetUpdates, caller: SandboxCaller = SandboxCaller()) async -> Result<[Update], Failure> {
+        let started = clock()
+        let (result, outcome) = await poll(bot: id, request, caller: caller)
+        let record = PollRecord(
+            host: caller.host, startedUs: started, endedUs: clock(), outcome: outcome.name, endedBy: outcome.endedBy,
+            updates: (try? result.get().count) ?? 0)
+        update(id) { $0.recordPoll(record) }
+        return result
+    }
+
+    /// How a poll ended, for its record.
+    private enum PollOutcome {
+        case answered, refused, disconnected
+        case conflict(by: String)
+
+        var name: String {
+            switch self {
+            case .answered: "answered"
+            case .refused: "refused"
+            case .disconnected: "disconnected"
+            case .conflict: "conflict"
+            }
         }
-        if let previous = pollWaiters.removeValue(forKey: id) { previous.continuation.resume(returning: .conflict) }
+
+        var endedBy: String? {
+            if case .conflict(let by) = self { return by }
+            return nil
+        }
+    }
+
+    private func poll(bot id: Int64, _ request: GetUpdates, caller: SandboxCaller) async -> (Result<[Update], Failure>, PollOutcome) {
+        guard bot(id).webhook == nil else {
+            let failure = Failure(
+                code: 409,
+                description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
+            return (.failure(failure), .refused)
+        }
+        if let previous = pollWaiters.removeValue(forKey: id) { previous.continuation.resume(returning: .conflict(by: caller.host)) }
         let limit = min(max(request.limit ?? 100, 1), 100)
         if let offset = request.offset { update(id) { $0.confirm(below: offset) } }
         let available = { (bot: SandboxBot) in Array(bot.pending.filter { $0.updateID >= (request.offset ?? Int64.min) }.prefix(limit)) }
         let now = available(bot(id))
         let timeout = max(request.timeout ?? 0, 0)
-        guard now.isEmpty, timeout > 0 else { return .success(now) }
+        guard now.isEmpty, timeout > 0 else { return (.success(now), .answered) }
         nextTicket += 1
         let ticket = nextTicket
         let wake = await withCheckedContinuation { continuation in
             pollWaiters[id] = (ticket, continuation)
             Task {
                 try? await Task.sleep(for: .seconds(timeout))
-                self.expirePoll(bot: id, ticket: ticket)
+                self.endPoll(bot: id, ticket: ticket, .timeout)
             }
+            // A caller that went away (killed, or cancelled its request) is not polling any more.
+            caller.connectionClosed?.whenComplete { _ in Task { await self.endPoll(bot: id, ticket: ticket, .disconnected) } }
         }
-        if wake == .conflict {
-            return .failure(
-                Failure(
-                    code: 409,
-                    description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"))
+        switch wake {
+        case .conflict(let by):
+            let failure = Failure(
+                code: 409, description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
+            return (.failure(failure), .conflict(by: by))
+        case .disconnected:
+            return (.success([]), .disconnected)
+        case .update, .timeout:
+            guard bot(id).webhook == nil else {
+                return (.failure(Failure(code: 409, description: "Conflict: a webhook was set")), .refused)
+            }
+            return (.success(available(bot(id))), .answered)
         }
-        guard bot(id).webhook == nil else { return .failure(Failure(code: 409, description: "Conflict: a webhook was set")) }
-        return .success(available(bot(id)))
     }
 
-    private func expirePoll(bot id: Int64, ticket: Int) {
+    private func endPoll(bot id: Int64, ticket: Int, _ wake: PollWake) {
         guard let waiter = pollWaiters[id], waiter.ticket == ticket else { return }
         pollWaiters[id] = nil
-        waiter.continuation.resume(returning: .timeout)
+        waiter.continuation.resume(returning: wake)
+    }
+
+    /// The polls recorded for a bot, oldest first.
+    public func polls(bot id: Int64) -> [PollRecord] {
+        Array(bot(id).polls)
     }
 
     /// The current time in microseconds (the sandbox's clock).
@@ -132,7 +183,7 @@ public actor Sandbox {
         guard request.url.hasPrefix("https://") || request.url.hasPrefix("http://") else {
             return .failure(Failure(code: 400, description: "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"))
         }
-        if let poll = pollWaiters.removeValue(forKey: id) { poll.continuation.resume(returning: .conflict) }
+        if let poll = pollWaiters.removeValue(forKey: id) { poll.continuation.resume(returning: .conflict(by: "setWebhook")) }
         let starts = bot(id).webhook == nil
         update(id) { bot in
             bot.webhook = request

@@ -29,6 +29,14 @@ struct SandboxBot {
     var callTotal = 0
 
     static let keptCalls = 200_000
+    /// Every `getUpdates`, oldest first (the last ``keptPolls``).
+    var polls: Deque<PollRecord> = []
+    static let keptPolls = 20_000
+
+    mutating func recordPoll(_ record: PollRecord) {
+        polls.append(record)
+        if polls.count > Self.keptPolls { polls.removeFirst() }
+    }
 
     struct MessageKey: Hashable {
         var chat: Int64

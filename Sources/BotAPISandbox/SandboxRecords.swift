@@ -1,4 +1,5 @@
 import BotAPI
+import NIOCore
 
 /// What a bot did through the sandbox's Bot API, for tests and for people trying a fleet.
 public struct SentRecord: Codable, Sendable, Equatable {
@@ -104,4 +105,39 @@ public struct SandboxChats: Codable, Sendable, Equatable {
     public var blocked: [Int64]?
     /// Chats that do not exist: 400 `chat not found`.
     public var missing: [Int64]?
+}
+
+/// One `getUpdates` as the sandbox saw it: from which host, when it began and ended, and how
+/// it ended (`answered`; `conflict`: a newer poll, or a `setWebhook`, ended it, see `ended_by`;
+/// `disconnected`: its caller closed the connection while it waited; `refused`: a webhook was
+/// set). Two hosts polled one bot at once exactly when a poll of one ended in a `conflict`
+/// caused by the other.
+public struct PollRecord: Codable, Sendable, Equatable {
+    /// The caller's IP address.
+    public var host: String
+    /// Microseconds since the Unix epoch.
+    public var startedUs: Int64
+    public var endedUs: Int64
+    public var outcome: String
+    /// For a `conflict`: the host whose poll ended it, or `setWebhook`.
+    public var endedBy: String?
+    /// Updates it returned.
+    public var updates: Int
+
+    enum CodingKeys: String, CodingKey {
+        case host, outcome, updates
+        case startedUs = "started_us", endedUs = "ended_us", endedBy = "ended_by"
+    }
+}
+
+/// Who made a Bot API call: the peer's host, and the connection's close, which ends a long
+/// poll still waiting (its caller is gone).
+public struct SandboxCaller: Sendable {
+    public var host: String
+    public var connectionClosed: EventLoopFuture<Void>?
+
+    public init(host: String = "", connectionClosed: EventLoopFuture<Void>? = nil) {
+        self.host = host
+        self.connectionClosed = connectionClosed
+    }
 }

@@ -15,9 +15,9 @@ import NIOFoundationCompat
 /// `/sandbox/`.
 public enum SandboxServer {
     /// The routes.
-    public static func router(sandbox: Sandbox) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
-        let api: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+    public static func router(sandbox: Sandbox) -> Router<SandboxRequestContext> {
+        let router = Router(context: SandboxRequestContext.self)
+        let api: @Sendable (Request, SandboxRequestContext) async throws -> Response = { request, context in
             let tokenSegment = try context.parameters.require("token")
             let method = try context.parameters.require("method")
             guard let botID = botID(fromPathSegment: tokenSegment) else {
@@ -25,7 +25,7 @@ public enum SandboxServer {
             }
             let body = try await request.body.collect(upTo: 1 << 20)
             let parameters = CallParameters.of(contentType: request.headers[.contentType], body: body, query: request.uri.query)
-            return await BotAPIMethods.call(method, bot: botID, parameters: parameters, sandbox: sandbox)
+            return await BotAPIMethods.call(method, bot: botID, parameters: parameters, caller: context.caller, sandbox: sandbox)
         }
         router.get("/:token/:method", use: api)
         router.post("/:token/:method", use: api)
@@ -56,6 +56,9 @@ public enum SandboxServer {
             let chat = request.uri.queryParameters.get("chat_id", as: Int64.self)
             let after = request.uri.queryParameters.get("after", as: Int.self) ?? 0
             return json(await sandbox.sent(bot: bot, chat: chat, after: after))
+        }
+        router.get("/sandbox/bots/:bot/polls") { _, context in
+            json(await sandbox.polls(bot: try context.parameters.require("bot", as: Int64.self)))
         }
         router.get("/sandbox/bots/:bot/calls") { request, context in
             let bot = try context.parameters.require("bot", as: Int64.self)
@@ -129,5 +132,17 @@ public enum SandboxServer {
             _ = try? await response.body.collect(upTo: 1 << 20)
             return response.status.code / 100 == 2
         }
+    }
+}
+
+/// The sandbox's request context: the basic one plus who called (host and connection), so a
+/// long poll is recorded with its caller's host and ends when the caller goes away.
+public struct SandboxRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    let caller: SandboxCaller
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        caller = SandboxCaller(host: source.channel.remoteAddress?.ipAddress ?? "", connectionClosed: source.channel.closeFuture)
     }
 }

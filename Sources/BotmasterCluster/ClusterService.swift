@@ -50,13 +50,29 @@ public struct ClusterService: Service {
             "cluster mode", metadata: ["node": "\(settings.node)", "lease_ttl": "\(settings.leaseTTL)", "capacity": "\(capacity)"])
         // The self-fencing deadline is watched on its own: a round stuck on a Redis that does
         // not answer must not delay it past the leases' expiry.
+        // Nothing is taken before the supervisor has cleaned up and begun: it would start
+        // those bots' workers before its own start-up did.
+        while !(await supervisor.hasStarted) && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         let watch = state.watch
         let watchdog = Task { [self] in await guardLeases(watch) }
         defer { watchdog.cancel() }
         while !Task.isShuttingDownGracefully {
+            let began = MonotonicTime.now()
             await tick(&state)
+            let took = MonotonicTime.now() - began
+            if took > settings.renewInterval && state.error == nil {
+                // A round this slow risks self-fencing; say so, with what it cost (a round that
+                // failed has said why already).
+                logger.warning("a cluster round took longer than the renewal interval", metadata: ["ms": "\(took.millisecondsClamped)"])
+            }
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.renewInterval) }
+                // Rounds start every interval, whatever a round cost: a slow one (many workers
+                // to start) followed by a full interval would leave the leases unrenewed for
+                // both, and could fence a master that is merely busy.
+                let pause = max(settings.renewInterval - took, .zero)
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
             } catch {
                 break
             }
@@ -88,10 +104,12 @@ public struct ClusterService: Service {
         // in Redis are taken again (with a new epoch) if the bot is still assigned here, and
         // given up otherwise, so its new owner need not wait for them to expire.
         if state.watch.takeLapse() { state.forsake() }
-        let sent = MonotonicTime.now()
         let candidates = await supervisor.clusterCandidates()
+        let digest = await supervisor.fleetDigest()
+        // Taken after the supervisor answered: a busy supervisor must not age the renewal.
+        let sent = MonotonicTime.now()
         do {
-            let members = try await heartbeat(digest: await supervisor.fleetDigest())
+            let members = try await heartbeat(digest: digest)
             // Leases renewed now live at least until `sent` + TTL.
             let renewed = try await renew(Array(state.held.keys.sorted()))
             for (bot, kept) in renewed where !kept {

@@ -66,6 +66,7 @@ extension Supervisor {
     /// A digest of the fleet definition (every enabled bot and its settings; tokens only as
     /// part of the hash), published so members that disagree about the fleet are seen.
     public func fleetDigest() -> String {
+        if let fleetDigestCache { return fleetDigestCache }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var hash = FNV1a()
@@ -76,6 +77,7 @@ extension Supervisor {
             hash.add("\(definition.limits)")
             if let bot = definition.bot, let json = try? encoder.encode(bot.jsonObject) { hash.add(bytes: json) }
         }
+        fleetDigestCache = hash.hex
         return hash.hex
     }
 

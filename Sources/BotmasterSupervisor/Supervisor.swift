@@ -66,14 +66,23 @@ public actor Supervisor {
     var clusterOwnership: [String: Int64]?
     /// The fleet's enabled bots as last loaded, owned here or not: what the cluster assigns.
     var enabledDefinitions: [WorkerDefinition] {
-        didSet { relayedBots = Self.relayedBots(of: enabledDefinitions, environment: configuration.environment) }
+        didSet {
+            relayedBots = Self.relayedBots(of: enabledDefinitions, environment: configuration.environment)
+            fleetDigestCache = nil
+        }
     }
+    /// Cluster mode: the fleet digest of ``enabledDefinitions``, computed once per change.
+    var fleetDigestCache: String?
     /// Cluster mode: the webhook bots whose deliveries any master relays (``WebhookRoutes/Target/relayed``).
     var relayedBots: Set<String>
     /// Cluster mode's view for status, as the cluster service last read it.
     var clusterView: ClusterStatus?
     /// Bots not yet started at start-up, in the order they start.
     var pendingStarts: [String] = []
+    /// Whether ``run()`` has cleaned up after a previous master and begun the fleet: cluster
+    /// mode hands over ownership only after that (a worker started earlier could be taken for
+    /// a stale one, or be started twice).
+    public private(set) var hasStarted = false
     private var fleetStartBegan = MonotonicTime.now()
     /// The members of the workers' process groups, listed at most once per memory interval.
     private var groupListing = ProcessGroupListing()
@@ -143,6 +152,7 @@ public actor Supervisor {
         logger.info("starting fleet", metadata: ["workers": "\(workers.count)"])
         pendingStarts = workers.keys.sorted().filter { workers[$0]?.lifecycle.state != .errored }
         fleetStartBegan = .now()
+        hasStarted = true
         eventSink.yield(.continueStart)
 
         // The loop runs in a task of its own, which the service's cancellation does not reach:

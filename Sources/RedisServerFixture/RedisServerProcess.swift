@@ -13,13 +13,19 @@ public final class RedisServerProcess {
     /// Append-only file on, synced on every write: a restarted server has everything it
     /// acknowledged (the setting production should use for botmaster's state).
     public let persistent: Bool
+    /// The address it listens on: loopback, or a host's address in a network namespace.
+    public let host: String
+    /// Runs it through another program: `ip netns exec <host>` puts it on another "host".
+    private let prefix: [String]
     private var pid: pid_t?
 
-    public init(password: String? = nil, persistent: Bool = false) throws {
+    public init(password: String? = nil, persistent: Bool = false, host: String = "127.0.0.1", prefix: [String] = []) throws {
         directory = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-redis-")
         port = LoopbackPort.free()
         self.password = password
         self.persistent = persistent
+        self.host = host
+        self.prefix = prefix
         try start()
     }
 
@@ -29,18 +35,19 @@ public final class RedisServerProcess {
     public var socketPath: String { "\(directory)/redis.sock" }
 
     /// The server's URL (TCP, with the password if any).
-    public var url: RedisURL { RedisURL(endpoint: .tcp(host: "127.0.0.1", port: port), password: password) }
+    public var url: RedisURL { RedisURL(endpoint: .tcp(host: host, port: port), password: password) }
 
     /// `redis://` text of ``url``, for `REDIS_URL`.
     public var urlText: String {
-        "redis://" + (password.map { ":\($0)@" } ?? "") + "127.0.0.1:\(port)"
+        "redis://" + (password.map { ":\($0)@" } ?? "") + "\(host):\(port)"
     }
 
     public func start() throws {
-        var arguments = [
-            "/usr/bin/redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--save", "",
-            "--unixsocket", socketPath, "--unixsocketperm", "700", "--dir", directory, "--logfile", "\(directory)/redis.log",
-        ]
+        var arguments =
+            prefix + [
+                "/usr/bin/redis-server", "--port", "\(port)", "--bind", host, "--save", "",
+                "--unixsocket", socketPath, "--unixsocketperm", "700", "--dir", directory, "--logfile", "\(directory)/redis.log",
+            ]
         arguments += persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]
         if let password { arguments += ["--requirepass", password] }
         let null = try Descriptors.openNull()

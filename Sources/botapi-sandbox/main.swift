@@ -24,6 +24,7 @@ struct BotAPISandboxCommand: AsyncParsableCommand {
               POST /sandbox/bots/<id>/messages  {"chat_id": 42, "text": "hi"}     a user writes to the bot
               POST /sandbox/bots/<id>/updates   <Update>                          queue a raw update
               GET  /sandbox/bots/<id>/sent[?chat_id=42&after=N]                   what the bot sent
+              GET  /sandbox/bots/<id>/polls                                       every getUpdates: caller host, start, end, how it ended
               POST /sandbox/bots/<id>/faults    {"status": 429, "retry_after": 2, "count": 1}
               GET  /sandbox/bots[/<id>]   DELETE /sandbox/bots/<id>
             """)
@@ -42,6 +43,7 @@ struct BotAPISandboxCommand: AsyncParsableCommand {
             clock: { Int64(Date().timeIntervalSince1970 * 1_000_000) }, deliver: SandboxServer.deliverer(http: http))
         let app = Application(
             router: SandboxServer.router(sandbox: sandbox),
+            server: .http1(configuration: .init(additionalChannelHandlers: [CloseOnHalfClose()])),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "botapi-sandbox"),
             onServerRunning: { channel in
                 // The bound port, not the asked one: with --port 0 a test learns it here, with no

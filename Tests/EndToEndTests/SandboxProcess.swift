@@ -18,7 +18,9 @@ final class SandboxProcess {
     /// Starts the sandbox on a port it picks itself (`--port 0`) and reads that port from its
     /// "listening on" line: a port chosen in advance could be taken by a concurrently running
     /// test before the sandbox binds it.
-    init(directory: String) throws {
+    /// - Parameter host: the address to listen on (`0.0.0.0`: also for hosts in network
+    ///   namespaces, see ``NetworkLab``).
+    init(directory: String, host: String = "127.0.0.1") throws {
         let executable = FileSystem.currentExecutablePath() ?? ""
         let binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
         let outputPath = "\(directory)/sandbox.out"
@@ -28,7 +30,7 @@ final class SandboxProcess {
         defer { close(null) }
         pid = try ProcessSpawner.spawn(
             SpawnRequest(
-                arguments: ["\(binaries)/botapi-sandbox", "--port", "0"], environment: Environment.current(),
+                arguments: ["\(binaries)/botapi-sandbox", "--host", host, "--port", "0"], environment: Environment.current(),
                 descriptors: [0: null, 1: output, 2: output]))
         let deadline = MonotonicTime.now() + .seconds(20)
         var announced: Int?
@@ -49,6 +51,12 @@ final class SandboxProcess {
     }
 
     var apiBase: String { "http://127.0.0.1:\(port)" }
+
+    /// Every `getUpdates` the sandbox saw for `bot`, with the caller's host.
+    func polls(bot: Int64) throws -> [PollRecord] {
+        let answer = try HTTPGet.get(port: port, path: "/sandbox/bots/\(bot)/polls")
+        return try JSONDecoder().decode([PollRecord].self, from: Data(answer.body.utf8))
+    }
 
     /// A user writes `text` in `chat`; returns the update's message id.
     @discardableResult
