@@ -45,16 +45,16 @@ public struct ClusterService: Service {
     }
 
     public func run() async throws {
-        var state = ClusterState()
         logger.notice(
             "cluster mode", metadata: ["node": "\(settings.node)", "lease_ttl": "\(settings.leaseTTL)", "capacity": "\(capacity)"])
-        // The self-fencing deadline is watched on its own: a round stuck on a Redis that does
-        // not answer must not delay it past the leases' expiry.
         // Nothing is taken before the supervisor has cleaned up and begun: it would start
         // those bots' workers before its own start-up did.
         while !(await supervisor.hasStarted) && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: .milliseconds(20))
         }
+        var state = ClusterState()
+        // The self-fencing deadline is watched on its own: a round stuck on a Redis that does
+        // not answer must not delay it past the leases' expiry.
         let watch = state.watch
         let watchdog = Task { [self] in await guardLeases(watch) }
         defer { watchdog.cancel() }
