@@ -40,10 +40,8 @@ final class BenchmarkFleet {
 
     static let heartbeatOnly = "[limits]\nheartbeat_interval = \"1s\"\nrestart_cooldown = \"0s\"\nmax_restarts_per_hour = 1000\n"
 
-    var client: ControlClient { ControlClient(socketPath: "\(home)/run/control.sock", timeout: .seconds(30)) }
-
-    /// Starts the master and returns the time until every worker is `running`.
-    func startAndWaitUntilRunning() async throws -> Duration {
+    /// Starts the master, without waiting for anything.
+    func startMaster() throws {
         let null = try Descriptors.openNull()
         defer { close(null) }
         var environment = Environment.current()
@@ -51,12 +49,19 @@ final class BenchmarkFleet {
         environment["BOTMASTER_MAX_WORKERS_PER_CORE"] = "\(workerCount)"
         environment["STATUS_PORT"] = "\(statusPort)"
         environment.merge(self.environment) { _, new in new }
-        let started = MonotonicTime.now()
         masterPID = try ProcessSpawner.spawn(
             SpawnRequest(
                 arguments: ["\(binaries)/botmaster", "start", "--foreground", "--daemonized", "--home", home],
                 environment: environment,
                 descriptors: [0: null, 1: null, 2: null]))
+    }
+
+    var client: ControlClient { ControlClient(socketPath: "\(home)/run/control.sock", timeout: .seconds(30)) }
+
+    /// Starts the master and returns the time until every worker is `running`.
+    func startAndWaitUntilRunning() async throws -> Duration {
+        let started = MonotonicTime.now()
+        try startMaster()
         // Ask for one worker's row only: the master line counts the whole fleet, and a full
         // 1000-row status every 10 ms would load the machine being measured.
         let probe = ControlRequest(command: "status", id: "bot0")

@@ -39,6 +39,21 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Flag(help: "Only the broadcast figures (one bot, SQLite and Redis), no fleet.")
     var broadcastOnly = false
 
+    @Flag(help: "Only the cluster figures: Redis load of membership and leases, and the fencing checks' cost.")
+    var clusterOnly = false
+
+    @Option(help: "Masters sharing one Redis in the cluster load run.")
+    var clusterMasters = 3
+
+    @Option(help: "Workers (the same fleet on every master) in the cluster load run.")
+    var clusterWorkers = 1000
+
+    @Option(help: "Seconds of steady state over which the cluster's Redis commands are counted.")
+    var clusterSeconds = 30
+
+    @Option(help: "Rounds of the fenced and unfenced store runs (the order swapped every round).")
+    var clusterRounds = 3
+
     @Option(help: "Chats in the benchmark's broadcast.")
     var broadcastChats = 100_000
 
@@ -68,6 +83,12 @@ struct FleetBenchmark: AsyncParsableCommand {
             print(MachineDescription.current())
             print("")
             print(ResultRow.markdown(try await storeRows()))
+            return
+        }
+        if clusterOnly {
+            print(MachineDescription.current())
+            print("")
+            print(ResultRow.markdown(try await clusterRows()))
             return
         }
         if broadcastOnly {
@@ -174,6 +195,44 @@ struct FleetBenchmark: AsyncParsableCommand {
                             + (result.roundTripsPerJob.map { " (\(format($0, decimals: 2)))" } ?? "")))
             }
         }
+        return rows
+    }
+
+    /// Cluster mode's costs: the Redis commands of membership and leases, and the fencing
+    /// check every Redis store script makes (jobs with and without an epoch, interleaved).
+    func clusterRows() async throws -> [ResultRow] {
+        var rows: [ResultRow] = []
+        for (bots, polling) in [(1, true), (100, false)] {
+            var runs: [Bool: [Double]] = [:]
+            for round in 0..<max(clusterRounds, 1) {
+                for fenced in round.isMultiple(of: 2) ? [false, true] : [true, false] {
+                    var benchmark = StoreJobsBenchmark(store: .redis, bots: bots, jobs: storeJobs, polling: polling)
+                    benchmark.fenced = fenced
+                    runs[fenced, default: []].append(try await benchmark.run().jobsPerSecond)
+                }
+            }
+            let plain = runs[false] ?? []
+            let fenced = runs[true] ?? []
+            let ratio = (median(fenced) ?? 0) / max(median(plain) ?? 1, 1)
+            let feed = polling ? "polling" : "webhook (8 deliveries in parallel per bot)"
+            rows.append(
+                ResultRow(
+                    metric:
+                        "jobs through redis, \(bots) bot\(bots == 1 ? "" : "s"), \(feed): fenced (cluster epoch) vs not, jobs/s, median (min–max) of \(plain.count); fenced ÷ not",
+                    target: "≥ 0.90",
+                    value: "\(spread(fenced, decimals: 0)) vs \(spread(plain, decimals: 0)); \(format(ratio, decimals: 2))"))
+        }
+        let load = try await ClusterRedisLoad(masters: clusterMasters, workers: clusterWorkers, seconds: clusterSeconds).run()
+        let what = "\(clusterWorkers) bots over \(clusterMasters) masters, default lease (15 s, renewed every 3 s)"
+        rows.append(
+            ResultRow(
+                metric: "Redis commands/s for membership, leases and the status view, \(what): top-level (with those inside scripts)",
+                target: "–",
+                value: "\(format(load.commandsPerSecond, decimals: 1))/s (\(format(load.callsPerSecond, decimals: 0))/s)"))
+        rows.append(
+            ResultRow(
+                metric: "\(what): first master's start → every bot running on one of them", target: "–",
+                value: seconds(load.splitDuration)))
         return rows
     }
 

@@ -17,6 +17,9 @@ struct StoreJobsBenchmark {
     /// A poller's intake (a poll's 100 updates in one pipeline) or webhook deliveries (8 in
     /// parallel per bot, one intake each).
     let polling: Bool
+    /// Redis only: every store runs with a cluster fencing epoch, so every script checks it
+    /// (what each step costs in cluster mode).
+    var fenced = false
 
     struct Result {
         var jobsPerSecond: Double
@@ -45,7 +48,12 @@ struct StoreJobsBenchmark {
         case .redis:
             let redis = try RedisServerProcess()
             server = redis
-            states = (0..<bots).map { RedisStore(url: redis.url, fleet: "bench", bot: "bot\($0)") }
+            if fenced {
+                let admin = RedisClient(url: redis.url)
+                for bot in 0..<bots { _ = try await admin.command("SET", RedisKeys(fleet: "bench", bot: "bot\(bot)").epoch, "1") }
+                await admin.shutdown()
+            }
+            states = (0..<bots).map { RedisStore(url: redis.url, fleet: "bench", bot: "bot\($0)", epoch: fenced ? 1 : nil) }
         case .sqlite: states = (0..<bots).map { SQLiteStore(path: SQLiteStore.path(home: home, bot: "bot\($0)")) }
         case .memory: states = (0..<bots).map { _ in MemoryStore() }
         }
