@@ -14,12 +14,12 @@ struct ClusterRedisLoad {
     let seconds: Int
 
     struct Result {
-        /// Top-level commands per second (scripts, MGETs).
-        var commandsPerSecond: Double
         /// Commands per second counted by `INFO commandstats`, those run inside scripts too.
         var callsPerSecond: Double
         /// From the first master's start until every worker ran on one of them.
         var splitDuration: Duration
+        /// The commands that made up the calls, most first, with their calls per second.
+        var breakdown: [(command: String, perSecond: Double)]
     }
 
     func run() async throws -> Result {
@@ -58,28 +58,24 @@ struct ClusterRedisLoad {
         try await Task.sleep(for: .seconds(seconds))
         let after = try await counters(client)
         let elapsed = Double((MonotonicTime.now() - measured).nanosecondsClamped) / 1e9
-        // The two INFO calls of this measurement are left out.
-        return Result(
-            commandsPerSecond: Double(after.commands - before.commands - 1) / elapsed,
-            callsPerSecond: Double(after.calls - before.calls) / elapsed, splitDuration: split)
+        let breakdown = after.byCommand.map { ($0.key, Double($0.value - (before.byCommand[$0.key] ?? 0)) / elapsed) }
+            .filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }
+        return Result(callsPerSecond: Double(after.calls - before.calls) / elapsed, splitDuration: split, breakdown: breakdown)
     }
 
-    /// `total_commands_processed`, and the calls of every command but INFO.
-    private func counters(_ client: RedisClient) async throws -> (commands: Int, calls: Int) {
-        let stats = try await client.command("INFO", "stats").string ?? ""
+    /// The calls of every command but INFO, in all and by command.
+    private func counters(_ client: RedisClient) async throws -> (calls: Int, byCommand: [String: Int]) {
         let commandStats = try await client.command("INFO", "commandstats").string ?? ""
-        let total = Self.field("total_commands_processed", in: stats) ?? 0
         var calls = 0
+        var byCommand: [String: Int] = [:]
         for line in commandStats.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_") && !line.hasPrefix("cmdstat_info:") {
             guard let value = line.split(separator: ":").last?.split(separator: ",").first?.split(separator: "=").last,
                 let count = Int(value)
             else { continue }
             calls += count
+            byCommand[String(line.dropFirst("cmdstat_".count).prefix { $0 != ":" })] = count
         }
-        return (total, calls)
+        return (calls, byCommand)
     }
 
-    static func field(_ name: String, in info: String) -> Int? {
-        info.split(whereSeparator: \.isNewline).first { $0.hasPrefix(name + ":") }.flatMap { Int($0.split(separator: ":")[1]) }
-    }
 }
