@@ -16,7 +16,7 @@ import Testing
         import ctypes, os, time
         ctypes.CDLL(None).prctl(1, 15, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGTERM
         os.write(1, b"armed\\n")
-        time.sleep(30)
+        time.sleep(600)
         """,
     ]
 

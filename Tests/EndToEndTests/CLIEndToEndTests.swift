@@ -299,6 +299,13 @@ import Testing
             kill(follower, SIGKILL)
             _ = fleet.waitFor(follower)
         }
+        // Lines written before the follower has read to the end of a log are not new to it:
+        // wait until it holds the log open (a starved machine can take seconds to start it),
+        // then a little for its first read.
+        let opened = MonotonicTime.now() + .seconds(30)
+        while !Self.holdsOpen(follower, "\(logs)/worker_a.log") && MonotonicTime.now() < opened {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         try await Task.sleep(for: .milliseconds(400))
         let appender = open("\(logs)/worker_a.log", O_WRONLY | O_APPEND | O_CLOEXEC)
         try FileSystem.writeAll(appender, Array("2026-01-01T00:00:06.000Z a six\n".utf8))
@@ -307,6 +314,15 @@ import Testing
         let deadline = MonotonicTime.now() + .seconds(10)
         while !followed().contains("b seven") && MonotonicTime.now() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(followed() == "a         | 2026-01-01T00:00:06.000Z a six\nb         | 2026-01-01T00:00:07.000Z b seven\n")
+    }
+
+    /// Whether process `pid` has `path` open.
+    static func holdsOpen(_ pid: pid_t, _ path: String) -> Bool {
+        (FileSystem.directoryEntries("/proc/\(pid)/fd") ?? []).contains { entry in
+            var target = [CChar](repeating: 0, count: 4096)
+            let length = readlink("/proc/\(pid)/fd/\(entry)", &target, target.count - 1)
+            return length > 0 && String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) == path
+        }
     }
 
     /// Starts `botmaster <arguments>` writing to a file; its pid and a reader of what it wrote.
