@@ -13,13 +13,24 @@ extension Supervisor {
         let wallNow = WallClock.nowMilliseconds()
         for (id, accounting) in saved.workers {
             guard let worker = workers[id] else { continue }
-            worker.lifecycle.restore(accounting, now: now, wallNowMs: wallNow)
-            worker.restartRecords = saved.restartRecords[id] ?? []
-            if accounting.errored {
-                logger.warning(
-                    "bot stays errored from before the master restarted; `botmaster restart \(id)` starts it", metadata: ["bot": "\(id)"])
-            }
+            restore(
+                accounting, records: saved.restartRecords[id] ?? [], to: worker, id: id, now: now, wallNowMs: wallNow,
+                erroredBecause: "from before the master restarted")
         }
+    }
+
+    /// Puts saved accounting into a worker's record before its first start; whether the bot
+    /// stays errored (said in the log, with `erroredBecause`).
+    @discardableResult
+    func restore(
+        _ accounting: WorkerLifecycle.Accounting, records: [RestartRecord], to worker: ManagedWorker, id: String, now: MonotonicTime,
+        wallNowMs: Int64, erroredBecause reason: String
+    ) -> Bool {
+        worker.lifecycle.restore(accounting, now: now, wallNowMs: wallNowMs)
+        worker.restartRecords = records
+        guard accounting.errored else { return false }
+        logger.warning("bot stays errored \(reason); `botmaster restart \(id)` starts it", metadata: ["bot": "\(id)"])
+        return true
     }
 
     /// Writes the accounting if it changed since the last write (at most once a tick).

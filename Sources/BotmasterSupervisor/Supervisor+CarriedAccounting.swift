@@ -57,12 +57,9 @@ extension Supervisor {
     /// Restores a taken-over bot's accounting into its new record; whether the bot stays
     /// errored (and is not started).
     func restore(_ carried: CarriedAccounting, to worker: ManagedWorker, id: String, now: MonotonicTime) -> Bool {
-        worker.lifecycle.restore(carried.accounting, now: now, wallNowMs: WallClock.nowMilliseconds())
-        worker.restartRecords = carried.restartRecords
         accountingDirty = true
-        guard carried.accounting.errored else { return false }
-        logger.warning(
-            "bot stays errored: its previous owner gave up on it; `botmaster restart \(id)` starts it", metadata: ["bot": "\(id)"])
-        return true
+        return restore(
+            carried.accounting, records: carried.restartRecords, to: worker, id: id, now: now, wallNowMs: WallClock.nowMilliseconds(),
+            erroredBecause: "because its previous owner gave up on it")
     }
 }
