@@ -19,11 +19,12 @@ status=0
 # timing margins: headless Chromium, a pip install of the bot frameworks (the first run of a
 # build directory), the install guide copying the binaries; then the cluster masters (on one
 # machine, and on several hosts in network namespaces), whose self-fencing is timed against a
-# 6 s lease and would fence a master starved by the rest; then the broadcasts (thousands of
+# 6 s lease and would fence a master starved by the rest, with the Sentinel failover (five
+# Redis processes and a timed election); then the broadcasts (thousands of
 # sends a test, one test at a time); and on its own, last, the chaos test (workers killed every
 # second under traffic).
 heavy='BotFrameworksEndToEndTests|DashboardEndToEndTests|InstallGuideEndToEndTests'
-cluster='ClusterEndToEndTests|MultiHostEndToEndTests'
+cluster='ClusterEndToEndTests|MultiHostEndToEndTests|SentinelEndToEndTests'
 # The bot runtime's tests time quiet windows and retry delays in seconds; in the parallel phase
 # a test process whose threads other tests hold in blocking calls looked too late (a 15 s
 # window flushed before its first status poll), so they run on their own.

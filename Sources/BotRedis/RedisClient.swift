@@ -114,6 +114,20 @@ public final class RedisClient: Sendable {
         return try outcome.get()
     }
 
+    /// Runs commands that change state like ``pipeline(_:)``; when the URL asks for replicas
+    /// (`wait_replicas`), a `WAIT` follows them in the same round trip, and fewer confirmations
+    /// than asked for fail the call with ``RedisError/notReplicated(_:)``.
+    public func replicatedPipeline(_ commands: [[[UInt8]]]) async throws(RedisError) -> [Result<RedisReply, RedisError>] {
+        guard let wait = url.replicaWait else { return try await pipeline(commands) }
+        let waitCommand = ["WAIT", "\(wait.replicas)", "\(wait.timeoutMilliseconds)"].map { Array($0.utf8) }
+        var results = try await pipeline(commands + [waitCommand])
+        let confirmed = try results.removeLast().get().integer ?? 0
+        guard confirmed >= wait.replicas else {
+            throw .notReplicated("\(confirmed) of \(wait.replicas) replicas within \(wait.timeoutMilliseconds) ms")
+        }
+        return results
+    }
+
     /// On the pool thread: sends whatever is queued as one pipeline, hands out the results,
     /// and repeats until nothing is left.
     private func sendQueued() {

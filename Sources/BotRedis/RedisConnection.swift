@@ -7,24 +7,20 @@ public final class RedisConnection {
     private var context: UnsafeMutablePointer<redisContext>?
     public let url: RedisURL
 
-    /// Connects, authenticates and selects the database.
+    /// Connects, authenticates and selects the database. With a `redis-sentinel://` URL it asks
+    /// the sentinels where the primary is first, and refuses a server that is not a primary.
     /// - Parameter timeout: for the connect and for every command after it.
     public init(url: RedisURL, timeout: Duration) throws(RedisError) {
         self.url = url
-        let limit = Self.timeval(timeout)
-        let connected: UnsafeMutablePointer<redisContext>?
+        var primary: (host: String, port: Int)?
         switch url.endpoint {
-        case .tcp(let host, let port): connected = redisConnectWithTimeout(host, Int32(port), limit)
-        case .unix(let path): connected = redisConnectUnixWithTimeout(path, limit)
+        case .tcp(let host, let port): context = try Self.open(host: host, port: port, timeout: timeout, naming: url)
+        case .unix(let path): context = try Self.open(socket: path, timeout: timeout, naming: url)
+        case .sentinel(let sentinels, let name):
+            let found = try SentinelLookup.primary(named: name, asking: sentinels, password: url.sentinelPassword, timeout: timeout)
+            context = try Self.open(host: found.host, port: found.port, timeout: timeout, naming: url)
+            primary = found
         }
-        guard let connected else { throw .unreachable("\(url): out of memory") }
-        if connected.pointee.err != 0 {
-            let reason = Self.errorString(connected)
-            redisFree(connected)
-            throw .unreachable("\(url): \(reason)")
-        }
-        redisSetTimeout(connected, limit)
-        context = connected
         do throws(RedisError) {
             if let password = url.password {
                 do throws(RedisError) {
@@ -35,10 +31,42 @@ public final class RedisConnection {
                 }
             }
             if url.database != 0 { _ = try command(["SELECT", "\(url.database)"]) }
+            if let primary, try command(["ROLE"]).array?.first?.string != "master" {
+                // Mid-failover a sentinel may still name a demoted primary: ask again later.
+                throw .unreachable(
+                    "\(url): the sentinels name \(primary.host):\(primary.port), which is not a primary (failover under way?)")
+            }
         } catch {
             close()
             throw error
         }
+    }
+
+    private static func open(host: String, port: Int, timeout: Duration, naming url: RedisURL) throws(RedisError) -> UnsafeMutablePointer<
+        redisContext
+    > {
+        try checked(redisConnectWithTimeout(host, Int32(port), timeval(timeout)), timeout: timeout, naming: url, at: "\(host):\(port)")
+    }
+
+    private static func open(socket path: String, timeout: Duration, naming url: RedisURL) throws(RedisError) -> UnsafeMutablePointer<
+        redisContext
+    > {
+        try checked(redisConnectUnixWithTimeout(path, timeval(timeout)), timeout: timeout, naming: url, at: path)
+    }
+
+    /// The new context, with the timeout for its commands, or why it did not connect.
+    private static func checked(
+        _ connected: UnsafeMutablePointer<redisContext>?, timeout: Duration, naming url: RedisURL, at address: String
+    ) throws(RedisError) -> UnsafeMutablePointer<redisContext> {
+        guard let connected else { throw .unreachable("\(url): out of memory") }
+        if connected.pointee.err != 0 {
+            let reason = errorString(connected)
+            redisFree(connected)
+            let server = if case .sentinel = url.endpoint { " (primary at \(address))" } else { "" }
+            throw .unreachable("\(url)\(server): \(reason)")
+        }
+        redisSetTimeout(connected, timeval(timeout))
+        return connected
     }
 
     deinit { close() }
@@ -69,6 +97,8 @@ public final class RedisConnection {
         }
         var results: [Result<RedisReply, RedisError>] = []
         results.reserveCapacity(commands.count)
+        var readOnly = false
+        defer { if readOnly { close() } }
         for _ in commands {
             var raw: UnsafeMutableRawPointer?
             guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw lost() }
@@ -76,7 +106,10 @@ public final class RedisConnection {
             let value = Self.convert(reply)
             freeReplyObject(raw)
             if case .error(let message) = value {
-                results.append(.failure(RedisError.fromReply(message)))
+                let error = RedisError.fromReply(message)
+                // A demoted primary: reconnect (through the sentinels) on the next call.
+                if case .unreachable = error { readOnly = true }
+                results.append(.failure(error))
             } else {
                 results.append(.success(value))
             }

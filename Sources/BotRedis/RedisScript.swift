@@ -3,7 +3,8 @@ import Synchronization
 /// A Lua script run with `EVALSHA`: loaded once with `SCRIPT LOAD`, loaded again when the
 /// server forgot it (a restarted server answers `NOSCRIPT`). A script runs atomically: no other
 /// client's command runs between its commands, which is what makes take-and-clear safe against
-/// racing processes.
+/// racing processes. With `wait_replicas` in the URL, each run is confirmed by the replicas
+/// (``RedisClient/replicatedPipeline(_:)``): scripts are the steps that change state.
 public final class RedisScript: Sendable {
     public let source: String
     private let sha = Mutex<String?>(nil)
@@ -19,7 +20,7 @@ public final class RedisScript: Sendable {
             var command: [[UInt8]] = [Array("EVALSHA".utf8), Array(digest.utf8), Array("\(keys.count)".utf8)]
             command += keys.map { Array($0.utf8) }
             command += arguments
-            let result = try await client.pipeline([command])[0]
+            let result = try await client.replicatedPipeline([command])[0]
             if case .failure(.server(let message)) = result, message.hasPrefix("NOSCRIPT") { continue }
             return try result.get()
         }
@@ -36,7 +37,7 @@ public final class RedisScript: Sendable {
         var results: [Result<RedisReply, RedisError>] = []
         for attempt in 0..<2 {
             let commands = lists.map { [Array("EVALSHA".utf8), Array(digest.utf8), Array("0".utf8)] + $0 }
-            results = try await client.pipeline(commands)
+            results = try await client.replicatedPipeline(commands)
             let forgotten = results.contains {
                 if case .failure(.server(let message)) = $0 { return message.hasPrefix("NOSCRIPT") }
                 return false

@@ -17,16 +17,26 @@ public final class RedisServerProcess {
     public let host: String
     /// Runs it through another program: `ip netns exec <host>` puts it on another "host".
     private let prefix: [String]
+    /// More `redis-server` options, such as `--replicaof`.
+    private let options: [String]
     private var pid: pid_t?
 
-    public init(password: String? = nil, persistent: Bool = false, host: String = "127.0.0.1", prefix: [String] = []) throws {
+    public init(
+        password: String? = nil, persistent: Bool = false, host: String = "127.0.0.1", prefix: [String] = [], options: [String] = []
+    ) throws {
         directory = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-redis-")
         port = LoopbackPort.free()
         self.password = password
         self.persistent = persistent
         self.host = host
         self.prefix = prefix
+        self.options = options
         try start()
+    }
+
+    /// A replica of `primary` (same password, which it also uses to log in to the primary).
+    public static func replica(of primary: RedisServerProcess) throws -> RedisServerProcess {
+        try RedisServerProcess(password: primary.password, host: primary.host, options: ["--replicaof", primary.host, "\(primary.port)"])
     }
 
     /// The running server's process, for its CPU time.
@@ -49,7 +59,9 @@ public final class RedisServerProcess {
                 "--unixsocket", socketPath, "--unixsocketperm", "700", "--dir", directory, "--logfile", "\(directory)/redis.log",
             ]
         arguments += persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]
-        if let password { arguments += ["--requirepass", password] }
+        // masterauth too: after a failover, Sentinel may turn any server into a replica.
+        if let password { arguments += ["--requirepass", password, "--masterauth", password] }
+        arguments += options
         let null = try Descriptors.openNull()
         defer { close(null) }
         pid = try ProcessSpawner.spawn(

@@ -45,7 +45,7 @@ extension RedisStore {
                 [bytes("HSET"), bytes(key), bytes("document"), BroadcastRules.document(info)]
                     + ["state", "queued", "cursor", "0", "sent", "0", "blocked", "0", "invalid", "0", "failed", "0"].map(bytes))
             commands.append(command("RPUSH", keys.broadcasts, info.id))
-            for result in try await client.pipeline(commands) { _ = try result.get() }
+            for result in try await client.replicatedPipeline(commands) { _ = try result.get() }
             try await forgetOldBroadcasts()
             return info
         }
