@@ -54,6 +54,12 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Option(help: "Rounds of the fenced and unfenced store runs (the order swapped every round).")
     var clusterRounds = 3
 
+    @Option(help: "Masters killed with SIGKILL, one after another, in the takeover run (0: no takeover run).")
+    var clusterKills = 10
+
+    @Option(help: "Polling echo bots in the takeover run.")
+    var clusterTakeoverBots = 6
+
     @Option(help: "Chats in the benchmark's broadcast.")
     var broadcastChats = 100_000
 
@@ -202,6 +208,16 @@ struct FleetBenchmark: AsyncParsableCommand {
     /// check every Redis store script makes (jobs with and without an epoch, interleaved).
     func clusterRows() async throws -> [ResultRow] {
         var rows: [ResultRow] = []
+        if clusterKills > 0 {
+            let takeover = try await ClusterTakeover(masters: clusterMasters, bots: clusterTakeoverBots, kills: clusterKills).run()
+            let sorted = takeover.takeovers.sorted()
+            rows.append(
+                ResultRow(
+                    metric:
+                        "takeover after kill -9 of a master (\(clusterMasters) masters, \(clusterTakeoverBots) polling echo bots, default 15 s lease): kill → first reply from the new owner, p50 / max of \(sorted.count)",
+                    target: "≤ 17 s (TTL + 2 s)",
+                    value: "\(seconds(sorted[sorted.count / 2])) / \(seconds(sorted[sorted.count - 1])) (min \(seconds(sorted[0])))"))
+        }
         for (bots, polling) in [(1, true), (100, false)] {
             var runs: [Bool: [Double]] = [:]
             for round in 0..<max(clusterRounds, 1) {

@@ -23,6 +23,8 @@ import Testing
         /// Where the stand-in writes its output.
         private(set) var sandboxHome: String?
         private(set) var fleets: [Int: TestFleet] = [:]
+        /// Each master's environment, to start it again.
+        private var environments: [Int: [String: String]] = [:]
 
         init(masters: [Int]) throws {
             lab = try NetworkLab()
@@ -64,8 +66,14 @@ import Testing
                     "BOTMASTER_LEASE_TTL": ClusterEndToEndTests.leaseTTL,
                 ]
                 for bot in MultiHostEndToEndTests.bots { environment["TOKEN_\(bot)"] = "\(bot):lab-secret" }
+                environments[host] = environment
                 try fleet.startMaster(environment: environment, prefix: lab.run(on: host))
             }
+        }
+
+        /// Starts host `host`'s master again, in its home (after a kill).
+        func startMaster(on host: Int) throws {
+            try fleets[host]?.startMaster(environment: environments[host] ?? [:], prefix: lab.run(on: host))
         }
 
         func tearDown() {
@@ -152,6 +160,21 @@ import Testing
         }
     }
 
+    /// Waits until `host` runs bots again and every bot has one owner, then ends the traffic and
+    /// checks every message was answered once and no two hosts polled one bot at once.
+    static func rejoins(_ host: Int, _ hosts: Hosts, thenEnd traffic: Traffic, _ writing: Task<Void, Never>) async throws {
+        let fleet = try #require(hosts.fleets[host])
+        try await ClusterEndToEndTests.waitUntil("host\(host) takes a share again", timeout: .seconds(60)) {
+            !ClusterEndToEndTests.polling(fleet).isEmpty
+        }
+        try await hosts.waitForOneOwnerEach("every bot has one owner again")
+        try await Task.sleep(for: .seconds(1))
+        traffic.stop()
+        await writing.value
+        try await everyMessageAnsweredOnce(traffic, hosts.sandbox)
+        try noTwoHostsPolledAtOnce(hosts.sandbox)
+    }
+
     /// Two hosts polled one bot at once exactly when a poll of one was ended by the other's
     /// (Telegram's "terminated by other getUpdates request"): none may be.
     static func noTwoHostsPolledAtOnce(_ sandbox: SandboxProcess, sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -199,21 +222,59 @@ import Testing
             try await Task.sleep(for: .seconds(1))
 
             try hosts.lab.setDataLink(of: cut, up: true)
-            try await ClusterEndToEndTests.waitUntil("host\(cut) takes a share again", timeout: .seconds(60)) {
-                !ClusterEndToEndTests.polling(isolated).isEmpty
-            }
-            try await hosts.waitForOneOwnerEach("every bot has one owner again")
-            try await Task.sleep(for: .seconds(1))
-            traffic.stop()
-            await writing.value
-            try await Self.everyMessageAnsweredOnce(traffic, hosts.sandbox)
-            try Self.noTwoHostsPolledAtOnce(hosts.sandbox)
+            try await Self.rejoins(cut, hosts, thenEnd: traffic, writing)
             // The cut host's bots were polled from it before the cut and from another host after.
             for bot in cutBots {
                 let id = try #require(Int64(bot.dropFirst(3)))
                 let hostsSeen = Set(try hosts.sandbox.polls(bot: id).map(\.host))
                 #expect(hostsSeen.count >= 2, "bot \(bot) polled from \(hostsSeen)")
             }
+        }
+    }
+
+    /// kill -9 of the busiest host's master under traffic: its workers drain on their own, its
+    /// leases expire, the others take its bots and answer everything written meanwhile once. The
+    /// host then joins again under traffic: the bots that move to it are handed over (drained by
+    /// their owner, the lease released) with a gap between the last poll of the old host and the
+    /// first of the new shorter than the lease TTL (no waiting for an expiry), none answered
+    /// twice, and no two hosts ever poll one bot at once.
+    @Test(.enabled(if: NetworkLab.skipReason == nil, "\(NetworkLab.skipReason ?? "")"))
+    func aKilledHostsBotsAnswerFromTheOthersAndAHostThatJoinsTakesItsShareByHandOver() async throws {
+        try await Self.withHosts([1, 2, 3]) { hosts in
+            let traffic = Traffic(sandboxPort: hosts.sandbox.port, firstChat: 3_000_000)
+            let writing = Task { await traffic.run() }
+            try await Task.sleep(for: .seconds(1))
+            let (victim, victimBots) = try #require(hosts.split.max { $0.value.count < $1.value.count })
+            try #require(!victimBots.isEmpty)
+            let fleet = try #require(hosts.fleets[victim])
+            let pid = try #require(fleet.masterPID)
+            kill(pid, SIGKILL)
+            _ = fleet.waitFor(pid)
+            let survivors = hosts.fleets.filter { $0.key != victim }
+            try await ClusterEndToEndTests.waitUntil("the other hosts run every bot", timeout: .seconds(60)) {
+                survivors.values.map(ClusterEndToEndTests.polling).reduce(Set(), { $0.union($1) }) == Self.all
+            }
+            try await Task.sleep(for: .seconds(1))
+
+            let joinedUs = WallClock.nowMilliseconds() * 1000
+            try hosts.startMaster(on: victim)
+            try await Self.rejoins(victim, hosts, thenEnd: traffic, writing)
+
+            // Each bot that moved to the joining host: from the last poll of its previous owner
+            // to the first of the new one.
+            let joiner = hosts.lab.apiAddress(victim)
+            var gaps: [String: Int64] = [:]
+            for bot in Self.bots {
+                let polls = try hosts.sandbox.polls(bot: bot).sorted { $0.startedUs < $1.startedUs }
+                guard let first = polls.firstIndex(where: { $0.host == joiner && $0.startedUs > joinedUs }), first > 0 else { continue }
+                let previous = polls[..<first].max { $0.endedUs < $1.endedUs }
+                if let previous { gaps["bot\(bot)"] = (polls[first].startedUs - previous.endedUs) / 1000 }
+            }
+            #expect(!gaps.isEmpty, "the joining host took no bot over")
+            #expect(
+                gaps.values.allSatisfy { $0 < ClusterEndToEndTests.leaseTTLMs },
+                "hand-over gaps in ms: \(gaps); the lease TTL is \(ClusterEndToEndTests.leaseTTL)")
+            print("hand-over gaps at the join, ms: \(gaps.sorted { $0.key < $1.key })")
         }
     }
 }

@@ -75,6 +75,9 @@ final class NetworkLab {
     /// Host `index`'s address on the data network.
     func dataAddress(_ index: Int) -> String { "\(dataNetwork).\(10 + index)" }
 
+    /// Host `index`'s address on the API network: what the stand-in records as a poll's host.
+    func apiAddress(_ index: Int) -> String { "\(apiNetwork).\(10 + index)" }
+
     /// The command prefix that runs a program on host `index`.
     func run(on index: Int) -> [String] { ["/usr/sbin/ip", "netns", "exec", namespace(index)] }
 
