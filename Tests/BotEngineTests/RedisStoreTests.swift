@@ -166,7 +166,11 @@ final class RedisStoreTests {
         await refused { try await old.rememberThread(operatorMessageID: 5, userChat: 1) }
         await refused { _ = try await old.purgeDeadLetters() }
         await refused { try await old.removeRelayed(relayed.map(\.entryID)) }
-        #expect(refusals.withLock { $0 } == 7)
+        await refused { _ = try await old.createBroadcast(BroadcastStoreConformanceTests.draft(), audience: .chats([1, 2, 3])) }
+        #expect(refusals.withLock { $0 } == 8)
+        #expect(try await old.broadcasts().isEmpty, "no broadcast published")
+        let leftovers = try await admin.client.command("KEYS", keys.prefix + "broadcast:*:chats").array ?? []
+        #expect(leftovers.isEmpty, "the refused broadcast's audience is gone too")
         #expect(try await admin.client.command("XLEN", keys.relayed).integer == 1, "the relayed delivery waits for the new owner")
         #expect(try await admin.client.command("DUMP", keys.offset) == before, "the offset did not move")
         #expect(try await admin.client.command("EXISTS", keys.prefix + "seen:u:2").integer == 0, "no dedup mark")

@@ -236,6 +236,38 @@ import Testing
         }
     }
 
+    /// A frozen master (SIGSTOP: a long pause, a stalled VM) cannot fence itself, and its
+    /// workers go on polling. Once its leases expire the other member takes the bots with new
+    /// epochs; the frozen side's workers, even with no update to take in, make a fenced step
+    /// every second (the job queue's take), which is refused, and exit (status 4, counted as a
+    /// fencing refusal once the master wakes) within about a second of the new epoch (the take
+    /// waits at most 1 s for new jobs).
+    @Test func theWorkersOfAFrozenMasterStopAtTheirFirstConflictWithTheNewOwner() async throws {
+        try await Self.withCluster { alpha, beta, sandbox, _ in
+            let frozen = try #require(try alpha.client.send(.status).status).workers.filter { $0.bot?.source == "polling" }
+            let pids = frozen.compactMap(\.pid)
+            try #require(!pids.isEmpty)
+            let masterPID = try #require(alpha.masterPID)
+            kill(masterPID, SIGSTOP)
+            var stopped = true
+            defer { if stopped { kill(masterPID, SIGCONT) } }
+            try await Self.waitUntil("beta runs every bot") { Self.polling(beta) == Self.all }
+            // No traffic: nothing but the conflict can stop them.
+            for pid in pids {
+                #expect(await waitUntilGone(pid, timeout: .seconds(15)), "worker \(pid) of the frozen master still runs")
+            }
+            try await Self.everyBotAnswers(sandbox, chat: 5, "while alpha is frozen")
+
+            kill(masterPID, SIGCONT)
+            stopped = false
+            try await Self.waitForTheSplit(alpha, beta)
+            try await Self.everyBotAnswers(sandbox, chat: 6, "alpha is back")
+            for bot in Self.bots { #expect(try sandbox.sent(bot: bot).count == 2, "bot \(bot)") }
+            let metrics = try HTTPGet.get(port: alpha.statusPort, path: "/metrics").body
+            #expect(Self.counter("botmaster_cluster_fencing_refusals_total", in: metrics) >= Double(pids.count), "\(metrics)")
+        }
+    }
+
     /// Behind a load balancer any member may receive a bot's webhook: here every bot's webhook
     /// points at beta, and the bots alpha owns are answered all the same — beta relays their
     /// deliveries through Redis (200 once Redis has them) and alpha's workers take them.

@@ -197,6 +197,30 @@ enum RedisScripts {
             return 0
             """)
 
+    /// Publishes a broadcast whose audience list is written: its hash, then its id in the
+    /// index (a broadcast is listed only once its audience is whole). ARGV: the hash key, the
+    /// index key, the id, then the hash's field/value pairs. Refused (a stale epoch), it drops
+    /// the audience list it would have published, so a fenced worker leaves nothing behind.
+    static let publishBroadcast = RedisScript(
+        """
+        if ARGV[#ARGV] ~= '' and redis.call('GET', ARGV[#ARGV - 1]) ~= ARGV[#ARGV] then
+          redis.call('DEL', ARGV[1] .. ':chats')
+          return redis.error_reply('FENCED: epoch ' .. ARGV[#ARGV] .. ' is no longer the bot epoch')
+        end
+        redis.call('HSET', ARGV[1], unpack(ARGV, 4, #ARGV - 2))
+        redis.call('RPUSH', ARGV[2], ARGV[3])
+        return 1
+        """)
+
+    /// Forgets a finished broadcast: its keys and its id in the index. ARGV: the hash key, the
+    /// index key, the id.
+    static let forgetBroadcast = RedisScript(
+        fence + """
+            redis.call('DEL', ARGV[1], ARGV[1] .. ':chats', ARGV[1] .. ':done', ARGV[1] .. ':failed')
+            redis.call('LREM', ARGV[2], 1, ARGV[3])
+            return 1
+            """)
+
     /// Moves a broadcast to a state. ARGV: the broadcast's hash key, state, server-side Unix
     /// ms. Returns 1, or 0 when there is no such broadcast.
     static let setBroadcastState = RedisScript(

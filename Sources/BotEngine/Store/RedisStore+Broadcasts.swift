@@ -40,12 +40,14 @@ extension RedisStore {
                 commands.append([bytes("RPUSH"), bytes(key + ":chats")] + chats[start..<end].map { bytes(String($0)) })
                 start = end
             }
-            // The hash last, then the index: a broadcast is listed only once its audience is whole.
-            commands.append(
-                [bytes("HSET"), bytes(key), bytes("document"), BroadcastRules.document(info)]
-                    + ["state", "queued", "cursor", "0", "sent", "0", "blocked", "0", "invalid", "0", "failed", "0"].map(bytes))
-            commands.append(command("RPUSH", keys.broadcasts, info.id))
-            for result in try await client.replicatedPipeline(commands) { _ = try result.get() }
+            for result in try await client.pipeline(commands) { _ = try result.get() }
+            // The hash last, then the index, in a fenced script: a broadcast is listed only once
+            // its audience is whole, and never by a worker whose bot another master owns now.
+            let fields = ["state", "queued", "cursor", "0", "sent", "0", "blocked", "0", "invalid", "0", "failed", "0"].map(bytes)
+            _ = try await RedisScripts.publishBroadcast.run(
+                on: client,
+                arguments: [bytes(key), bytes(keys.broadcasts), bytes(info.id), bytes("document"), BroadcastRules.document(info)]
+                    + fields + fenceArguments)
             try await forgetOldBroadcasts()
             return info
         }
@@ -57,16 +59,13 @@ extension RedisStore {
         guard ids.count > StoreLimits.keptBroadcasts else { return }
         let states = try await client.pipeline(ids.map { command("HGET", keys.broadcast($0), "state") })
         var excess = ids.count - StoreLimits.keptBroadcasts
-        var commands: [[[UInt8]]] = []
+        var forgotten: [[[UInt8]]] = []
         for (id, state) in zip(ids, states) where excess > 0 {
             guard let text = try state.get().string, BroadcastState(rawValue: text)?.isFinal == true else { continue }
-            let key = keys.broadcast(id)
-            commands.append(command("DEL", key, key + ":chats", key + ":done", key + ":failed"))
-            commands.append(command("LREM", keys.broadcasts, "1", id))
+            forgotten.append([bytes(keys.broadcast(id)), bytes(keys.broadcasts), bytes(id)] + fenceArguments)
             excess -= 1
         }
-        guard !commands.isEmpty else { return }
-        for result in try await client.pipeline(commands) { _ = try result.get() }
+        for result in try await RedisScripts.forgetBroadcast.runMany(on: client, arguments: forgotten) { _ = try result.get() }
     }
 
     package func broadcasts() async throws(StoreError) -> [StoredBroadcast] {
