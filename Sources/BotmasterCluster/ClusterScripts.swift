@@ -51,12 +51,12 @@ enum ClusterScripts {
     /// restart), with a new epoch, so that any worker of an earlier owner is fenced. ARGV: bots'
     /// key prefix, node, TTL ms, bot id. Returns {epoch, the owner whose lease expired, or ''
     /// when it was released or never held, the restart accounting its owners left or ''}, or
-    /// {0, holder} when another node holds it.
+    /// {0, holder, ms its lease has left} when another node holds it.
     static let acquire = RedisScript(
         """
         local p, node, ttl = ARGV[1] .. ARGV[4], ARGV[2], ARGV[3]
         local holder = redis.call('GET', p .. ':lease')
-        if holder and holder ~= node then return {0, holder} end
+        if holder and holder ~= node then return {0, holder, redis.call('PTTL', p .. ':lease')} end
         redis.call('SET', p .. ':lease', node, 'PX', ttl)
         local epoch = redis.call('INCR', p .. ':epoch')
         local previous = redis.call('GET', p .. ':owner') or ''

@@ -71,7 +71,7 @@ public struct ClusterService: Service {
                 // Rounds start every interval, whatever a round cost: a slow one (many workers
                 // to start) followed by a full interval would leave the leases unrenewed for
                 // both, and could fence a master that is merely busy.
-                let pause = max(settings.renewInterval - took, .zero)
+                let pause = min(max(settings.renewInterval - took, .zero), state.earlyRound ?? settings.renewInterval)
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
             } catch {
                 break
@@ -108,8 +108,12 @@ public struct ClusterService: Service {
         let digest = await supervisor.fleetDigest()
         // Taken after the supervisor answered: a busy supervisor must not age the renewal.
         let sent = MonotonicTime.now()
+        state.earlyRound = nil
         do {
-            let members = try await heartbeat(digest: digest)
+            let (members, soonestExpiry) = try await heartbeat(digest: digest)
+            // A member that stopped renewing (killed, cut off) expires before the next round:
+            // come back just after, rather than up to a whole interval later, to take its bots.
+            state.expectExpiry(in: soonestExpiry, before: settings.renewInterval)
             // Leases renewed now live at least until `sent` + TTL.
             let renewed = try await renew(Array(state.held.keys.sorted()))
             for (bot, kept) in renewed where !kept {
@@ -136,7 +140,12 @@ public struct ClusterService: Service {
             var carried: [String: [UInt8]] = [:]
             if !(await supervisor.isShuttingDown) {
                 for bot in assignment.filter({ $0.value == settings.node }).keys.sorted() where state.held[bot] == nil {
-                    guard let (epoch, previous, accounting) = try await acquire(bot) else { continue }
+                    let acquisition = try await acquire(bot)
+                    guard case .taken(let epoch, let previous, let accounting) = acquisition else {
+                        // Its old owner's membership expired a moment before its lease.
+                        if case .held(let left) = acquisition { state.expectExpiry(in: left, before: settings.renewInterval) }
+                        continue
+                    }
                     state.held[bot] = epoch
                     if !accounting.isEmpty { carried[bot] = accounting }
                     state.published[bot] = accounting
@@ -174,7 +183,9 @@ public struct ClusterService: Service {
 
     // MARK: Redis steps
 
-    private func heartbeat(digest: String) async throws -> [ClusterMember] {
+    /// Renews this member; returns the live members and how soon the first other member's
+    /// membership expires unless it renews.
+    private func heartbeat(digest: String) async throws -> (members: [ClusterMember], soonestExpiry: Duration?) {
         let info = MemberInfo(address: address, capacity: capacity, digest: digest, ttlMs: settings.leaseTTL.millisecondsClamped)
         let json = try JSONEncoder().encode(info)
         let reply = try await ClusterScripts.heartbeat.run(
@@ -185,16 +196,28 @@ public struct ClusterService: Service {
             ])
         let flat = reply.array ?? []
         var members: [ClusterMember] = []
+        var expiries: [String: Int64] = [:]
         for index in stride(from: 0, to: flat.count - 2, by: 3) {
             guard let node = flat[index].string, let expiry = flat[index + 1].string.flatMap({ Double($0) }),
                 case .bulk(let raw) = flat[index + 2], let info = try? JSONDecoder().decode(MemberInfo.self, from: Data(raw))
             else { continue }
+            expiries[node] = Int64(expiry)
             members.append(
                 ClusterMember(
                     node: node, address: info.address, capacity: info.capacity, renewedMs: Int64(expiry) - info.ttlMs,
                     fleetDigest: info.digest))
         }
-        return members
+        // Our own entry was just set to Redis's now + TTL: the others' expiries, measured from
+        // it, say how soon each expires unless renewed (a live member renews long before).
+        var soonest: Duration?
+        if let own = expiries[settings.node] {
+            let now = own - settings.leaseTTL.millisecondsClamped
+            for (node, expiry) in expiries where node != settings.node {
+                let left = Duration.milliseconds(max(expiry - now, 0))
+                soonest = min(soonest ?? left, left)
+            }
+        }
+        return (members, soonest)
     }
 
     private func renew(_ bots: [String]) async throws -> [(String, Bool)] {
@@ -206,13 +229,24 @@ public struct ClusterService: Service {
         return zip(bots, kept + Array(repeating: false, count: max(0, bots.count - kept.count))).map { ($0, $1) }
     }
 
-    private func acquire(_ bot: String) async throws -> (epoch: Int64, previous: String, accounting: [UInt8])? {
+    /// What taking a bot's lease came to.
+    enum Acquisition {
+        /// Ours now, with a new epoch; `previous` owned it before; its carried accounting.
+        case taken(epoch: Int64, previous: String, accounting: [UInt8])
+        /// Another member still holds it, for `expiresIn` unless renewed.
+        case held(expiresIn: Duration?)
+    }
+
+    private func acquire(_ bot: String) async throws -> Acquisition {
         let reply = try await ClusterScripts.acquire.run(
             on: client,
             arguments: [bytes(keys.prefix), bytes(settings.node), bytes("\(settings.leaseTTL.millisecondsClamped)"), bytes(bot)])
-        guard let parts = reply.array, parts.count == 3, let epoch = parts[0].integer, epoch > 0 else { return nil }
-        guard case .bulk(let accounting) = parts[2] else { return (epoch, parts[1].string ?? "", []) }
-        return (epoch, parts[1].string ?? "", accounting)
+        guard let parts = reply.array, parts.count == 3, let epoch = parts[0].integer, epoch > 0 else {
+            let left = reply.array.flatMap { $0.count == 3 ? $0[2].integer : nil }.flatMap { $0 >= 0 ? Duration.milliseconds($0) : nil }
+            return .held(expiresIn: left)
+        }
+        guard case .bulk(let accounting) = parts[2] else { return .taken(epoch: epoch, previous: parts[1].string ?? "", accounting: []) }
+        return .taken(epoch: epoch, previous: parts[1].string ?? "", accounting: accounting)
     }
 
     /// Publishes the restart accounting of owned bots that changed since it was last
@@ -278,6 +312,18 @@ struct ClusterState {
     /// Leases held when the master fenced itself, to give up at the next successful round
     /// when their bot is assigned elsewhere.
     var forsaken: [String] = []
+    /// When the next round should come sooner than the interval: just after a membership or
+    /// lease expires that this master is waiting for.
+    var earlyRound: Duration?
+
+    /// Notes a membership or lease expiring in `left`; one that expires before the next regular
+    /// round (`interval`) brings the next round forward to just after it. The margin covers the
+    /// moment between a member's heartbeat and its lease renewal in its last round.
+    mutating func expectExpiry(in left: Duration?, before interval: Duration) {
+        guard let left, left < interval else { return }
+        let wake = left + .milliseconds(100)
+        earlyRound = min(earlyRound ?? wake, wake)
+    }
 
     /// Forgets the leases held (the workers were killed): none is renewed any more.
     mutating func forsake() {

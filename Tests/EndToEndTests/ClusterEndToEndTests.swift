@@ -242,7 +242,7 @@ import Testing
     /// every second (the job queue's take), which is refused, and exit (status 4, counted as a
     /// fencing refusal once the master wakes) within about a second of the new epoch (the take
     /// waits at most 1 s for new jobs).
-    @Test func theWorkersOfAFrozenMasterStopAtTheirFirstConflictWithTheNewOwner() async throws {
+    @Test func theWorkersOfAFrozenMasterStopOnTheirOwnOnceTheBotsAreTakenOver() async throws {
         try await Self.withCluster { alpha, beta, sandbox, _ in
             let frozen = try #require(try alpha.client.send(.status).status).workers.filter { $0.bot?.source == "polling" }
             let pids = frozen.compactMap(\.pid)
