@@ -60,6 +60,27 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Option(help: "Polling echo bots in the takeover run.")
     var clusterTakeoverBots = 6
 
+    @Flag(
+        help:
+            "Only the peer comparison: one polling echo bot of botworker, aiogram 3 and python-telegram-bot on the same sandbox load (ops/bench-peers.sh sets it up)."
+    )
+    var peersOnly = false
+
+    @Option(help: "A python with aiogram and python-telegram-bot installed, for the peer comparison.")
+    var peersPython = ".build/bench-python/bin/python"
+
+    @Option(help: "The directory of the peers' echo bots.")
+    var peersScripts = "ops/bench/peers"
+
+    @Option(help: "Messages per peer run.")
+    var peerMessages = 20_000
+
+    @Option(help: "Chats the peer runs' messages come from.")
+    var peerChats = 200
+
+    @Option(help: "Rounds of the peer runs (each round runs every system, the order rotated every round).")
+    var peerRounds = 3
+
     @Option(help: "Chats in the benchmark's broadcast.")
     var broadcastChats = 100_000
 
@@ -89,6 +110,12 @@ struct FleetBenchmark: AsyncParsableCommand {
             print(MachineDescription.current())
             print("")
             print(ResultRow.markdown(try await storeRows()))
+            return
+        }
+        if peersOnly {
+            print(MachineDescription.current())
+            print("")
+            print(ResultRow.markdown(try await peerRows()))
             return
         }
         if clusterOnly {
@@ -220,11 +247,14 @@ struct FleetBenchmark: AsyncParsableCommand {
         }
         for (bots, polling) in [(1, true), (100, false)] {
             var runs: [Bool: [Double]] = [:]
+            var trips: [Bool: [Double]] = [:]
             for round in 0..<max(clusterRounds, 1) {
                 for fenced in round.isMultiple(of: 2) ? [false, true] : [true, false] {
                     var benchmark = StoreJobsBenchmark(store: .redis, bots: bots, jobs: storeJobs, polling: polling)
                     benchmark.fenced = fenced
-                    runs[fenced, default: []].append(try await benchmark.run().jobsPerSecond)
+                    let result = try await benchmark.run()
+                    runs[fenced, default: []].append(result.jobsPerSecond)
+                    if let perJob = result.roundTripsPerJob { trips[fenced, default: []].append(perJob) }
                 }
             }
             let plain = runs[false] ?? []
@@ -236,7 +266,9 @@ struct FleetBenchmark: AsyncParsableCommand {
                     metric:
                         "jobs through redis, \(bots) bot\(bots == 1 ? "" : "s"), \(feed): fenced (cluster epoch) vs not, jobs/s, median (min–max) of \(plain.count); fenced ÷ not",
                     target: "≥ 0.90",
-                    value: "\(spread(fenced, decimals: 0)) vs \(spread(plain, decimals: 0)); \(format(ratio, decimals: 2))"))
+                    value:
+                        "\(spread(fenced, decimals: 0)) vs \(spread(plain, decimals: 0)); \(format(ratio, decimals: 2)) (round trips per job \(spread(trips[true] ?? [], decimals: 2)) vs \(spread(trips[false] ?? [], decimals: 2)))"
+                ))
         }
         let load = try await ClusterRedisLoad(masters: clusterMasters, workers: clusterWorkers, seconds: clusterSeconds).run()
         let what = "\(clusterWorkers) bots over \(clusterMasters) masters, default lease (15 s, renewed every 3 s)"

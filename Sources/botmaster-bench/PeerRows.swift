@@ -1,0 +1,57 @@
+/// The peer comparison's table: every system in every round, the order rotated each round so
+/// that none always runs first (or last) on a machine whose load drifts.
+extension FleetBenchmark {
+    func peerRows() async throws -> [ResultRow] {
+        let benchmark = PeerEchoBenchmark(python: peersPython, scripts: peersScripts, messages: peerMessages, chats: peerChats)
+        let systems = PeerEchoBenchmark.System.allCases
+        var runs: [PeerEchoBenchmark.System: [PeerEchoBenchmark.Run]] = [:]
+        var throughputRatios: [PeerEchoBenchmark.System: [Double]] = [:]
+        var cpuRatios: [PeerEchoBenchmark.System: [Double]] = [:]
+        for round in 0..<max(peerRounds, 1) {
+            var thisRound: [PeerEchoBenchmark.System: PeerEchoBenchmark.Run] = [:]
+            for index in systems.indices {
+                let system = systems[(index + round) % systems.count]
+                let run = try await benchmark.run(system)
+                thisRound[system] = run
+                runs[system, default: []].append(run)
+            }
+            guard let ours = thisRound[.botworker] else { continue }
+            for peer in systems where peer != .botworker {
+                guard let theirs = thisRound[peer] else { continue }
+                throughputRatios[peer, default: []].append(ours.repliesPerSecond / max(theirs.repliesPerSecond, 0.001))
+                cpuRatios[peer, default: []].append(ours.cpuMillisecondsPerReply / max(theirs.cpuMillisecondsPerReply, 0.000_001))
+            }
+        }
+        let load = "\(peerMessages) messages over \(peerChats) chats, polling, one bot"
+        var rows: [ResultRow] = []
+        for system in systems {
+            let measured = runs[system] ?? []
+            let valid = measured.filter { $0.answeredOnce == peerMessages && $0.replies == peerMessages }.count
+            rows.append(
+                ResultRow(
+                    metric: "\(system.rawValue): replies/s, \(load) (median (min–max) of \(measured.count))",
+                    target: system == .botworker ? "≥ 3× each peer" : "–",
+                    value: spread(measured.map(\.repliesPerSecond), decimals: 0)))
+            rows.append(
+                ResultRow(
+                    metric: "\(system.rawValue): CPU ms per reply, the bot's process",
+                    target: system == .botworker ? "≤ 0.1 ms, ≤ ⅕ of each peer's" : "–",
+                    value: spread(measured.map(\.cpuMillisecondsPerReply), decimals: 3)))
+            rows.append(
+                ResultRow(
+                    metric: "\(system.rawValue): idle private memory (USS) of the bot's process", target: "–",
+                    value: spread(measured.map { Double($0.idleUSS) / 1_048_576 }, decimals: 1) + " MB"))
+            rows.append(
+                ResultRow(
+                    metric: "\(system.rawValue): runs with every message answered exactly once", target: "all",
+                    value: "\(valid) of \(measured.count)"))
+        }
+        for peer in systems where peer != .botworker {
+            rows.append(
+                ResultRow(
+                    metric: "botworker ÷ \(peer.rawValue), same round: replies/s; CPU per reply", target: "≥ 3; ≤ 0.2",
+                    value: "\(spread(throughputRatios[peer] ?? [], decimals: 2)); \(spread(cpuRatios[peer] ?? [], decimals: 3))"))
+        }
+        return rows
+    }
+}

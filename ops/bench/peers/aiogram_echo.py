@@ -1,0 +1,27 @@
+"""An aiogram 3 echo bot as its users write one (the framework's defaults), pointed at another
+Bot API server, for ops/bench-peers.sh.
+
+Usage: aiogram_echo.py API_BASE TOKEN
+"""
+import asyncio
+import sys
+
+from aiogram import Bot, Dispatcher, F
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
+
+
+async def main(base: str, token: str) -> None:
+    bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(base)))
+    dispatcher = Dispatcher()
+
+    @dispatcher.message(F.text)
+    async def echo(message: Message) -> None:
+        await message.answer(message.text)
+
+    print("polling", flush=True)
+    await dispatcher.start_polling(bot)
+
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
