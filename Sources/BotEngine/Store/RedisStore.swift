@@ -238,13 +238,15 @@ package final class RedisStore: BotStore {
 
     /// Cluster mode's take: the read runs in a script that checks the epoch first; a
     /// blocking read cannot, so when nothing is new it waits with `XREAD BLOCK` (which takes
-    /// nothing) for an entry after the stream's last one, then takes once more.
+    /// nothing) for an entry after the stream's last one, then takes once more. All on the
+    /// reader's connection, as the unfenced take: on the shared one the takes would queue
+    /// behind the intakes and finishes instead of running beside them.
     private func fencedTake(pending: Bool, after: String, count: Int, block: Duration) async throws(RedisError) -> [RedisJobQueue.Job] {
         let arguments = [bytes(keys.prefix), bytes("\(count)"), bytes(pending ? after : ">")] + fenceArguments
-        var reply = try await RedisScripts.takeJobs.run(on: client, arguments: arguments)
+        var reply = try await RedisScripts.takeJobs.run(on: reader, arguments: arguments)
         if !pending, block > .zero, let parts = reply.array, parts.count == 2, parts[0].string == "none", let last = parts[1].string {
             _ = try await reader.command("XREAD", "COUNT", "1", "BLOCK", "\(block.millisecondsClamped)", "STREAMS", keys.jobs, last)
-            reply = try await RedisScripts.takeJobs.run(on: client, arguments: arguments)
+            reply = try await RedisScripts.takeJobs.run(on: reader, arguments: arguments)
         }
         guard let parts = reply.array, parts.count == 2, parts[0].string == "jobs" else { return [] }
         return RedisJobQueue.jobs(in: parts[1], deliveries: pending ? 2 : 1)
