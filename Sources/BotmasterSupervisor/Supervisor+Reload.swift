@@ -83,6 +83,7 @@ extension Supervisor {
             let id = definition.id
             guard let worker = workers[id] else {
                 let record = makeRecord(definition, now: now)
+                SupervisorMetrics.botsJoined([definition.id])
                 workers[id] = record
                 summary.started.append(id)
                 // Cluster mode: a bot taken from another member keeps its restart accounting,

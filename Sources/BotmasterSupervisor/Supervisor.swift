@@ -165,9 +165,10 @@ public actor Supervisor {
         logger.info("fleet stopped")
     }
 
+    /// A new bot's record. Its metrics are the caller's to register
+    /// (``SupervisorMetrics/botsJoined(_:)``).
     func makeRecord(_ definition: WorkerDefinition, now: MonotonicTime) -> ManagedWorker {
-        SupervisorMetrics.botJoined(definition.id)
-        return ManagedWorker(
+        ManagedWorker(
             definition: definition,
             lifecycle: WorkerLifecycle(speaksProtocol: definition.workerProtocol == .botmaster, limits: definition.limits, now: now),
             log: RotatingLogFile(
@@ -352,6 +353,11 @@ public actor Supervisor {
                 logger.info(
                     "fleet spawned",
                     metadata: ["workers": "\(workers.count)", "ms": "\((MonotonicTime.now() - fleetStartBegan).millisecondsClamped)"])
+                // The start's bots' counters, off the actor once every worker is spawned: the
+                // metrics registry copies a family's series on every new one, so 1000 bots'
+                // cost the master about half a second, which the spawning must not wait for.
+                let joined = Array(workers.keys)
+                Task.detached(priority: .utility) { SupervisorMetrics.botsJoined(joined) }
             } else {
                 eventSink.yield(.continueStart)
             }

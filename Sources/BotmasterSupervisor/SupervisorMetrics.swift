@@ -4,13 +4,16 @@ import Metrics
 /// go (Prometheus, in `botmaster`). Gauges that describe the fleet now (workers by state,
 /// memory, heartbeat age) are read from the status at scrape time instead.
 enum SupervisorMetrics {
-    /// A bot joined the fleet: its counters exist from 0 on, so that `increase()` sees its first
-    /// restart or drop (a counter born at 1 hides it).
-    static func botJoined(_ bot: String) {
-        for reason in ExitReason.kinds {
-            _ = Counter(label: "botmaster_worker_restarts_total", dimensions: [("bot", bot), ("reason", reason)])
+    /// Bots joined the fleet: their counters exist from 0 on, so that `increase()` sees a first
+    /// restart or drop (a counter born at 1 hides it). Registering one that exists already (a
+    /// restart counted first) changes nothing.
+    static func botsJoined(_ bots: [String]) {
+        for bot in bots {
+            for reason in ExitReason.kinds {
+                _ = Counter(label: "botmaster_worker_restarts_total", dimensions: [("bot", bot), ("reason", reason)])
+            }
+            _ = Counter(label: "botmaster_worker_log_dropped_bytes_total", dimensions: [("bot", bot)])
         }
-        _ = Counter(label: "botmaster_worker_log_dropped_bytes_total", dimensions: [("bot", bot)])
     }
 
     /// A worker ended and a restart was scheduled.
