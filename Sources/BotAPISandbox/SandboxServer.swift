@@ -40,10 +40,19 @@ public enum SandboxServer {
         }
         router.post("/sandbox/bots/:bot/messages") { request, context in
             let bot = try context.parameters.require("bot", as: Int64.self)
-            guard let message = try await decode(InjectedMessage.self, from: request) else {
-                return badRequest("expected {\"chat_id\": <int>, \"text\": \"…\"} with optional user_id, first_name, reply_to_message_id")
+            let body = try await request.body.collect(upTo: 16 << 20)
+            if let message = try? JSONDecoder().decode(InjectedMessage.self, from: body) {
+                return json(await sandbox.inject(bot: bot, message))
             }
-            return json(await sandbox.inject(bot: bot, message))
+            // A list writes many at once, in order (a load generator's burst).
+            guard let messages = try? JSONDecoder().decode([InjectedMessage].self, from: body) else {
+                return badRequest(
+                    "expected {\"chat_id\": <int>, \"text\": \"…\"} with optional user_id, first_name, reply_to_message_id, or a list of them"
+                )
+            }
+            var updates: [Update] = []
+            for message in messages { updates.append(await sandbox.inject(bot: bot, message)) }
+            return json(updates)
         }
         router.post("/sandbox/bots/:bot/updates") { request, context in
             let bot = try context.parameters.require("bot", as: Int64.self)
