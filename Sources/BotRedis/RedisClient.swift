@@ -41,10 +41,12 @@ public final class RedisClient: Sendable {
 
     /// - Parameters:
     ///   - url: where the server is.
-    ///   - timeout: for connecting and for each call.
+    ///   - timeout: for connecting and for each call; at least a second longer than the URL's
+    ///     `wait_timeout_ms`, which a `WAIT` may spend blocked.
     public init(url: RedisURL, timeout: Duration = .seconds(2)) {
         self.url = url
-        self.timeout = timeout
+        let waiting = url.replicaWait.map { Duration.milliseconds($0.timeoutMilliseconds) + .seconds(1) } ?? .zero
+        self.timeout = max(timeout, waiting)
         self.pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
     }

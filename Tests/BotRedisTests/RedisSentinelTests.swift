@@ -55,7 +55,8 @@ import Testing
         let set = try RedisSentinelSet()
         defer { set.tearDown() }
         let one = RedisClient(url: try RedisURL(parsing: set.urlText("wait_replicas=1&wait_timeout_ms=2000")))
-        let two = RedisClient(url: try RedisURL(parsing: set.urlText("wait_replicas=2&wait_timeout_ms=200")))
+        // A WAIT longer than the client's 2 s default timeout: the connection waits it out.
+        let two = RedisClient(url: try RedisURL(parsing: set.urlText("wait_replicas=2&wait_timeout_ms=2500")))
         defer {
             one.syncShutdown()
             two.syncShutdown()
