@@ -254,7 +254,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BotmasterControl", "BotmasterIPC", "BotmasterSystem", "BotAPI", "BotAPISandbox", "BotRedis", "RedisServerFixture",
+                "BotmasterCluster", "BotmasterControl", "BotmasterIPC", "BotmasterSystem", "BotAPI", "BotAPISandbox", "BotRedis",
+                "RedisServerFixture",
             ],
             swiftSettings: strictSettings
         ),

@@ -1,4 +1,5 @@
 import BotAPISandbox
+import BotmasterCluster
 import BotmasterSystem
 import Foundation
 import Glibc
@@ -13,6 +14,7 @@ import Testing
     static let bots: [Int64] = [601, 602, 603, 604, 605, 606]
     static let all = Set(bots.map { "bot\($0)" })
     static let redisHost = 9
+    static let webhookPort = 8443
 
     /// The lab, Redis, the stand-in and one master per host. Built step by step: whatever
     /// exists when a later step fails is torn down (a namespace outlives the test process).
@@ -26,17 +28,20 @@ import Testing
         /// Each master's environment, to start it again.
         private var environments: [Int: [String: String]] = [:]
 
-        init(masters: [Int]) throws {
+        /// - Parameter webhookHost: the bots take webhooks instead of polling, every bot's
+        ///   webhook pointing at this host (the balancer's address, as behind a load balancer
+        ///   that happens to send everything to one member).
+        init(masters: [Int], webhookHost: Int? = nil) throws {
             lab = try NetworkLab()
             do {
-                try build(masters: masters)
+                try build(masters: masters, webhookHost: webhookHost)
             } catch {
                 tearDown()
                 throw error
             }
         }
 
-        private func build(masters: [Int]) throws {
+        private func build(masters: [Int], webhookHost: Int?) throws {
             for host in masters { try lab.addHost(host) }
             let redisHost = MultiHostEndToEndTests.redisHost
             try lab.addHost(redisHost, api: false)
@@ -55,6 +60,7 @@ import Testing
                         """
                         token_env = "TOKEN_\(bot)"
                         api_base = "http://\(lab.apiGateway):\(sandbox.port)"
+                        mode = "\(webhookHost == nil ? "polling" : "webhook")"
                         [batch]
                         quiet = "0s"
                         [limits]
@@ -66,6 +72,13 @@ import Testing
                     "BOTMASTER_LEASE_TTL": ClusterEndToEndTests.leaseTTL,
                 ]
                 for bot in MultiHostEndToEndTests.bots { environment["TOKEN_\(bot)"] = "\(bot):lab-secret" }
+                if let webhookHost {
+                    // The same port on every host: each has a network of its own.
+                    environment["WEBHOOK_SECRET"] = "lab-webhook-secret"
+                    environment["WEBHOOK_BIND"] = lab.apiAddress(host)
+                    environment["WEBHOOK_PORT"] = "\(MultiHostEndToEndTests.webhookPort)"
+                    environment["WEBHOOK_HOST"] = "http://\(lab.apiAddress(webhookHost)):\(MultiHostEndToEndTests.webhookPort)"
+                }
                 environments[host] = environment
                 try fleet.startMaster(environment: environment, prefix: lab.run(on: host))
             }
@@ -97,8 +110,8 @@ import Testing
         }
     }
 
-    static func withHosts(_ masters: [Int], _ body: (Hosts) async throws -> Void) async throws {
-        let hosts = try Hosts(masters: masters)
+    static func withHosts(_ masters: [Int], webhookHost: Int? = nil, _ body: (Hosts) async throws -> Void) async throws {
+        let hosts = try Hosts(masters: masters, webhookHost: webhookHost)
         defer { hosts.tearDown() }
         try await hosts.waitForOneOwnerEach("the masters split the bots")
         try await body(hosts)
@@ -275,6 +288,49 @@ import Testing
                 gaps.values.allSatisfy { $0 < ClusterEndToEndTests.leaseTTLMs },
                 "hand-over gaps in ms: \(gaps); the lease TTL is \(ClusterEndToEndTests.leaseTTL)")
             print("hand-over gaps at the join, ms: \(gaps.sorted { $0.key < $1.key })")
+        }
+    }
+
+    /// Behind a load balancer a webhook may reach any member: here every bot's webhook points
+    /// at host 2, so the deliveries of the bots hosts 1 and 3 run reach a member that does not
+    /// run them, which relays them through Redis to their owners on the other hosts. Every
+    /// message is answered once, by whichever host runs the bot.
+    @Test(.enabled(if: NetworkLab.skipReason == nil, "\(NetworkLab.skipReason ?? "")"))
+    func webhooksReachingAHostThatDoesNotRunTheBotAreAnsweredByItsOwnerOnAnotherHost() async throws {
+        try await Self.withHosts([1, 2, 3], webhookHost: 2) { hosts in
+            // Every bot with one owner is not yet the end of the start: the first host up took
+            // them all and hands the others' over one by one. Wait for the final split.
+            let owners = RendezvousAssignment.assign(
+                bots: Array(Self.all), members: [1, 2, 3].map { RendezvousAssignment.Member(node: "host\($0)", capacity: 1000) })
+            try await ClusterEndToEndTests.waitUntil("every host runs the bots assigned to it", timeout: .seconds(60)) {
+                hosts.split.allSatisfy { host, bots in bots == Set(owners.filter { $0.value == "host\(host)" }.keys) }
+            }
+            let elsewhere = Set(owners.filter { $0.value != "host2" }.keys)
+            try #require(!elsewhere.isEmpty, "hosts 1 and 3 run some bots")
+            let traffic = Traffic(sandboxPort: hosts.sandbox.port, firstChat: 4_000_000)
+            let writing = Task { await traffic.run() }
+            try await Task.sleep(for: .seconds(2))
+            traffic.stop()
+            await writing.value
+            try await Self.everyMessageAnsweredOnce(traffic, hosts.sandbox)
+            // The webhook of every bot is host 2's address: the others' bots were answered only
+            // through the relay.
+            for bot in elsewhere {
+                let id = try #require(Int64(bot.dropFirst(3)))
+                #expect(traffic.count(to: id) > 0, "bot \(bot) got messages")
+            }
+            // Host 2 counts them as relayed (its status port is on its own loopback).
+            let relay = try #require(hosts.fleets[2])
+            let stats = try runProgram(
+                hosts.lab.run(on: 2) + ["curl", "-s", "http://127.0.0.1:\(relay.statusPort)/api/webhook/stats"]
+            ).output
+            let document = try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any]
+            let perBot = try #require(document?["bots"] as? [String: [String: Int]], "\(stats)")
+            for bot in elsewhere {
+                #expect((perBot[bot]?["relayed"] ?? 0) > 0, "bot \(bot) runs elsewhere, so host 2 relays it: \(stats)")
+                #expect(perBot[bot]?["accepted"] ?? 0 == 0, "host 2 runs no worker of bot \(bot): \(stats)")
+            }
+            #expect(!relay.masterLog.contains("lab-webhook-secret"), "the secret never reaches a log")
         }
     }
 }
