@@ -153,6 +153,10 @@ public actor Supervisor {
         pendingStarts = workers.keys.sorted().filter { workers[$0]?.lifecycle.state != .errored }
         fleetStartBegan = .now()
         hasStarted = true
+        // The routes as they are now: in cluster mode a member that owns nothing yet relays
+        // every bot's deliveries from the start (until now they answered 503, and nothing
+        // would refresh them before the periodic backstop, up to 2 s later).
+        syncAllRoutes()
         eventSink.yield(.continueStart)
 
         // The loop runs in a task of its own, which the service's cancellation does not reach:
