@@ -54,6 +54,12 @@ public struct BotCounters: Codable, Sendable, Equatable {
         self.store = store
     }
 
+    /// The raw update source a bot worker's heartbeat names (its 12th appended value), without
+    /// reading the rest; `nil` for a worker that appends none.
+    public static func source(inHeartbeatExtra values: [UInt64]) -> UInt64? {
+        values.count >= 12 ? values[11] : nil
+    }
+
     /// Reads the counters a bot worker appends to its heartbeat, in the order the protocol
     /// documents; `nil` for a worker that appends none.
     public init?(heartbeatExtra values: [UInt64]) {

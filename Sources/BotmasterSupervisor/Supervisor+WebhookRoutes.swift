@@ -47,7 +47,7 @@ extension Supervisor {
                 // Cluster mode: a worker that has just started here (a bot taken over or moved
                 // here) answers busy until its store is open and its webhook set; relayed, those
                 // deliveries wait in Redis for it instead of getting 503. It says when it takes
-                // webhooks in its heartbeat, which the periodic route sync reads.
+                // webhooks in its heartbeat (a `.sourceChanged` event refreshes the route).
                 if clusterOwnership != nil, relayedBots.contains(id), !Self.takesWebhooks(worker) { return .unavailable }
                 return .ready(channel)
             }

@@ -317,6 +317,8 @@ public actor Supervisor {
             logger.error("worker broke the protocol; restarting it", metadata: ["bot": "\(id)", "pid": "\(pid)", "reason": "\(reason)"])
             workers[id]!.channel = nil
             await perform(workers[id]!.lifecycle.protocolViolated(reason, at: .now()), for: id)
+        case .sourceChanged:
+            break  // `handle` refreshes the bot's route after every event about it.
         case .channelClosed(let id, let pid):
             guard workers[id]?.pid == pid else { return }
             workers[id]!.channel = nil

@@ -13,6 +13,9 @@ enum SupervisorEvent: Sendable {
     case protocolViolation(id: String, pid: pid_t, reason: String)
     /// A worker's channel reached end of file.
     case channelClosed(id: String, pid: pid_t)
+    /// A bot worker's heartbeat names another update source than its last one (it began to
+    /// take webhooks, say): the bot's webhook route may change.
+    case sourceChanged(id: String)
     /// SIGCHLD: reap.
     case childrenExited
     /// Time passed: check deadlines, sample memory.
@@ -27,7 +30,8 @@ extension SupervisorEvent {
     /// The bot the event is about, if it is about one.
     var workerID: String? {
         switch self {
-        case .channelAttached(let id, _, _), .hello(let id, _, _), .protocolViolation(let id, _, _), .channelClosed(let id, _):
+        case .channelAttached(let id, _, _), .hello(let id, _, _), .protocolViolation(let id, _, _), .channelClosed(let id, _),
+            .sourceChanged(let id):
             id
         case .childrenExited, .tick, .continueStart, .shutdown:
             nil
