@@ -54,6 +54,11 @@ public struct BotCounters: Codable, Sendable, Equatable {
         self.store = store
     }
 
+    /// The update sources a heartbeat names by their position here.
+    static let sources = ["starting", "polling", "webhook", "polling_after_webhook_failed", "conflict", "webhook_failed"]
+    /// The code of `webhook` in a heartbeat: the worker takes updates by webhook.
+    public static let webhookSource = UInt64(sources.firstIndex(of: "webhook")!)
+
     /// The raw update source a bot worker's heartbeat names (its 12th appended value), without
     /// reading the rest; `nil` for a worker that appends none.
     public static func source(inHeartbeatExtra values: [UInt64]) -> UInt64? {
@@ -66,12 +71,12 @@ public struct BotCounters: Codable, Sendable, Equatable {
         guard values.count >= 12 else { return nil }
         let breakers = ["closed", "open", "half_open"]
         let stores = Self.storeStates
-        let sources = ["starting", "polling", "webhook", "polling_after_webhook_failed", "conflict", "webhook_failed"]
+        let sources = Self.sources
         self.init(
             received: values[0], duplicates: values[1], batches: values[2], jobsOK: values[3], jobFailures: values[4],
             deadLettered: values[5], rateLimited: values[6], breaker: values[7] < 3 ? breakers[Int(values[7])] : "unknown",
             handoffs: values[8], inFlight: values[9], pollConflicts: values[10],
-            source: values[11] < 6 ? sources[Int(values[11])] : "unknown",
+            source: values[11] < UInt64(sources.count) ? sources[Int(values[11])] : "unknown",
             // A worker from before the stores sends 12 values.
             store: values.count > 12 && values[12] < UInt64(stores.count) ? stores[Int(values[12])] : "memory")
         // Workers from before broadcasts send 13 values.

@@ -106,34 +106,16 @@ struct FleetBenchmark: AsyncParsableCommand {
     var webhookPacedRate = 500
 
     func run() async throws {
-        if storeOnly {
+        // One part of the benchmark alone: its table, then done.
+        let parts: [(chosen: Bool, rows: () async throws -> [ResultRow])] = [
+            (storeOnly, { try await storeRows() }), (peersOnly, { try await peerRows() }), (clusterOnly, { try await clusterRows() }),
+            (broadcastOnly, { try await broadcastRows() }), (webhookOnly, { try await webhookRows() }),
+        ]
+        let only = parts.first { $0.chosen }?.rows
+        if let only {
             print(MachineDescription.current())
             print("")
-            print(ResultRow.markdown(try await storeRows()))
-            return
-        }
-        if peersOnly {
-            print(MachineDescription.current())
-            print("")
-            print(ResultRow.markdown(try await peerRows()))
-            return
-        }
-        if clusterOnly {
-            print(MachineDescription.current())
-            print("")
-            print(ResultRow.markdown(try await clusterRows()))
-            return
-        }
-        if broadcastOnly {
-            print(MachineDescription.current())
-            print("")
-            print(ResultRow.markdown(try await broadcastRows()))
-            return
-        }
-        if webhookOnly {
-            print(MachineDescription.current())
-            print("")
-            print(ResultRow.markdown(try await webhookRows()))
+            print(ResultRow.markdown(try await only()))
             return
         }
         let pipeline = PipelineBenchmark.run(updates: pipelineUpdates)

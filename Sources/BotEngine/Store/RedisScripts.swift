@@ -10,12 +10,19 @@ enum RedisScripts {
     /// arguments are the bot's epoch key and the epoch its worker was started with ('' and ''
     /// outside cluster mode). When another master has taken the bot since (a new epoch), the
     /// step changes nothing and fails with `FENCED`, and the worker stops.
-    private static let fence = """
+    private static let fence = fence(undoing: "")
+
+    /// ``fence`` that first runs `undo` when it refuses: for a step whose earlier writes
+    /// (outside the script) must not outlive the refusal.
+    private static func fence(undoing undo: String) -> String {
+        """
         if ARGV[#ARGV] ~= '' and redis.call('GET', ARGV[#ARGV - 1]) ~= ARGV[#ARGV] then
+          \(undo)
           return redis.error_reply('FENCED: epoch ' .. ARGV[#ARGV] .. ' is no longer the bot epoch')
         end
 
         """
+    }
 
     /// Server time in milliseconds, and the take-and-clear of a chat's open batch into one job.
     private static let common = """
@@ -202,15 +209,11 @@ enum RedisScripts {
     /// index key, the id, then the hash's field/value pairs. Refused (a stale epoch), it drops
     /// the audience list it would have published, so a fenced worker leaves nothing behind.
     static let publishBroadcast = RedisScript(
-        """
-        if ARGV[#ARGV] ~= '' and redis.call('GET', ARGV[#ARGV - 1]) ~= ARGV[#ARGV] then
-          redis.call('DEL', ARGV[1] .. ':chats')
-          return redis.error_reply('FENCED: epoch ' .. ARGV[#ARGV] .. ' is no longer the bot epoch')
-        end
-        redis.call('HSET', ARGV[1], unpack(ARGV, 4, #ARGV - 2))
-        redis.call('RPUSH', ARGV[2], ARGV[3])
-        return 1
-        """)
+        fence(undoing: "redis.call('DEL', ARGV[1] .. ':chats')") + """
+            redis.call('HSET', ARGV[1], unpack(ARGV, 4, #ARGV - 2))
+            redis.call('RPUSH', ARGV[2], ARGV[3])
+            return 1
+            """)
 
     /// Forgets a finished broadcast: its keys and its id in the index. ARGV: the hash key, the
     /// index key, the id.
