@@ -223,7 +223,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "BotmasterIPCTests", dependencies: ["BotmasterIPC"], swiftSettings: strictSettings),
+        .testTarget(name: "BotmasterIPCTests", dependencies: ["BotmasterIPC", "BotworkerKit"], swiftSettings: strictSettings),
         .testTarget(name: "BotmasterConfigTests", dependencies: ["BotmasterConfig"], swiftSettings: strictSettings),
         .testTarget(
             name: "BotmasterFleetSourceTests", dependencies: ["BotmasterFleetSource", "BotmasterConfig", "BotmasterIPC"],

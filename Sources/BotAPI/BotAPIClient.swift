@@ -62,7 +62,7 @@ public struct BotAPIClient: Sendable {
     }
 
     /// Calls `method` with `parameters`; returns its `result`.
-    public func call<Parameters: Encodable & Sendable, Result: Codable & Sendable>(
+    package func call<Parameters: Encodable & Sendable, Result: JSONReadable & Codable & Sendable>(
         _ method: String, _ parameters: Parameters, returning: Result.Type, timeout: Duration = .seconds(30)
     ) async throws(BotAPIError) -> Result {
         var request = HTTPClientRequest(url: "\(base)/bot\(token)/\(method)")
@@ -87,7 +87,7 @@ public struct BotAPIClient: Sendable {
         }
         let decoded: APIResponse<Result>
         do {
-            decoded = try JSONDecoder().decode(APIResponse<Result>.self, from: bytes)
+            decoded = try APIResponse<Result>.decode(bytes)
         } catch {
             throw status / 100 == 2
                 ? .transport("\(method): the answer is not a Bot API response")

@@ -70,6 +70,20 @@ public final class FrameWriter: Sendable {
         if let result { throw result }
     }
 
+    /// Writes several frames completely, in order, with one system call where the socket
+    /// takes them all (a group of webhook acks: one `send` instead of one per update).
+    public func write(_ frames: [Frame]) throws(WorkerChannelError) {
+        guard frames.count > 1 else {
+            if let frame = frames.first { try write(frame) }
+            return
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(frames.reduce(0) { $0 + Frame.headerSize + 1 + $1.payload.count })
+        for frame in frames { bytes.append(contentsOf: frame.encoded()) }
+        let result: WorkerChannelError? = lock.withLock { _ in Self.writeAll(bytes, to: fd) }
+        if let result { throw result }
+    }
+
     private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> WorkerChannelError? {
         var offset = 0
         while offset < bytes.count {

@@ -118,14 +118,11 @@ struct FleetBenchmark: AsyncParsableCommand {
             print(ResultRow.markdown(try await only()))
             return
         }
-        let pipeline = PipelineBenchmark.run(updates: pipelineUpdates)
-        let pipelineRow = ResultRow(
-            metric: "dedup + rapid-fire batcher in process (\(pipelineUpdates) updates, 1/8 redelivered)",
-            target: "≥ 1,000,000 updates/s", value: "\(format(pipeline.perSecond / 1e6, decimals: 2)) M updates/s")
+        let inProcessRows = try pipelineRows()
         if pipelineOnly {
             print(MachineDescription.current())
             print("")
-            print(ResultRow.markdown([pipelineRow]))
+            print(ResultRow.markdown(inProcessRows))
             return
         }
         let bench = try BenchmarkFleet(workers: workers)
@@ -180,7 +177,7 @@ struct FleetBenchmark: AsyncParsableCommand {
         let stopTime = try await bench.stop()
         rows.append(ResultRow(metric: "graceful stop of the whole fleet (SIGTERM → exit 0)", target: "", value: seconds(stopTime)))
 
-        rows.append(pipelineRow)
+        rows += inProcessRows
         rows += try await webhookRows()
         rows += try await storeRows()
         rows += try await broadcastRows()
@@ -313,6 +310,26 @@ struct FleetBenchmark: AsyncParsableCommand {
                 ))
         }
         return rows
+    }
+
+    /// The in-process rows: the pipeline's dedup and batcher, and decoding an update with the
+    /// hand-written reader against `JSONDecoder` (5 interleaved rounds).
+    func pipelineRows() throws -> [ResultRow] {
+        let pipeline = PipelineBenchmark.run(updates: pipelineUpdates)
+        let decoding = try UpdateDecodeBenchmark.run(updates: 200_000, rounds: 5)
+        return [
+            ResultRow(
+                metric: "dedup + rapid-fire batcher in process (\(pipelineUpdates) updates, 1/8 redelivered)",
+                target: "≥ 1,000,000 updates/s", value: "\(format(pipeline.perSecond / 1e6, decimals: 2)) M updates/s"),
+            ResultRow(
+                metric:
+                    "decoding a webhook update (\(UpdateDecodeBenchmark.update.count) bytes): hand-written reader / JSONDecoder, ns per update, median (min–max) of 5 rounds",
+                target: "–",
+                value: "\(spread(decoding.readerNanoseconds, decimals: 0)) / \(spread(decoding.foundationNanoseconds, decimals: 0))"),
+            ResultRow(
+                metric: "the same, JSONDecoder's time ÷ the reader's in the same round", target: "–",
+                value: spread(decoding.ratios, decimals: 1) + "×"),
+        ]
     }
 
     /// End to end through webhooks for 1 and for 100 bots, on the memory store and on SQLite

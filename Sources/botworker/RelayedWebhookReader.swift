@@ -3,12 +3,6 @@ import BotEngine
 import BotmasterIPC
 import Logging
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
-
 /// Cluster mode, webhook bots: takes the deliveries other masters relayed through Redis (a
 /// load balancer may send a bot's webhook to any member) through the engine's ordinary intake,
 /// oldest first, and removes each from Redis only once the engine has it. While the engine
@@ -44,7 +38,7 @@ struct RelayedWebhookReader: Sendable {
         var done: [String] = []
         var updates: [(entry: String, update: Update)] = []
         for delivery in deliveries {
-            if let update = try? JSONDecoder().decode(Update.self, from: Data(delivery.body)) {
+            if let update = try? Update.decode(delivery.body) {
                 updates.append((delivery.entryID, update))
             } else {
                 // The relaying master read its update_id, so this is rare; the body is not logged.

@@ -4,12 +4,6 @@ import BotmasterIPC
 import BotworkerKit
 import Synchronization
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
-
 /// Webhook updates from the master, taken in the order they came: whatever arrived while the
 /// engine was busy with the previous group goes to it as one group (with Redis, one round trip
 /// for all of them), and each gets its ack.
@@ -64,14 +58,12 @@ final class WebhookInbox: Sendable {
             var results = [UpdateAck.Result](repeating: .invalid, count: group.count)
             var decoded: [(index: Int, update: Update)] = []
             for (index, delivery) in group.enumerated() {
-                if let update = try? JSONDecoder().decode(Update.self, from: Data(delivery.body)) { decoded.append((index, update)) }
+                if let update = try? Update.decode(delivery.body) { decoded.append((index, update)) }
             }
             for (position, result) in await engine.accept(decoded.map(\.update), polled: false).enumerated() {
                 results[decoded[position].index] = result
             }
-            for (delivery, result) in zip(group, results) {
-                try? writer.write(UpdateAck(requestID: delivery.requestID, result: result).frame())
-            }
+            try? writer.write(zip(group, results).map { UpdateAck(requestID: $0.requestID, result: $1).frame() })
         }
     }
 }
