@@ -70,10 +70,10 @@ public enum WebhookServer {
                 return JSONResponses.error(.serviceUnavailable, "bot worker is not running", headers: [.retryAfter: "1"])
             }
             let requestID = acks.makeRequestID()
-            let frame = WebhookUpdate(requestID: requestID, body: Array(body.readableBytesView)).frame()
-            let outcome = await acks.wait(for: requestID, bot: bot, timeout: acknowledgementTimeout) {
+            let frame = WebhookUpdate.frameBuffer(requestID: requestID, body: body, allocator: channel.allocator)
+            let outcome = await acks.wait(for: requestID, bot: bot, timeout: acknowledgementTimeout, on: channel.eventLoop) {
                 // A channel that closed since the lookup fails the write: answer 503 at once.
-                channel.writeAndFlush(ByteBuffer(bytes: frame.encoded())).whenFailure { _ in
+                channel.writeAndFlush(frame).whenFailure { _ in
                     acks.resolve(requestID, .workerGone)
                 }
             }

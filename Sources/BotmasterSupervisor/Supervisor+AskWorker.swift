@@ -20,7 +20,7 @@ extension Supervisor {
     ) async -> Result<Reply, WorkerRequestFailure> {
         let requestID = replies.makeRequestID()
         let encoded = frame(requestID).encoded()
-        let outcome = await replies.wait(for: requestID, bot: id, timeout: .seconds(8)) {
+        let outcome = await replies.wait(for: requestID, bot: id, timeout: .seconds(8), on: channel.eventLoop) {
             channel.writeAndFlush(ByteBuffer(bytes: encoded), promise: nil)
         }
         switch outcome {

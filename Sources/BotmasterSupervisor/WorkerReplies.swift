@@ -1,4 +1,5 @@
 import BotmasterIPC
+import NIOCore
 import Synchronization
 
 /// Webhook requests waiting for their worker's ``UpdateAck`` result.
@@ -25,6 +26,8 @@ public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
     private struct Pending {
         var bot: String
         var continuation: CheckedContinuation<Outcome, Never>
+        /// The timeout on the worker channel's event loop, cancelled when the answer comes.
+        var timeout: Scheduled<Void>?
     }
 
     private let pending = Mutex<[UInt64: Pending]>([:])
@@ -49,23 +52,31 @@ public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
     }
 
     /// Sends with `send` and waits for the answer to `requestID`, at most `timeout`.
-    public func wait(for requestID: UInt64, bot: String, timeout: Duration, send: () -> Void) async -> Outcome {
-        let timer = Task {
-            // Cancelled: the answer came; nothing to time out (and no lock to take on the
-            // webhook path for it).
-            do { try await Task.sleep(for: timeout) } catch { return }
-            self.resolve(requestID, .timedOut)
-        }
-        defer { timer.cancel() }
-        return await withCheckedContinuation { continuation in
+    ///
+    /// The timeout is a task scheduled on `eventLoop` (the worker channel's), not a `Task`
+    /// per request: on the webhook path a sleeping task per delivery was a task switch and a
+    /// timer-heap entry on the cooperative pool for every update.
+    public func wait(
+        for requestID: UInt64, bot: String, timeout: Duration, on eventLoop: any EventLoop, send: () -> Void
+    ) async -> Outcome {
+        await withCheckedContinuation { continuation in
             pending.withLock { $0[requestID] = Pending(bot: bot, continuation: continuation) }
-            send()
+            let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { self.resolve(requestID, .timedOut) }
+            // Stored only if still waiting; an answer can come only after `send`, so it finds it.
+            let waiting = pending.withLock { table -> Bool in
+                guard table[requestID] != nil else { return false }
+                table[requestID]?.timeout = timer
+                return true
+            }
+            if waiting { send() } else { timer.cancel() }
         }
     }
 
     /// Ends the wait for `requestID`, if it is still waiting (a timeout, a failed write).
     public func resolve(_ requestID: UInt64, _ outcome: Outcome) {
-        pending.withLock { $0.removeValue(forKey: requestID) }?.continuation.resume(returning: outcome)
+        guard let waiter = pending.withLock({ $0.removeValue(forKey: requestID) }) else { return }
+        waiter.timeout?.cancel()
+        waiter.continuation.resume(returning: outcome)
     }
 
     /// Ends the wait for `requestID` with `bot`'s worker's answer, if it was sent to that bot.
@@ -76,6 +87,7 @@ public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
             guard entry.bot == bot else { return (nil, .foreign) }
             return (table.removeValue(forKey: requestID), .resolved)
         }
+        waiter?.timeout?.cancel()
         waiter?.continuation.resume(returning: .acknowledged(answer))
         return resolution
     }
@@ -86,6 +98,9 @@ public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
             let ids = table.filter { $0.value.bot == bot }.map(\.key)
             return ids.compactMap { table.removeValue(forKey: $0) }
         }
-        for waiter in gone { waiter.continuation.resume(returning: .workerGone) }
+        for waiter in gone {
+            waiter.timeout?.cancel()
+            waiter.continuation.resume(returning: .workerGone)
+        }
     }
 }

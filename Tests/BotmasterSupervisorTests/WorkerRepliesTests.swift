@@ -1,4 +1,5 @@
 import BotmasterIPC
+import NIOPosix
 import Testing
 
 @testable import BotmasterSupervisor
@@ -8,7 +9,8 @@ import Testing
     @Test func anAnswerFromAnotherBotsWorkerLeavesTheRequestWaiting() async {
         let acks = WebhookAcks()
         let id = acks.makeRequestID()
-        let outcome = await acks.wait(for: id, bot: "frozen", timeout: .milliseconds(300)) {
+        let outcome = await acks.wait(for: id, bot: "frozen", timeout: .milliseconds(300), on: MultiThreadedEventLoopGroup.singleton.next())
+        {
             #expect(acks.answer(id, from: "spammer", .accepted) == .foreign)
             #expect(acks.answer(id + 1, from: "spammer", .accepted) == .unknown)
         }
@@ -18,7 +20,7 @@ import Testing
     @Test func theRightWorkersAnswerEndsTheWait() async {
         let acks = WebhookAcks()
         let id = acks.makeRequestID()
-        let outcome = await acks.wait(for: id, bot: "echo", timeout: .seconds(30)) {
+        let outcome = await acks.wait(for: id, bot: "echo", timeout: .seconds(30), on: MultiThreadedEventLoopGroup.singleton.next()) {
             #expect(acks.answer(id, from: "echo", .duplicate) == .resolved)
         }
         #expect(outcome == .acknowledged(.duplicate))
