@@ -135,7 +135,7 @@ package struct BotJob: Codable, Sendable {
             let text = String(decoding: document, as: UTF8.self)
             guard text.contains("\"retried\"") || text.contains("\"failures\"") else { return nil }
         }
-        guard let job = try? JSONDecoder().decode(BotJob.self, from: Data(document)), scheduled || job.retried else { return nil }
+        guard let job = try? BotJob.decode(document), scheduled || job.retried else { return nil }
         return job.chatID
     }
 

@@ -1,3 +1,5 @@
+import BotmasterIPC
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -129,57 +131,12 @@ extension JSONWriter {
     }
 }
 
-/// Appends JSON tokens to a byte buffer.
-struct JSONWriter {
-    private(set) var bytes: [UInt8]
-
-    init(capacity: Int) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
-    }
-
+extension JSONWriter {
     /// `value` as `JSONEncoder` writes it with sorted keys and unescaped slashes.
     mutating func encoded(_ value: some Encodable) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        bytes.append(contentsOf: (try? encoder.encode(value)) ?? Data("null".utf8))
-    }
-
-    mutating func raw(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func integer(_ value: Int64) {
-        if value < 0 {
-            bytes.append(UInt8(ascii: "-"))
-            unsigned(value.magnitude)
-        } else {
-            unsigned(UInt64(value))
-        }
-    }
-
-    mutating func unsigned(_ value: UInt64) {
-        var digitCount = 1
-        var probe = value
-        while probe >= 10 {
-            probe /= 10
-            digitCount += 1
-        }
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: digitCount))
-        var rest = value
-        for index in stride(from: start + digitCount - 1, through: start, by: -1) {
-            bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
-        }
-    }
-
-    mutating func optionalInteger(_ value: Int64?) {
-        if let value { integer(value) } else { raw("null") }
-    }
-
-    mutating func optionalUnsigned(_ value: UInt64?) {
-        if let value { unsigned(value) } else { raw("null") }
+        append((try? encoder.encode(value)).map(Array.init) ?? Array("null".utf8))
     }
 
     /// A finite number as JSONEncoder writes it: the shortest form that reads back the same,
@@ -189,38 +146,8 @@ struct JSONWriter {
         if value == value.rounded(), value.magnitude < 1e15 {
             integer(Int64(value))
         } else {
-            bytes.append(contentsOf: value.description.utf8)
+            append(Array(value.description.utf8))
         }
-    }
-
-    mutating func optionalString(_ value: String?) {
-        if let value { string(value) } else { raw("null") }
-    }
-
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
-    }
-
-    /// A JSON string: quotes, backslashes and control characters escaped as JSONEncoder does.
-    mutating func string(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): raw("\\\"")
-            case UInt8(ascii: "\\"): raw("\\\\")
-            case 0x0A: raw("\\n")
-            case 0x0D: raw("\\r")
-            case 0x09: raw("\\t")
-            case 0x08: raw("\\b")
-            case 0x0C: raw("\\f")
-            case 0..<0x20:
-                raw("\\u00")
-                bytes.append(Self.hexDigit(byte >> 4))
-                bytes.append(Self.hexDigit(byte & 0xF))
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }
 

@@ -133,12 +133,12 @@ package final class RedisStore: BotStore {
         case .none: break
         case .job(let job, let change):
             kind = "job"
-            payload = BotJob.encode(job)
+            payload = job.document
             handoff = change?.rawValue ?? ""
             handoffChat = job.chatID
         case .batch(let message, let settings):
             kind = "batch"
-            payload = BotJob.encode(message)
+            payload = message.document
             batch = settings
         }
         return [
@@ -217,9 +217,8 @@ package final class RedisStore: BotStore {
         }
         var jobs: [BotJob] = []
         var unreadable: [String] = []
-        let decoder = JSONDecoder()
         for entry in entries {
-            guard var job = try? decoder.decode(BotJob.self, from: Data(entry.payload)) else {
+            guard var job = try? BotJob.decode(entry.payload) else {
                 // Deleted under the pending list, or not a job document: nothing to run.
                 unreadable.append(entry.id)
                 continue
@@ -284,7 +283,7 @@ package final class RedisStore: BotStore {
             try await writeMarks(of: job)
             _ = try await RedisScripts.scheduleRetry.run(
                 on: client,
-                arguments: [bytes(keys.prefix), bytes(job.storeID ?? ""), bytes("\(delay.millisecondsClamped)"), BotJob.encode(job)]
+                arguments: [bytes(keys.prefix), bytes(job.storeID ?? ""), bytes("\(delay.millisecondsClamped)"), job.document]
                     + fenceArguments)
         }
     }
@@ -328,7 +327,7 @@ package final class RedisStore: BotStore {
     package func requeue(_ letter: StoredDeadLetter) async throws(StoreError) -> Bool {
         let reply = try await mapped { () throws(RedisError) in
             try await RedisScripts.requeueDeadLetter.run(
-                on: client, arguments: [bytes(keys.prefix), letter.handle, BotJob.encode(letter.job.freshAttempt)] + fenceArguments)
+                on: client, arguments: [bytes(keys.prefix), letter.handle, letter.job.freshAttempt.document] + fenceArguments)
         }
         return reply.integer == 1
     }

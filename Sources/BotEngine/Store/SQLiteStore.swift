@@ -190,7 +190,7 @@ package final class SQLiteStore: BotStore {
         case .none:
             outcome = .noted
         case .job(let job, let change):
-            try insertJob(BotJob.encode(job), in: database)
+            try insertJob(job.document, in: database)
             switch change {
             case .start?: try database.query("INSERT OR IGNORE INTO handoff(chat) VALUES (?)", [.integer(job.chatID)])
             case .end?: try database.query("DELETE FROM handoff WHERE chat = ?", [.integer(job.chatID)])
@@ -198,7 +198,7 @@ package final class SQLiteStore: BotStore {
             }
             outcome = .queued
         case .batch(let message, let settings):
-            let encoded = String(decoding: BotJob.encode(message), as: UTF8.self)
+            let encoded = String(decoding: message.document, as: UTF8.self)
             var open: (count: Int, firstMs: Int64, messages: String)?
             try database.query("SELECT count, first_ms, messages FROM batch WHERE chat = ?", [.integer(item.chatID)]) { row in
                 open = (Int(row.integer(0)), row.integer(1), String(decoding: row.bytes(2), as: UTF8.self))
@@ -308,10 +308,9 @@ package final class SQLiteStore: BotStore {
     {
         var rows: [(id: Int64, document: [UInt8])] = []
         try database.query(sql, parameters) { row in rows.append((row.integer(0), row.bytes(1))) }
-        let decoder = JSONDecoder()
         var jobs: [BotJob] = []
         for row in rows {
-            guard var job = try? decoder.decode(BotJob.self, from: Data(row.document)) else {
+            guard var job = try? BotJob.decode(row.document) else {
                 try database.query("DELETE FROM job WHERE id = ?", [.integer(row.id)])
                 continue
             }
@@ -363,7 +362,7 @@ package final class SQLiteStore: BotStore {
             try Self.record(job, nowMs: now, in: database)
             try Self.deleteJob(job, in: database)
             try database.query(
-                "INSERT INTO retry(due_ms, document) VALUES (?, ?)", [.integer(now + delay.millisecondsClamped), .blob(BotJob.encode(job))])
+                "INSERT INTO retry(due_ms, document) VALUES (?, ?)", [.integer(now + delay.millisecondsClamped), .blob(job.document)])
         }
     }
 
@@ -415,7 +414,7 @@ package final class SQLiteStore: BotStore {
         let requeued = try await write { database throws(SQLiteDatabase.Failure) -> Bool in
             try database.query("DELETE FROM dead WHERE id = ?", [.integer(id)])
             guard database.changes == 1 else { return false }
-            try Self.insertJob(BotJob.encode(letter.job.freshAttempt), in: database)
+            try Self.insertJob(letter.job.freshAttempt.document, in: database)
             return true
         }
         if requeued { signal.notify() }
