@@ -40,6 +40,8 @@ public actor Supervisor {
     private var workerIDByPID: [pid_t: String] = [:]
     var shuttingDown = false
     private var ticks = 0
+    /// Whether a ``SupervisorEvent/startGraceEnded`` is on its way.
+    var startGraceTimerArmed = false
     var reloadCount = 0
     /// Restart accounting changed since it was last saved.
     var accountingDirty = false {
@@ -347,6 +349,8 @@ public actor Supervisor {
             await checkDeadlines()
             saveAccounting()
             notifyServiceManager()
+        case .startGraceEnded:
+            await startGracesEnded()
         case .continueStart:
             guard !shuttingDown else {
                 pendingStarts.removeAll()
@@ -442,7 +446,9 @@ public actor Supervisor {
                 worker.channelClosedAt = nil
                 actions += worker.lifecycle.protocolViolated("closed its IPC channel but kept running", at: now)
             }
-            if let pid = worker.pid, now >= worker.nextMemoryCheck {
+            // Not while the fleet is being spawned: the samples (a /proc walk each) would hold
+            // back the spawning, and a worker that has just started has no growth to catch.
+            if pendingStarts.isEmpty, let pid = worker.pid, now >= worker.nextMemoryCheck {
                 worker.nextMemoryCheck = now + configuration.settings.memoryCheckInterval
                 actions += sampleUsage(of: worker, id: id, pid: pid, now: now)
             }
@@ -554,6 +560,7 @@ public actor Supervisor {
                     configuration.layout.workerPIDFile(id), WorkerPIDFile(pid: launched.pid, startTime: startTime).contents)
             }
             attach(launched, id: id, stats: worker.stats, log: worker.log, logVolume: worker.logVolume)
+            if !speaksProtocol { armStartGraceTimer() }
             logger.debug("worker spawned", metadata: ["bot": "\(id)", "pid": "\(launched.pid)"])
         } catch {
             logger.error("cannot start worker", metadata: ["bot": "\(id)", "error": "\(error)"])

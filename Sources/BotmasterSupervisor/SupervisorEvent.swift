@@ -22,6 +22,8 @@ enum SupervisorEvent: Sendable {
     case tick
     /// Start the next slice of the fleet at start-up.
     case continueStart
+    /// A plain process's start grace has ended: it counts as running now, not at the next tick.
+    case startGraceEnded
     /// Stop the fleet and return.
     case shutdown
 }
@@ -33,7 +35,7 @@ extension SupervisorEvent {
         case .channelAttached(let id, _, _), .hello(let id, _, _), .protocolViolation(let id, _, _), .channelClosed(let id, _),
             .sourceChanged(let id):
             id
-        case .childrenExited, .tick, .continueStart, .shutdown:
+        case .childrenExited, .tick, .continueStart, .startGraceEnded, .shutdown:
             nil
         }
     }

@@ -30,6 +30,13 @@ public struct WorkerLifecycle: Sendable {
     public static let plainStartGrace: Duration = .seconds(1)
 
     public private(set) var state: WorkerState = .stopped
+
+    /// When a plain process that is starting counts as running (``tick(now:)`` moves it then);
+    /// nil for any other worker.
+    public var plainStartGraceEnds: MonotonicTime? {
+        guard state == .starting, !speaksProtocol else { return nil }
+        return stateSince + min(limits.startTimeout, Self.plainStartGrace)
+    }
     /// Whether the worker speaks the protocol (hello, heartbeats, drain).
     public var speaksProtocol: Bool
     /// The limits in force; a reload may change them.
@@ -131,7 +138,7 @@ public struct WorkerLifecycle: Sendable {
         switch state {
         case .starting:
             if !speaksProtocol {
-                if now - stateSince >= min(limits.startTimeout, Self.plainStartGrace) { transition(to: .running, at: now) }
+                if let ends = plainStartGraceEnds, now >= ends { transition(to: .running, at: now) }
             } else if now - stateSince > limits.startTimeout {
                 return beginStop(.restart(.startTimeout), graceful: false, at: now)
             }

@@ -87,12 +87,23 @@ import Testing
     @Test mutating func plainProcessRunsAfterTheGraceAndNeverHangs() {
         var worker = WorkerLifecycle(speaksProtocol: false, limits: limits(), now: now)
         worker.spawned(at: now)
+        #expect(worker.plainStartGraceEnds == now + WorkerLifecycle.plainStartGrace, "what the supervisor's grace timer waits for")
         #expect(worker.tick(now: advance(.milliseconds(500))) == [])
         #expect(worker.state == .starting)
         #expect(worker.tick(now: advance(.milliseconds(500))) == [])
         #expect(worker.state == .running)
+        #expect(worker.plainStartGraceEnds == nil)
         #expect(worker.tick(now: advance(.seconds(3600))) == [], "no heartbeats expected")
         #expect(worker.stop(at: now) == [.terminate], "plain processes get SIGTERM, not a drain frame")
+    }
+
+    @Test mutating func aShortStartTimeoutShortensAPlainProcesssGraceAndProtocolWorkersHaveNone() {
+        var plain = WorkerLifecycle(speaksProtocol: false, limits: limits { $0.startTimeout = .milliseconds(200) }, now: now)
+        plain.spawned(at: now)
+        #expect(plain.plainStartGraceEnds == now + .milliseconds(200))
+        var speaking = WorkerLifecycle(speaksProtocol: true, limits: limits(), now: now)
+        speaking.spawned(at: now)
+        #expect(speaking.plainStartGraceEnds == nil)
     }
 
     @Test mutating func overTheMemoryCapDrainsAndRestarts() {
