@@ -446,11 +446,13 @@ public actor Supervisor {
                 worker.channelClosedAt = nil
                 actions += worker.lifecycle.protocolViolated("closed its IPC channel but kept running", at: now)
             }
-            // Not while the fleet is being spawned: the samples (a /proc walk each) would hold
-            // back the spawning, and a worker that has just started has no growth to catch.
-            if pendingStarts.isEmpty, let pid = worker.pid, now >= worker.nextMemoryCheck {
+            if let pid = worker.pid, now >= worker.nextMemoryCheck {
                 worker.nextMemoryCheck = now + configuration.settings.memoryCheckInterval
-                actions += sampleUsage(of: worker, id: id, pid: pid, now: now)
+                // Not while the fleet is being spawned: the samples (a /proc walk each) would
+                // hold back the spawning, and a worker that has just started has no growth to
+                // catch. Skipped, not postponed, so each worker keeps its place in the interval
+                // (postponed, they would all fall due in the same tick after the start).
+                if pendingStarts.isEmpty { actions += sampleUsage(of: worker, id: id, pid: pid, now: now) }
             }
             if !actions.isEmpty {
                 logDeadline(actions, id: id, worker: worker)
@@ -465,8 +467,14 @@ public actor Supervisor {
             Set(workers.values.compactMap(\.pid))
         }
         guard let group = ProcessGroups.usage(of: members, inGroupOf: pid) else { return [] }
-        worker.usage = WorkerUsage(pid: pid, group: group, at: now, previous: worker.usage)
-        let used = group.memory.pss
+        let cap = worker.definition.limits.memoryBytes
+        let exact =
+            WorkerUsage.needsExactMemory(group, previous: worker.usage, pid: pid, cap: cap, at: now)
+            ? ProcessGroups.exactMemory(of: group.pids) : nil
+        let usage = WorkerUsage(pid: pid, group: group, exactMemory: exact, at: now, previous: worker.usage)
+        worker.usage = usage
+        // The sample's PSS (exact or followed), not the cheap reading's, which has none.
+        let used = usage.group.memory.pss
         let actions = worker.lifecycle.memorySampled(used: used, at: now)
         if !actions.isEmpty {
             logger.warning(

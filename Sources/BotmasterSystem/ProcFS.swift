@@ -9,6 +9,12 @@ public struct ProcessMemory: Sendable, Equatable {
     /// Unique set size: pages only this process has (private clean + private dirty), what
     /// killing it would give back.
     public var uss: UInt64
+
+    public init(rss: UInt64, pss: UInt64, uss: UInt64) {
+        self.rss = rss
+        self.pss = pss
+        self.uss = uss
+    }
 }
 
 /// Reads `/proc`. Every call opens, reads and closes one small file; no descriptor is kept.
@@ -22,6 +28,16 @@ public enum ProcFS {
         let fields = text.split(separator: " ")
         guard fields.count > 1, let pages = UInt64(fields[1]) else { return nil }
         return pages * pageSize
+    }
+
+    /// Resident bytes and, of those, the anonymous ones (resident minus the file-backed and
+    /// shared-memory pages `statm` counts as shared), from `/proc/<pid>/statm`: a few counters
+    /// the kernel keeps, where `smaps_rollup` walks every page of the process to share out PSS.
+    public static func residentMemory(of pid: pid_t) -> (resident: UInt64, anonymous: UInt64)? {
+        guard let text = readSmallFile("/proc/\(pid)/statm") else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 2, let resident = UInt64(fields[1]), let shared = UInt64(fields[2]) else { return nil }
+        return (resident * pageSize, (resident > shared ? resident - shared : 0) * pageSize)
     }
 
     /// Virtual memory size in bytes (the first field of `/proc/<pid>/statm`), or `nil` when the
