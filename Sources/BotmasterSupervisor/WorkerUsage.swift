@@ -23,7 +23,7 @@ struct WorkerUsage {
     private var anonymousAtExact: UInt64
 
     /// How old an exact reading may grow while nothing else asks for one.
-    static let exactInterval: Duration = .seconds(60)
+    static let exactInterval: Duration = .seconds(300)
 
     /// Whether the next sample of `group` must read PSS and USS exactly.
     static func needsExactMemory(_ group: GroupUsage, previous: WorkerUsage?, pid: pid_t, cap: UInt64, at now: MonotonicTime) -> Bool {

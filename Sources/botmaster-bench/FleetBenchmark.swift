@@ -33,6 +33,9 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Flag(help: "Only the end-to-end webhook figures (1 and 100 bots), no supervision fleet.")
     var webhookOnly = false
 
+    @Flag(help: "Only the supervision fleet's figures (start, memory, idle CPU, status load, restarts, stop).")
+    var fleetOnly = false
+
     @Flag(help: "Only the store figures (jobs through SQLite and Redis, 1 and 100 bots), no fleet.")
     var storeOnly = false
 
@@ -110,6 +113,7 @@ struct FleetBenchmark: AsyncParsableCommand {
         let parts: [(chosen: Bool, rows: () async throws -> [ResultRow])] = [
             (storeOnly, { try await storeRows() }), (peersOnly, { try await peerRows() }), (clusterOnly, { try await clusterRows() }),
             (broadcastOnly, { try await broadcastRows() }), (webhookOnly, { try await webhookRows() }),
+            (fleetOnly, { try await fleetRows() }), (pipelineOnly, { try pipelineRows() }),
         ]
         let only = parts.first { $0.chosen }?.rows
         if let only {
@@ -118,13 +122,19 @@ struct FleetBenchmark: AsyncParsableCommand {
             print(ResultRow.markdown(try await only()))
             return
         }
-        let inProcessRows = try pipelineRows()
-        if pipelineOnly {
-            print(MachineDescription.current())
-            print("")
-            print(ResultRow.markdown(inProcessRows))
-            return
-        }
+        var rows = try await fleetRows()
+        rows += try pipelineRows()
+        rows += try await webhookRows()
+        rows += try await storeRows()
+        rows += try await broadcastRows()
+        print(MachineDescription.current())
+        print("")
+        print(ResultRow.markdown(rows))
+    }
+
+    /// The supervision fleet: start, memory, idle CPU, the status endpoint under load, restart
+    /// latency and the graceful stop of `workers` reference workers.
+    func fleetRows() async throws -> [ResultRow] {
         let bench = try BenchmarkFleet(workers: workers)
         defer { bench.tearDown(keepHome: keepHome) }
         var rows: [ResultRow] = []
@@ -177,13 +187,7 @@ struct FleetBenchmark: AsyncParsableCommand {
         let stopTime = try await bench.stop()
         rows.append(ResultRow(metric: "graceful stop of the whole fleet (SIGTERM → exit 0)", target: "", value: seconds(stopTime)))
 
-        rows += inProcessRows
-        rows += try await webhookRows()
-        rows += try await storeRows()
-        rows += try await broadcastRows()
-        print(MachineDescription.current())
-        print("")
-        print(ResultRow.markdown(rows))
+        return rows
     }
 
     /// Jobs through the durable stores: one bot and 100 bots, fed by a poller and by parallel
