@@ -358,7 +358,7 @@ public actor Supervisor {
             }
             let slice = pendingStarts.prefix(Self.startSliceSize)
             pendingStarts.removeFirst(slice.count)
-            for id in slice { await spawn(id) }
+            spawnAll(slice)
             if pendingStarts.isEmpty {
                 logger.info(
                     "fleet spawned",
@@ -547,39 +547,53 @@ public actor Supervisor {
     }
 
     func spawn(_ id: String) async {
-        guard let worker = workers[id] else { return }
-        let definition = worker.definition
-        let speaksProtocol = definition.workerProtocol == .botmaster
-        do {
-            let launched = try WorkerLauncher.launch(
-                definition: definition, configuration: configuration, speaksProtocol: speaksProtocol)
-            worker.pid = launched.pid
-            worker.stats = WorkerLiveStats()
-            worker.channelClosedAt = nil
-            worker.lifecycle.speaksProtocol = speaksProtocol
-            let restartsBefore = worker.lifecycle.restartCount
-            worker.lifecycle.spawned(at: .now())
-            // A first start changes no counter; a restart does.
-            if worker.lifecycle.restartCount != restartsBefore { accountingDirty = true }
-            workerIDByPID[launched.pid] = id
-            applyNice(to: id)
-            if let startTime = ProcFS.startTime(of: launched.pid) {
-                try? FileSystem.writeSmallFile(
-                    configuration.layout.workerPIDFile(id), WorkerPIDFile(pid: launched.pid, startTime: startTime).contents)
+        spawnAll([id])
+    }
+
+    /// Starts the workers of `ids` together: their `posix_spawn`s run on the spawn threads side
+    /// by side (each waits for its child's `exec`), then each is recorded in turn.
+    func spawnAll(_ ids: some Sequence<String>) {
+        let starting = ids.compactMap { id in workers[id].map { (id: id, worker: $0) } }
+        let results = WorkerLauncher.launchAll(
+            starting.map { ($0.worker.definition, $0.worker.definition.workerProtocol == .botmaster) }, configuration: configuration)
+        for (entry, result) in zip(starting, results) {
+            switch result {
+            case .success(let launched): record(launched, id: entry.id, worker: entry.worker)
+            case .failure(let error): recordSpawnFailure(error, id: entry.id, worker: entry.worker)
             }
-            attach(launched, id: id, stats: worker.stats, log: worker.log, logVolume: worker.logVolume)
-            if !speaksProtocol { armStartGraceTimer() }
-            logger.debug("worker spawned", metadata: ["bot": "\(id)", "pid": "\(launched.pid)"])
-        } catch {
-            logger.error("cannot start worker", metadata: ["bot": "\(id)", "error": "\(error)"])
-            // A `.spawn` decided here is left to the next tick: a spawn that failed fails again
-            // at once, and a zero cooldown must not turn it into a busy loop.
-            _ = worker.lifecycle.spawnFailed("\(error)", at: .now())
-            accountingDirty = true
-            if let reason = worker.lifecycle.lastExit {
-                worker.remember(reason)
-                if worker.lifecycle.state == .backoff { SupervisorMetrics.restartScheduled(bot: id, reason: reason) }
-            }
+        }
+    }
+
+    private func record(_ launched: LaunchedWorker, id: String, worker: ManagedWorker) {
+        let speaksProtocol = worker.definition.workerProtocol == .botmaster
+        worker.pid = launched.pid
+        worker.stats = WorkerLiveStats()
+        worker.channelClosedAt = nil
+        worker.lifecycle.speaksProtocol = speaksProtocol
+        let restartsBefore = worker.lifecycle.restartCount
+        worker.lifecycle.spawned(at: .now())
+        // A first start changes no counter; a restart does.
+        if worker.lifecycle.restartCount != restartsBefore { accountingDirty = true }
+        workerIDByPID[launched.pid] = id
+        applyNice(to: id)
+        if let startTime = ProcFS.startTime(of: launched.pid) {
+            try? FileSystem.writeSmallFile(
+                configuration.layout.workerPIDFile(id), WorkerPIDFile(pid: launched.pid, startTime: startTime).contents)
+        }
+        attach(launched, id: id, stats: worker.stats, log: worker.log, logVolume: worker.logVolume)
+        if !speaksProtocol { armStartGraceTimer() }
+        logger.debug("worker spawned", metadata: ["bot": "\(id)", "pid": "\(launched.pid)"])
+    }
+
+    private func recordSpawnFailure(_ error: SystemError, id: String, worker: ManagedWorker) {
+        logger.error("cannot start worker", metadata: ["bot": "\(id)", "error": "\(error)"])
+        // A `.spawn` decided here is left to the next tick: a spawn that failed fails again
+        // at once, and a zero cooldown must not turn it into a busy loop.
+        _ = worker.lifecycle.spawnFailed("\(error)", at: .now())
+        accountingDirty = true
+        if let reason = worker.lifecycle.lastExit {
+            worker.remember(reason)
+            if worker.lifecycle.state == .backoff { SupervisorMetrics.restartScheduled(bot: id, reason: reason) }
         }
     }
 

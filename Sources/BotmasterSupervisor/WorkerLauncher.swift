@@ -17,45 +17,75 @@ enum WorkerLauncher {
     /// The descriptor number a protocol worker finds its channel on.
     static let ipcDescriptor: Int32 = 3
 
-    static func launch(definition: WorkerDefinition, configuration: SupervisorConfiguration, speaksProtocol: Bool) throws(SystemError)
-        -> LaunchedWorker
+    /// Spawns the workers of `items` (each definition with whether it speaks the protocol),
+    /// their `posix_spawn`s side by side on the spawn threads; one result per item, in order.
+    static func launchAll(_ items: [(definition: WorkerDefinition, speaksProtocol: Bool)], configuration: SupervisorConfiguration)
+        -> [Result<LaunchedWorker, SystemError>]
     {
-        let output = try Descriptors.pipe()
-        var ipc: (master: Int32, worker: Int32)?
-        let null: Int32
-        do {
-            if speaksProtocol { ipc = try Descriptors.socketPair() }
-            null = try Descriptors.openNull()
-        } catch {
-            Descriptors.close(output.read)
-            Descriptors.close(output.write)
-            if let ipc {
-                Descriptors.close(ipc.master)
-                Descriptors.close(ipc.worker)
+        let prepared = items.map { item in
+            Result { () throws(SystemError) in
+                try PreparedLaunch(definition: item.definition, configuration: configuration, speaksProtocol: item.speaksProtocol)
             }
-            throw error
         }
-        defer {
+        let ready = prepared.compactMap { try? $0.get() }
+        var spawned = SpawnThread.runAll(ready.map(\.request)) { request throws(SystemError) in try ProcessSpawner.spawn(request) }
+            .makeIterator()
+        return prepared.map { preparation in
+            preparation.flatMap { launch in
+                launch.finish(spawned.next() ?? .failure(SystemError(call: "posix_spawn", subject: "", code: ECANCELED)))
+            }
+        }
+    }
+
+    /// A worker's descriptors and spawn request, made before the spawn.
+    struct PreparedLaunch: Sendable {
+        let request: SpawnRequest
+        let output: (read: Int32, write: Int32)
+        let ipc: (master: Int32, worker: Int32)?
+        let null: Int32
+
+        init(definition: WorkerDefinition, configuration: SupervisorConfiguration, speaksProtocol: Bool) throws(SystemError) {
+            let output = try Descriptors.pipe()
+            var ipc: (master: Int32, worker: Int32)?
+            let null: Int32
+            do {
+                if speaksProtocol { ipc = try Descriptors.socketPair() }
+                null = try Descriptors.openNull()
+            } catch {
+                Descriptors.close(output.read)
+                Descriptors.close(output.write)
+                if let ipc {
+                    Descriptors.close(ipc.master)
+                    Descriptors.close(ipc.worker)
+                }
+                throw error
+            }
+            var descriptors: [Int32: Int32] = [0: null, 1: output.write, 2: output.write]
+            if let ipc { descriptors[ipcDescriptor] = ipc.worker }
+            self.output = output
+            self.ipc = ipc
+            self.null = null
+            self.request = SpawnRequest(
+                arguments: definition.command ?? configuration.defaultWorkerCommand,
+                environment: environment(for: definition, configuration: configuration, speaksProtocol: speaksProtocol),
+                workingDirectory: configuration.layout.home,
+                descriptors: descriptors,
+                newProcessGroup: true)
+        }
+
+        /// Closes the worker's ends (and, when the spawn failed, the master's too).
+        func finish(_ spawned: Result<pid_t, SystemError>) -> Result<LaunchedWorker, SystemError> {
             Descriptors.close(output.write)
             Descriptors.close(null)
             if let ipc { Descriptors.close(ipc.worker) }
-        }
-        var descriptors: [Int32: Int32] = [0: null, 1: output.write, 2: output.write]
-        if let ipc { descriptors[ipcDescriptor] = ipc.worker }
-        let request = SpawnRequest(
-            arguments: definition.command ?? configuration.defaultWorkerCommand,
-            environment: environment(for: definition, configuration: configuration, speaksProtocol: speaksProtocol),
-            workingDirectory: configuration.layout.home,
-            descriptors: descriptors,
-            newProcessGroup: true)
-        do {
-            // From the spawn thread: see there why not from this one.
-            let pid = try SpawnThread.run { () throws(SystemError) in try ProcessSpawner.spawn(request) }
-            return LaunchedWorker(pid: pid, outputFD: output.read, ipcFD: ipc?.master)
-        } catch {
-            Descriptors.close(output.read)
-            if let ipc { Descriptors.close(ipc.master) }
-            throw error
+            switch spawned {
+            case .success(let pid):
+                return .success(LaunchedWorker(pid: pid, outputFD: output.read, ipcFD: ipc?.master))
+            case .failure(let error):
+                Descriptors.close(output.read)
+                if let ipc { Descriptors.close(ipc.master) }
+                return .failure(error)
+            }
         }
     }
 

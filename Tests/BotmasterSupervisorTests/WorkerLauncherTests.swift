@@ -20,38 +20,70 @@ import Testing
         """,
     ]
 
-    @Test func aWorkerOutlivesTheThreadThatAskedForIt() async throws {
+    @Test func workersOutliveTheThreadThatAskedForThem() async throws {
         let home = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-launcher-")
         defer { FileSystem.removeTree(home) }
-        let definition = WorkerDefinition(
-            id: "orphan", file: "\(home)/workers/orphan.toml", command: Self.deathSignalWorker, workerProtocol: .none)
+        // Two at once: each spawn thread starts one.
+        let definitions = ["orphan", "sibling"].map {
+            WorkerDefinition(id: $0, file: "\(home)/workers/\($0).toml", command: Self.deathSignalWorker, workerProtocol: .none)
+        }
         let configuration = SupervisorConfiguration(
-            layout: HomeLayout(home: home), settings: MasterSettings(), fleet: [definition], defaultWorkerCommand: [],
+            layout: HomeLayout(home: home), settings: MasterSettings(), fleet: definitions, defaultWorkerCommand: [],
             environment: ["PATH": "/usr/local/bin:/usr/bin:/bin"])
 
-        // A thread of its own that launches, waits until the worker has armed its signal, and
-        // exits: as a retired thread of the cooperative pool does.
-        let launched = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LaunchedWorker, any Error>) in
+        // A thread of its own that launches, waits until the workers have armed their signal,
+        // and exits: as a retired thread of the cooperative pool does.
+        let launched = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[LaunchedWorker], any Error>) in
             let thread = Thread {
                 do {
-                    let worker = try WorkerLauncher.launch(definition: definition, configuration: configuration, speaksProtocol: false)
-                    var byte: UInt8 = 0
-                    _ = read(worker.outputFD, &byte, 1)
-                    continuation.resume(returning: worker)
+                    let workers = try WorkerLauncher.launchAll(definitions.map { ($0, false) }, configuration: configuration)
+                        .map { try $0.get() }
+                    for worker in workers {
+                        var byte: UInt8 = 0
+                        _ = read(worker.outputFD, &byte, 1)
+                    }
+                    continuation.resume(returning: workers)
                 } catch {
                     continuation.resume(throwing: error)
                 }
             }
             thread.start()
         }
+        #expect(launched.count == 2 && launched[0].pid != launched[1].pid)
         defer {
-            kill(launched.pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(launched.pid, &status, 0)
-            close(launched.outputFD)
+            for worker in launched {
+                kill(worker.pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(worker.pid, &status, 0)
+                close(worker.outputFD)
+            }
         }
         try await Task.sleep(for: .milliseconds(500))
+        for worker in launched {
+            var status: Int32 = 0
+            #expect(waitpid(worker.pid, &status, WNOHANG) == 0, "a worker died with the thread that launched it (wait status \(status))")
+        }
+    }
+
+    @Test func aCommandThatCannotStartFailsAlone() throws {
+        let home = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-launcher-")
+        defer { FileSystem.removeTree(home) }
+        let good = WorkerDefinition(id: "good", file: "\(home)/workers/good.toml", command: ["sleep", "600"], workerProtocol: .none)
+        let missing = WorkerDefinition(
+            id: "missing", file: "\(home)/workers/missing.toml", command: ["/nonexistent/program"], workerProtocol: .botmaster)
+        let configuration = SupervisorConfiguration(
+            layout: HomeLayout(home: home), settings: MasterSettings(), fleet: [good, missing], defaultWorkerCommand: [],
+            environment: ["PATH": "/usr/local/bin:/usr/bin:/bin"])
+        let results = WorkerLauncher.launchAll([(missing, true), (good, false)], configuration: configuration)
+        #expect(results.count == 2)
+        guard case .failure = results[0] else {
+            Issue.record("a program that does not exist was started")
+            return
+        }
+        let started = try results[1].get()
+        kill(started.pid, SIGKILL)
         var status: Int32 = 0
-        #expect(waitpid(launched.pid, &status, WNOHANG) == 0, "the worker died with the thread that launched it (wait status \(status))")
+        waitpid(started.pid, &status, 0)
+        close(started.outputFD)
     }
 }
