@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Where a webhook update's CPU goes: one webhook bot (echo handler, quiet 0) under a master,
+# `wrk` posting unique updates to the master for a few seconds, then waiting until every
+# accepted update is answered; CPU time per answered update of the master, the worker and the
+# Bot API stand-in (`botapi-sandbox`), read from /proc, and replies per second over the whole
+# cycle. Given several build directories it runs them interleaved (the order swapped every
+# round), so two builds compare in the same run on a noisy machine.
+#
+#   ops/bench-webhook-cpu.sh [rounds (3)] [store: sqlite|memory (sqlite)] [build dir ...]
+#
+# Build dirs default to .build/release; each must hold botmaster and botworker. The sandbox
+# is always this checkout's, so only the builds differ. Needs wrk.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds="${1:-3}"
+store="${2:-sqlite}"
+shift $(( $# > 2 ? 2 : $# ))
+builds=("$@")
+[ ${#builds[@]} -gt 0 ] || builds=("$PWD/.build/release")
+sandbox_bin="$PWD/.build/release/botapi-sandbox"
+command -v wrk >/dev/null || { echo "install wrk" >&2; exit 1; }
+[ -x "$sandbox_bin" ] || { echo "build the release binaries first: swift build -c release --static-swift-stdlib" >&2; exit 1; }
+
+work="$(mktemp -d /tmp/botmaster-webhook-cpu.XXXXXX)"
+master_pid="" sandbox_pid=""
+stop_all() {
+  [ -n "$master_pid" ] && kill "$master_pid" 2>/dev/null && wait "$master_pid" 2>/dev/null || true
+  [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null || true
+  master_pid="" sandbox_pid=""
+}
+trap 'stop_all; rm -rf "$work"' EXIT
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+sent_total() { curl -s "http://127.0.0.1:$1/sandbox/bots" | python3 -c 'import json, sys; print(sum(b["sent_total"] for b in json.load(sys.stdin)))'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# One run of one build: prints "replies/s master_us worker_us sandbox_us".
+run_once() {
+  local build="$1" home="$work/home" api webhook status
+  rm -rf "$home" && mkdir -p "$home/workers"
+  api="$(free_port)" webhook="$(free_port)" status="$(free_port)"
+  "$sandbox_bin" --port "$api" > /dev/null 2>&1 &
+  sandbox_pid=$!
+  cat > "$home/workers/bot0.toml" <<TOML
+token_env = "BENCH_TOKEN"
+mode = "webhook"
+store = "$store"
+api_base = "http://127.0.0.1:$api"
+[env]
+BENCH_TOKEN = "1:bench"
+[batch]
+quiet = "0s"
+[rate]
+per_second = 1000000
+per_chat_per_second = 1000000
+[handler]
+concurrency = 64
+TOML
+  STATUS_PORT="$status" WEBHOOK_SECRET=bench WEBHOOK_PORT="$webhook" WEBHOOK_BIND=127.0.0.1 \
+    WEBHOOK_HOST="http://127.0.0.1:$webhook" "$build/botmaster" start --foreground --home "$home" > /dev/null 2>&1 &
+  master_pid=$!
+  # Ready once the bot takes webhooks.
+  for _ in $(seq 1 200); do
+    "$build/botmaster" status --json --home "$home" 2>/dev/null | grep -q '"source":"webhook"' && break
+    sleep 0.1
+  done
+  local worker_pid
+  worker_pid="$(pgrep -P "$master_pid" -x botworker)"
+  cat > "$work/post.lua" <<'LUA'
+local counter = tonumber(os.getenv("FIRST_UPDATE"))
+request = function()
+  counter = counter + 1
+  local body = string.format('{"update_id":%d,"message":{"message_id":%d,"date":0,"chat":{"id":%d,"type":"private"},"text":"x"}}', counter, counter, 1 + counter % 997)
+  return wrk.format("POST", "/webhook/bot0", {["Content-Type"] = "application/json", ["X-Telegram-Bot-Api-Secret-Token"] = "bench"}, body)
+end
+LUA
+  local m0 w0 s0 sent0 started
+  m0="$(cpu_ticks "$master_pid")" w0="$(cpu_ticks "$worker_pid")" s0="$(cpu_ticks "$sandbox_pid")"
+  sent0="$(sent_total "$api")" started="$(date +%s.%N)"
+  FIRST_UPDATE=1000 wrk -t1 -c64 -d5s -s "$work/post.lua" "http://127.0.0.1:$webhook" > /dev/null
+  # Until the backlog is answered: the sent count stops moving.
+  local previous=-1 sent last_change
+  while true; do
+    sent="$(sent_total "$api")"
+    [ "$sent" = "$previous" ] && break
+    previous="$sent" last_change="$(date +%s.%N)"
+    sleep 0.5
+  done
+  local m1 w1 s1
+  m1="$(cpu_ticks "$master_pid")" w1="$(cpu_ticks "$worker_pid")" s1="$(cpu_ticks "$sandbox_pid")"
+  stop_all
+  python3 - "$((sent - sent0))" "$started" "$last_change" "$((m1 - m0))" "$((w1 - w0))" "$((s1 - s0))" "$(getconf CLK_TCK)" <<'PY'
+import sys
+replies, started, ended = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+master, worker, sandbox, hz = (int(v) for v in sys.argv[4:8])
+per = lambda ticks: ticks / hz / max(replies, 1) * 1e6
+print(f"{replies / (ended - started):.0f} {per(master):.0f} {per(worker):.0f} {per(sandbox):.0f}")
+PY
+}
+
+declare -A results
+for round in $(seq 1 "$rounds"); do
+  order=("${builds[@]}")
+  if [ $((round % 2)) -eq 0 ]; then
+    order=()
+    for (( i=${#builds[@]}-1; i>=0; i-- )); do order+=("${builds[$i]}"); done
+  fi
+  for build in "${order[@]}"; do
+    line="$(run_once "$build")"
+    results[$build]+="$line;"
+    echo "round $round $build: replies/s, master / worker / sandbox µs per update: $line" >&2
+  done
+done
+
+# "median (min–max)" of column $2 over the runs in $1.
+spread() {
+  tr ';' '\n' <<< "$1" | awk -v c="$2" 'NF { print $c }' | sort -g |
+    awk '{ v[NR] = $1 } END { printf "%s (%s–%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'
+}
+echo "Machine: $(nproc) cores, $(uname -sr); $(date -u +%F); store $store; $rounds rounds"
+echo
+echo "| build | replies/s | master µs/update | worker µs/update | sandbox µs/update |"
+echo "| --- | --- | --- | --- | --- |"
+for build in "${builds[@]}"; do
+  echo "| $build | $(spread "${results[$build]}" 1) | $(spread "${results[$build]}" 2) | $(spread "${results[$build]}" 3) | $(spread "${results[$build]}" 4) |"
+done
