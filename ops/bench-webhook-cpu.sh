@@ -55,15 +55,23 @@ per_second = 1000000
 per_chat_per_second = 1000000
 [handler]
 concurrency = 64
+[limits]
+heartbeat_interval = "1s"
 TOML
   STATUS_PORT="$status" WEBHOOK_SECRET=bench WEBHOOK_PORT="$webhook" WEBHOOK_BIND=127.0.0.1 \
     WEBHOOK_HOST="http://127.0.0.1:$webhook" "$build/botmaster" start --foreground --home "$home" > /dev/null 2>&1 &
   master_pid=$!
-  # Ready once the bot takes webhooks.
+  # Ready once the bot takes webhooks (its heartbeat says so).
+  local ready=""
   for _ in $(seq 1 200); do
-    "$build/botmaster" status --json --home "$home" 2>/dev/null | grep -q '"source":"webhook"' && break
+    if "$build/botmaster" status --json --home "$home" 2>/dev/null | grep -Eq '"source" *: *"webhook"'; then ready=1; break; fi
     sleep 0.1
   done
+  if [ -z "$ready" ]; then
+    echo "$build: the bot did not take webhooks within 20 s; its logs:" >&2
+    tail -n 20 "$home"/logs/*.log >&2 || true
+    exit 1
+  fi
   local worker_pid
   worker_pid="$(pgrep -P "$master_pid" -x botworker)"
   cat > "$work/post.lua" <<'LUA'
