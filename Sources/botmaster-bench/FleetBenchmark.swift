@@ -24,7 +24,7 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Flag(help: "Keep the temporary home (logs, pid files) instead of removing it.")
     var keepHome = false
 
-    @Flag(help: "Only the in-process pipeline figure (dedup + batcher), no fleet.")
+    @Flag(help: "Only the in-process figures (dedup + batcher; decoding an update, reader vs JSONDecoder), no fleet.")
     var pipelineOnly = false
 
     @Option(help: "Updates pushed through dedup + batcher in process.")
