@@ -32,6 +32,13 @@ extension JSONReadable {
     }
 }
 
+extension JSONReader {
+    /// `null` as nil, else one `T`.
+    package mutating func optional<T: JSONReadable>(_ type: T.Type) throws(Failure) -> T? {
+        try optional { reader throws(Failure) in try T(reading: &reader) }
+    }
+}
+
 extension Bool: JSONReadable {
     package init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
         self = try reader.bool()
@@ -64,10 +71,10 @@ extension User: JSONReadable {
                 firstName = try reader.string()
             } else if key == "last_name" {
                 try seen.mark(3)
-                lastName = try reader.optional { reader throws(JSONReader.Failure) in try reader.string() }
+                lastName = try reader.optionalString()
             } else if key == "username" {
                 try seen.mark(4)
-                username = try reader.optional { reader throws(JSONReader.Failure) in try reader.string() }
+                username = try reader.optionalString()
             } else {
                 try reader.skip()
             }
@@ -94,13 +101,13 @@ extension Chat: JSONReadable {
                 type = try reader.string()
             } else if key == "title" {
                 try seen.mark(2)
-                title = try reader.optional { reader throws(JSONReader.Failure) in try reader.string() }
+                title = try reader.optionalString()
             } else if key == "username" {
                 try seen.mark(3)
-                username = try reader.optional { reader throws(JSONReader.Failure) in try reader.string() }
+                username = try reader.optionalString()
             } else if key == "first_name" {
                 try seen.mark(4)
-                firstName = try reader.optional { reader throws(JSONReader.Failure) in try reader.string() }
+                firstName = try reader.optionalString()
             } else {
                 try reader.skip()
             }
@@ -112,6 +119,8 @@ extension Chat: JSONReadable {
 
 /// The fields `Message` and `RepliedMessage` share, read once for both.
 private struct MessageFields {
+    /// The first field number free for a type's own fields beside the shared ones.
+    static let firstOwnField = 5
     var seen = JSONReader.SeenFields()
     var messageID: Int64?
     var date: Int64?
@@ -126,16 +135,16 @@ private struct MessageFields {
             messageID = try reader.int64()
         } else if key == "date" {
             try seen.mark(1)
-            date = try reader.optional { reader throws(JSONReader.Failure) in try reader.int64() }
+            date = try reader.optionalInt64()
         } else if key == "chat" {
             try seen.mark(2)
             chat = try Chat(reading: &reader)
         } else if key == "from" {
             try seen.mark(3)
-            from = try reader.optional { reader throws(JSONReader.Failure) in try User(reading: &reader) }
+            from = try reader.optional(User.self)
         } else if key == "text" {
             try seen.mark(4)
-            text = try reader.optional { reader throws(JSONReader.Failure) in try reader.string() }
+            text = try reader.optionalString()
         } else {
             return false
         }
@@ -158,13 +167,11 @@ extension Message: JSONReadable {
     package init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
         var fields = MessageFields()
         var replyToMessage: RepliedMessage?
-        var sawReply = false
         try reader.object { reader, key throws(JSONReader.Failure) in
             if try fields.read(key, from: &reader) { return }
             if key == "reply_to_message" {
-                guard !sawReply else { throw JSONReader.Failure() }
-                sawReply = true
-                replyToMessage = try reader.optional { reader throws(JSONReader.Failure) in try RepliedMessage(reading: &reader) }
+                try fields.seen.mark(MessageFields.firstOwnField)
+                replyToMessage = try reader.optional(RepliedMessage.self)
             } else {
                 try reader.skip()
             }
@@ -187,10 +194,10 @@ extension Update: JSONReadable {
                 updateID = try reader.int64()
             } else if key == "message" {
                 try seen.mark(1)
-                message = try reader.optional { reader throws(JSONReader.Failure) in try Message(reading: &reader) }
+                message = try reader.optional(Message.self)
             } else if key == "edited_message" {
                 try seen.mark(2)
-                editedMessage = try reader.optional { reader throws(JSONReader.Failure) in try Message(reading: &reader) }
+                editedMessage = try reader.optional(Message.self)
             } else {
                 try reader.skip()
             }
@@ -224,10 +231,10 @@ extension ResponseParameters: JSONReadable {
         try reader.object { reader, key throws(JSONReader.Failure) in
             if key == "retry_after" {
                 try seen.mark(0)
-                retryAfter = try reader.optional { reader throws(JSONReader.Failure) in try reader.int() }
+                retryAfter = try reader.optionalInt()
             } else if key == "migrate_to_chat_id" {
                 try seen.mark(1)
-                migrateToChatID = try reader.optional { reader throws(JSONReader.Failure) in try reader.int64() }
+                migrateToChatID = try reader.optionalInt64()
             } else {
                 try reader.skip()
             }
@@ -250,16 +257,16 @@ extension APIResponse: JSONReadable where Result: JSONReadable {
                 ok = try reader.bool()
             } else if key == "result" {
                 try seen.mark(1)
-                result = try reader.optional { reader throws(JSONReader.Failure) in try Result(reading: &reader) }
+                result = try reader.optional(Result.self)
             } else if key == "error_code" {
                 try seen.mark(2)
-                errorCode = try reader.optional { reader throws(JSONReader.Failure) in try reader.int() }
+                errorCode = try reader.optionalInt()
             } else if key == "description" {
                 try seen.mark(3)
-                description = try reader.optional { reader throws(JSONReader.Failure) in try reader.string() }
+                description = try reader.optionalString()
             } else if key == "parameters" {
                 try seen.mark(4)
-                parameters = try reader.optional { reader throws(JSONReader.Failure) in try ResponseParameters(reading: &reader) }
+                parameters = try reader.optional(ResponseParameters.self)
             } else {
                 try reader.skip()
             }

@@ -105,6 +105,26 @@ package struct JSONReader {
         return try value(&self)
     }
 
+    /// `null` as nil, else ``string()``.
+    package mutating func optionalString() throws(Failure) -> String? {
+        try optional { reader throws(Failure) in try reader.string() }
+    }
+
+    /// `null` as nil, else ``int64()``.
+    package mutating func optionalInt64() throws(Failure) -> Int64? {
+        try optional { reader throws(Failure) in try reader.int64() }
+    }
+
+    /// `null` as nil, else ``int()``.
+    package mutating func optionalInt() throws(Failure) -> Int? {
+        try optional { reader throws(Failure) in try reader.int() }
+    }
+
+    /// `null` as nil, else ``bool()``.
+    package mutating func optionalBool() throws(Failure) -> Bool? {
+        try optional { reader throws(Failure) in try reader.bool() }
+    }
+
     /// An integer without fraction or exponent that fits an `Int64`.
     package mutating func int64() throws(Failure) -> Int64 {
         let negative = peek() == UInt8(ascii: "-")

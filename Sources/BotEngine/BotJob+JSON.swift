@@ -97,7 +97,7 @@ extension BotJob: JSONReadable {
                 kind = known
             } else if key == "messages" {
                 try seen.mark(2)
-                messages = try reader.optional { reader throws(JSONReader.Failure) in try [JobMessage](reading: &reader) }
+                messages = try reader.optional([JobMessage].self)
             } else if key == "updates" {
                 try seen.mark(3)
                 updateIDs = try reader.optional { reader throws(JSONReader.Failure) in
@@ -105,22 +105,22 @@ extension BotJob: JSONReadable {
                 }
             } else if key == "message_id" {
                 try seen.mark(4)
-                messageID = try reader.optional { reader throws(JSONReader.Failure) in try reader.int64() }
+                messageID = try reader.optionalInt64()
             } else if key == "operator_chat" {
                 try seen.mark(5)
-                operatorChatID = try reader.optional { reader throws(JSONReader.Failure) in try reader.int64() }
+                operatorChatID = try reader.optionalInt64()
             } else if key == "tag" {
                 try seen.mark(6)
-                tag = try reader.optional { reader throws(JSONReader.Failure) in try reader.string() }
+                tag = try reader.optionalString()
             } else if key == "failures" {
                 try seen.mark(7)
-                failures = try reader.optional { reader throws(JSONReader.Failure) in try reader.int() }
+                failures = try reader.optionalInt()
             } else if key == "retried" {
                 try seen.mark(8)
-                retried = try reader.optional { reader throws(JSONReader.Failure) in try reader.bool() }
+                retried = try reader.optionalBool()
             } else if key == "reply" {
                 try seen.mark(9)
-                reply = try reader.optional { reader throws(JSONReader.Failure) in try HandlerReply(reading: &reader) }
+                reply = try reader.optional(HandlerReply.self)
             } else if key == "steps" {
                 try seen.mark(10)
                 steps = try reader.optional { reader throws(JSONReader.Failure) in
@@ -198,16 +198,16 @@ extension JobMessage: JSONReadable {
                 text = try reader.string()
             } else if key == "user_id" {
                 try seen.mark(3)
-                userID = try reader.optional { reader throws(JSONReader.Failure) in try reader.int64() }
+                userID = try reader.optionalInt64()
             } else if key == "first_name" {
                 try seen.mark(4)
-                firstName = try reader.optional { reader throws(JSONReader.Failure) in try reader.string() }
+                firstName = try reader.optionalString()
             } else if key == "username" {
                 try seen.mark(5)
-                username = try reader.optional { reader throws(JSONReader.Failure) in try reader.string() }
+                username = try reader.optionalString()
             } else if key == "chat_type" {
                 try seen.mark(6)
-                chatType = try reader.optional { reader throws(JSONReader.Failure) in try reader.string() }
+                chatType = try reader.optionalString()
             } else {
                 try reader.skip()
             }
@@ -227,10 +227,10 @@ extension HandlerReply: JSONReadable {
         try reader.object { reader, key throws(JSONReader.Failure) in
             if key == "reply" {
                 try seen.mark(0)
-                reply = try reader.optional { reader throws(JSONReader.Failure) in try reader.string() }
+                reply = try reader.optionalString()
             } else if key == "handoff" {
                 try seen.mark(1)
-                handoff = try reader.optional { reader throws(JSONReader.Failure) in try reader.bool() }
+                handoff = try reader.optionalBool()
             } else {
                 try reader.skip()
             }

@@ -28,13 +28,9 @@ enum WorkerLauncher {
             }
         }
         let ready = prepared.compactMap { try? $0.get() }
-        var spawned = SpawnThread.runAll(ready.map(\.request)) { request throws(SystemError) in try ProcessSpawner.spawn(request) }
-            .makeIterator()
-        return prepared.map { preparation in
-            preparation.flatMap { launch in
-                launch.finish(spawned.next() ?? .failure(SystemError(call: "posix_spawn", subject: "", code: ECANCELED)))
-            }
-        }
+        // One outcome per prepared launch, in order: handed out in that order below.
+        var spawned = SpawnThread.runAll(ready.map(\.request)) { request throws(SystemError) in try ProcessSpawner.spawn(request) }[...]
+        return prepared.map { preparation in preparation.flatMap { launch in launch.finish(spawned.removeFirst()) } }
     }
 
     /// A worker's descriptors and spawn request, made before the spawn.

@@ -2,11 +2,13 @@ import Glibc
 
 /// What a process group uses, summed over the processes in it.
 public struct GroupUsage: Sendable, Equatable {
+    /// The members counted when the group was read, for ``ProcessGroups/exactMemory(of:)``.
+    public var pids: [pid_t]
     /// How many processes the group had when it was read.
-    public var processes: Int
+    public var processes: Int { pids.count }
     /// RSS, PSS and USS summed over the members. The PSS sum counts a page the members share
     /// once in all, which is why it, not the RSS sum, says what the group holds. Only the RSS
-    /// is read on every sample; PSS and USS come from ``exactMemory(of:)`` (see there).
+    /// is read on every sample; PSS and USS come from ``ProcessGroups/exactMemory(of:)`` (see there).
     public var memory: ProcessMemory
     /// Resident anonymous memory of the members (``ProcFS/residentMemory(of:)``): the part of
     /// the memory that grows with a leak, read cheaply on every sample.
@@ -14,15 +16,12 @@ public struct GroupUsage: Sendable, Equatable {
     /// User plus system CPU time of the members, with the time of children they have waited
     /// for, in clock ticks (``ProcFS/ticksPerSecond``).
     public var cpuTicks: UInt64
-    /// The members counted, for ``ProcessGroups/exactMemory(of:)``.
-    public var pids: [pid_t]
 
-    public init(processes: Int, memory: ProcessMemory, anonymous: UInt64 = 0, cpuTicks: UInt64, pids: [pid_t] = []) {
-        self.processes = processes
+    public init(pids: [pid_t], memory: ProcessMemory, anonymous: UInt64, cpuTicks: UInt64) {
+        self.pids = pids
         self.memory = memory
         self.anonymous = anonymous
         self.cpuTicks = cpuTicks
-        self.pids = pids
     }
 }
 
@@ -55,14 +54,13 @@ public enum ProcessGroups {
     /// group is read again: a member of an older listing may have ended and its pid gone to an
     /// unrelated process.
     public static func usage(of members: [pid_t], inGroupOf leader: pid_t) -> GroupUsage? {
-        var usage = GroupUsage(processes: 0, memory: ProcessMemory(rss: 0, pss: 0, uss: 0), cpuTicks: 0)
+        var usage = GroupUsage(pids: [], memory: ProcessMemory(rss: 0, pss: 0, uss: 0), anonymous: 0, cpuTicks: 0)
         for pid in members {
             // A member that ended between the listing and now simply adds nothing.
             guard let fields = ProcFS.statFields(of: pid), fields.count > 2, pid_t(fields[2]) == leader,
                 let ticks = ProcFS.cpuTicks(fields: fields, includingWaitedChildren: true),
                 let memory = ProcFS.residentMemory(of: pid)
             else { continue }
-            usage.processes += 1
             usage.memory.rss += memory.resident
             usage.anonymous += memory.anonymous
             usage.cpuTicks += ticks

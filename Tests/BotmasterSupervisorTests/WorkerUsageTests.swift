@@ -11,8 +11,8 @@ import Testing
 
     func group(rss: UInt64, anonymous: UInt64, processes: Int = 1, cpuTicks: UInt64 = 0) -> GroupUsage {
         GroupUsage(
-            processes: processes, memory: ProcessMemory(rss: rss * megabyte, pss: 0, uss: 0), anonymous: anonymous * megabyte,
-            cpuTicks: cpuTicks, pids: [42])
+            pids: Array(42..<42 + Int32(processes)), memory: ProcessMemory(rss: rss * megabyte, pss: 0, uss: 0),
+            anonymous: anonymous * megabyte, cpuTicks: cpuTicks)
     }
 
     var first: WorkerUsage {
