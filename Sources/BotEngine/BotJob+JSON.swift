@@ -22,24 +22,11 @@ extension BotJob {
             }
             out.raw("]")
         }
-        out.raw(",\"updates\":[")
-        for (index, id) in updateIDs.enumerated() {
-            if index > 0 { out.raw(",") }
-            out.integer(id)
-        }
-        out.raw("]")
-        if let messageID {
-            out.raw(",\"message_id\":")
-            out.integer(messageID)
-        }
-        if let operatorChatID {
-            out.raw(",\"operator_chat\":")
-            out.integer(operatorChatID)
-        }
-        if let tag {
-            out.raw(",\"tag\":")
-            out.string(tag)
-        }
+        out.raw(",\"updates\":")
+        out.integers(updateIDs)
+        out.integerIfPresent(",\"message_id\":", messageID)
+        out.integerIfPresent(",\"operator_chat\":", operatorChatID)
+        out.stringIfPresent(",\"tag\":", tag)
         if failures > 0 {
             out.raw(",\"failures\":")
             out.integer(Int64(failures))
@@ -61,12 +48,8 @@ extension BotJob {
             out.raw("}")
         }
         if !stepsDone.isEmpty {
-            out.raw(",\"steps\":[")
-            for (index, step) in stepsDone.sorted().enumerated() {
-                if index > 0 { out.raw(",") }
-                out.integer(Int64(step))
-            }
-            out.raw("]")
+            out.raw(",\"steps\":")
+            out.integers(stepsDone.sorted().map(Int64.init))
         }
         out.raw("}")
         return out.bytes
@@ -158,22 +141,10 @@ extension JobMessage: JSONReadable {
         out.integer(messageID)
         out.raw(",\"text\":")
         out.string(text)
-        if let userID {
-            out.raw(",\"user_id\":")
-            out.integer(userID)
-        }
-        if let firstName {
-            out.raw(",\"first_name\":")
-            out.string(firstName)
-        }
-        if let username {
-            out.raw(",\"username\":")
-            out.string(username)
-        }
-        if let chatType {
-            out.raw(",\"chat_type\":")
-            out.string(chatType)
-        }
+        out.integerIfPresent(",\"user_id\":", userID)
+        out.stringIfPresent(",\"first_name\":", firstName)
+        out.stringIfPresent(",\"username\":", username)
+        out.stringIfPresent(",\"chat_type\":", chatType)
         out.raw("}")
     }
 

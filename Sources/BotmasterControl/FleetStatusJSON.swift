@@ -158,10 +158,7 @@ extension JSONWriter {
         integer(Int64(source.applied))
         raw(",\"bots\":")
         integer(Int64(source.bots))
-        if let error = source.error {
-            raw(",\"error\":")
-            string(error)
-        }
+        stringIfPresent(",\"error\":", source.error)
         integerIfPresent(",\"failing_since_ms\":", source.failingSinceMs)
         integerIfPresent(",\"last_attempt_ms\":", source.lastAttemptMs)
         integerIfPresent(",\"last_success_ms\":", source.lastSuccessMs)
@@ -172,12 +169,5 @@ extension JSONWriter {
         raw(",\"url\":")
         string(source.url)
         raw("},")
-    }
-
-    /// `key` and `value`, or nothing when there is no value (an optional JSONEncoder omits).
-    private mutating func integerIfPresent(_ key: StaticString, _ value: Int64?) {
-        guard let value else { return }
-        raw(key)
-        integer(value)
     }
 }

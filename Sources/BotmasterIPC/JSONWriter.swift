@@ -61,6 +61,30 @@ package struct JSONWriter {
         if let value { string(value) } else { raw("null") }
     }
 
+    /// `key` and `value`, or nothing when there is no value (an optional JSONEncoder omits).
+    package mutating func integerIfPresent(_ key: StaticString, _ value: Int64?) {
+        guard let value else { return }
+        raw(key)
+        integer(value)
+    }
+
+    /// `key` and `value`, or nothing when there is no value.
+    package mutating func stringIfPresent(_ key: StaticString, _ value: String?) {
+        guard let value else { return }
+        raw(key)
+        string(value)
+    }
+
+    /// `[1,2,3]`.
+    package mutating func integers(_ values: some Sequence<Int64>) {
+        raw("[")
+        for (index, value) in values.enumerated() {
+            if index > 0 { raw(",") }
+            integer(value)
+        }
+        raw("]")
+    }
+
     private static func hexDigit(_ value: UInt8) -> UInt8 {
         value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
