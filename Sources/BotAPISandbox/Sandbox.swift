@@ -9,6 +9,7 @@ public actor Sandbox {
     private var deliveryWaiters: [Int64: CheckedContinuation<Void, Never>] = [:]
     private var nextTicket = 0
     private let clock: @Sendable () -> Int64
+    private let firstUpdateID: Int64
     private let deliver: @Sendable (Update, SetWebhook) async -> Bool
 
     /// Why a waiting long poll ended: an update came, its time ran out, a newer `getUpdates`
@@ -28,20 +29,32 @@ public actor Sandbox {
 
     /// - Parameters:
     ///   - clock: microseconds since the Unix epoch, for message dates and records.
+    ///   - firstUpdateID: the id of each bot's first update. Telegram never reuses an update
+    ///     id, and a bot's durable store remembers the ids it took: a sandbox restarted under
+    ///     the same bots must not number from where the last one began (``firstUpdateIDNow()``).
     ///   - deliver: posts one update to a webhook; `true` when it answered 2xx.
-    public init(clock: @escaping @Sendable () -> Int64, deliver: @escaping @Sendable (Update, SetWebhook) async -> Bool) {
+    public init(
+        clock: @escaping @Sendable () -> Int64, firstUpdateID: Int64 = 1,
+        deliver: @escaping @Sendable (Update, SetWebhook) async -> Bool
+    ) {
         self.clock = clock
+        self.firstUpdateID = firstUpdateID
         self.deliver = deliver
     }
 
+    /// A first update id above any an earlier sandbox handed out at up to a million updates a
+    /// second since it started: the microseconds since the Unix epoch (16 digits, below 2^53, so
+    /// exact wherever a JSON number is a double and in Redis' Lua scripts).
+    public static func firstUpdateIDNow(clock: () -> Int64) -> Int64 { clock() }
+
     func bot(_ id: Int64) -> SandboxBot {
-        bots[id] ?? SandboxBot(id: id)
+        bots[id] ?? SandboxBot(id: id, nextUpdateID: firstUpdateID)
     }
 
     /// Changes a bot in place: a copy out of the dictionary would copy its message tables on
     /// every call.
     private func update(_ id: Int64, _ change: (inout SandboxBot) -> Void) {
-        change(&bots[id, default: SandboxBot(id: id)])
+        change(&bots[id, default: SandboxBot(id: id, nextUpdateID: firstUpdateID)])
     }
 
     /// Counts a call and returns the fault to inject for it, if any.

@@ -7,7 +7,7 @@ struct SandboxBot {
     let id: Int64
     /// Updates not yet confirmed by a `getUpdates` offset or a successful webhook delivery.
     var pending: Deque<Update> = []
-    var nextUpdateID: Int64 = 1
+    var nextUpdateID: Int64
     /// Telegram numbers messages per chat.
     var nextMessageID: [Int64: Int64] = [:]
     /// Recent messages by chat and id, for forwardMessage, copyMessage and replies.
@@ -27,6 +27,11 @@ struct SandboxBot {
     /// Every Bot API call but `getUpdates`, with when it arrived and how it was answered.
     var callLog: Deque<CallRecord> = []
     var callTotal = 0
+
+    init(id: Int64, nextUpdateID: Int64) {
+        self.id = id
+        self.nextUpdateID = nextUpdateID
+    }
 
     static let keptCalls = 200_000
     /// Every `getUpdates`, oldest first (the last ``keptPolls``).

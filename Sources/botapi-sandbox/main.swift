@@ -35,12 +35,24 @@ struct BotAPISandboxCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on; 0 takes a free one, which the \"listening on\" line names.")
     var port = 8081
 
+    @Option(
+        help: ArgumentHelp(
+            "The id of each bot's first update.",
+            discussion: """
+                By default the microseconds since the Unix epoch: a sandbox restarted under the same bots \
+                numbers above the last one, as Telegram never reuses an update id (a bot's durable store \
+                skips ids it has taken). Tests that inject raw updates with small ids pass 1.
+                """))
+    var firstUpdateID: Int64?
+
     func run() async throws {
         var logger = Logger(label: "botapi-sandbox")
         logger.logLevel = .notice
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+        let clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000_000) }
         let sandbox = Sandbox(
-            clock: { Int64(Date().timeIntervalSince1970 * 1_000_000) }, deliver: SandboxServer.deliverer(http: http))
+            clock: clock, firstUpdateID: firstUpdateID ?? Sandbox.firstUpdateIDNow(clock: clock),
+            deliver: SandboxServer.deliverer(http: http))
         let app = Application(
             router: SandboxServer.router(sandbox: sandbox),
             server: .http1(configuration: .init(additionalChannelHandlers: [CloseOnHalfClose()])),

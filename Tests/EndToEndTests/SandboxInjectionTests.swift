@@ -24,4 +24,24 @@ import Testing
         let bad = try HTTPGet.post(port: sandbox.port, path: "/sandbox/bots/77/messages", body: #"{"text": "no chat"}"#)
         #expect(bad.status == 400 && bad.body.contains("or a list of them"), "\(bad.body)")
     }
+
+    /// A restarted sandbox numbers its updates above the last one's (Telegram never reuses an
+    /// update id; a bot's durable store skips the ids it took), unless told where to start.
+    @Test func aRestartedSandboxNumbersUpdatesAboveTheLastOne() throws {
+        let directory = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-sandbox-")
+        defer { FileSystem.removeTree(directory) }
+        func updateIDs(firstUpdateID: Int64?, messages: Int) throws -> [Int64] {
+            let sandbox = try SandboxProcess(directory: directory, firstUpdateID: firstUpdateID)
+            defer { sandbox.stop() }
+            let body = "[" + (1...messages).map { #"{"chat_id": \#($0), "text": "m"}"# }.joined(separator: ",") + "]"
+            let answer = try HTTPGet.post(port: sandbox.port, path: "/sandbox/bots/78/messages", body: body)
+            #expect(answer.status == 200, "\(answer.body)")
+            return answer.body.split(separator: #""update_id":"#).dropFirst().compactMap { Int64($0.prefix { $0.isNumber }) }
+        }
+        let first = try updateIDs(firstUpdateID: nil, messages: 50)
+        let second = try updateIDs(firstUpdateID: nil, messages: 1)
+        #expect(first.count == 50 && first == first.sorted() && Set(first).count == 50, "\(first)")
+        #expect(second.count == 1 && second[0] > first.last ?? .max, "first run \(first), second \(second)")
+        #expect(try updateIDs(firstUpdateID: 7, messages: 2) == [7, 8])
+    }
 }
