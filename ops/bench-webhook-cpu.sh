@@ -12,6 +12,7 @@
 # is always this checkout's, so only the builds differ. Needs wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source ops/bench/interleave.sh
 rounds="${1:-3}"
 store="${2:-sqlite}"
 shift $(( $# > 2 ? 2 : $# ))
@@ -70,6 +71,7 @@ TOML
   if [ -z "$ready" ]; then
     echo "$build: the bot did not take webhooks within 20 s; its logs:" >&2
     tail -n 20 "$home"/logs/*.log >&2 || true
+    stop_all  # this runs in a subshell, whose processes the EXIT trap does not know
     exit 1
   fi
   local worker_pid
@@ -107,24 +109,7 @@ PY
 }
 
 declare -A results
-for round in $(seq 1 "$rounds"); do
-  order=("${builds[@]}")
-  if [ $((round % 2)) -eq 0 ]; then
-    order=()
-    for (( i=${#builds[@]}-1; i>=0; i-- )); do order+=("${builds[$i]}"); done
-  fi
-  for build in "${order[@]}"; do
-    line="$(run_once "$build")"
-    results[$build]+="$line;"
-    echo "round $round $build: replies/s, master / worker / sandbox µs per update: $line" >&2
-  done
-done
-
-# "median (min–max)" of column $2 over the runs in $1.
-spread() {
-  tr ';' '\n' <<< "$1" | awk -v c="$2" 'NF { print $c }' | sort -g |
-    awk '{ v[NR] = $1 } END { printf "%s (%s–%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'
-}
+interleave "$rounds" "replies/s, master / worker / sandbox µs per update:" run_once "${builds[@]}"
 echo "Machine: $(nproc) cores, $(uname -sr); $(date -u +%F); store $store; $rounds rounds"
 echo
 echo "| build | replies/s | master µs/update | worker µs/update | sandbox µs/update |"

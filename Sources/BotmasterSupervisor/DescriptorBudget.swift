@@ -4,9 +4,9 @@
 /// state opens files. So the webhook port gets only what is left after a reserve for every
 /// worker the fleet may grow to, the status port's cap and the master's own files.
 public enum DescriptorBudget {
-    /// Descriptors one worker costs the master (its socket, output pipes and log file), with
-    /// room for the ones a spawn holds briefly.
-    public static let perWorker = 8
+    /// Descriptors one worker costs the master (its socket, output pipes, log file and the two
+    /// `/proc` files its memory samples read), with room for the ones a spawn holds briefly.
+    public static let perWorker = 10
     /// The master's own files, the control socket's clients and the libraries' descriptors.
     public static let base = 256
 

@@ -32,6 +32,9 @@ final class ManagedWorker {
     var channelClosedAt: MonotonicTime?
     /// Memory and CPU of its process group at the last sample.
     var usage: WorkerUsage?
+    /// The running process's `/proc` counter files, open between samples (two descriptors,
+    /// counted in ``DescriptorBudget/perWorker``).
+    var counterFiles: ProcessCounterFiles?
     /// When the next memory sample is due.
     var nextMemoryCheck: MonotonicTime
     /// Recent restarts, newest last, at most ``restartRecordLimit``.

@@ -387,6 +387,7 @@ public actor Supervisor {
             worker.pid = nil
             worker.channelClosedAt = nil
             worker.usage = nil
+            worker.counterFiles = nil
             let wasStopping = worker.lifecycle.state == .stopping
             var actions = worker.lifecycle.exited(status, at: .now())
             if clusterOwnership != nil, status == .exited(code: WorkerExitCode.fenced) {
@@ -466,7 +467,8 @@ public actor Supervisor {
         let members = groupListing.members(of: pid, now: now, maximumAge: configuration.settings.memoryCheckInterval) {
             Set(workers.values.compactMap(\.pid))
         }
-        guard let group = ProcessGroups.usage(of: members, inGroupOf: pid) else { return [] }
+        if worker.counterFiles?.pid != pid { worker.counterFiles = ProcessCounterFiles(pid: pid) }
+        guard let group = ProcessGroups.usage(of: members, inGroupOf: pid, leaderFiles: worker.counterFiles) else { return [] }
         let cap = worker.definition.limits.memoryBytes
         let exact =
             WorkerUsage.needsExactMemory(group, previous: worker.usage, pid: pid, cap: cap, at: now)

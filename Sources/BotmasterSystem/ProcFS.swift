@@ -17,9 +17,10 @@ public struct ProcessMemory: Sendable, Equatable {
     }
 }
 
-/// Reads `/proc`. Every call opens, reads and closes one small file; no descriptor is kept.
+/// Reads `/proc`. Every call opens, reads and closes one small file; no descriptor is kept
+/// (``ProcessCounterFiles`` keeps two, for the samples repeated all the time).
 public enum ProcFS {
-    private static let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+    static let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
 
     /// Resident set size in bytes, from `/proc/<pid>/statm` (the cheapest source: one line of
     /// numbers), or `nil` when the process is gone.

@@ -50,20 +50,21 @@ public enum ProcessGroups {
 
     /// What the processes of `leader`'s group among `members` use together, or `nil` when none
     /// of them is left: CPU time, RSS and anonymous memory, from counters the kernel keeps
-    /// (`stat`, `statm`). PSS and USS are left at zero for ``exactMemory(of:)``. Each one's
+    /// (``ProcessCounters``). PSS and USS are left at zero for ``exactMemory(of:)``. Each one's
     /// group is read again: a member of an older listing may have ended and its pid gone to an
     /// unrelated process.
-    public static func usage(of members: [pid_t], inGroupOf leader: pid_t) -> GroupUsage? {
+    /// - Parameter leaderFiles: the leader's files, kept open by the caller between samples
+    ///   (read instead of opening the leader's by path).
+    public static func usage(of members: [pid_t], inGroupOf leader: pid_t, leaderFiles: ProcessCounterFiles? = nil) -> GroupUsage? {
         var usage = GroupUsage(pids: [], memory: ProcessMemory(rss: 0, pss: 0, uss: 0), anonymous: 0, cpuTicks: 0)
         for pid in members {
+            let counters =
+                if let leaderFiles, leaderFiles.pid == pid { leaderFiles.read() } else { ProcessCounters.read(of: pid) }
             // A member that ended between the listing and now simply adds nothing.
-            guard let fields = ProcFS.statFields(of: pid), fields.count > 2, pid_t(fields[2]) == leader,
-                let ticks = ProcFS.cpuTicks(fields: fields, includingWaitedChildren: true),
-                let memory = ProcFS.residentMemory(of: pid)
-            else { continue }
-            usage.memory.rss += memory.resident
-            usage.anonymous += memory.anonymous
-            usage.cpuTicks += ticks
+            guard let counters, counters.processGroup == leader else { continue }
+            usage.memory.rss += counters.resident
+            usage.anonymous += counters.anonymous
+            usage.cpuTicks += counters.cpuTicks
             usage.pids.append(pid)
         }
         return usage.processes == 0 ? nil : usage
@@ -86,9 +87,15 @@ public enum ProcessGroups {
         return read ? total : nil
     }
 
-    /// The process group of `pid` (field 5 of `/proc/<pid>/stat`).
+    /// The process group of `pid` (field 5 of `/proc/<pid>/stat`), read as bytes: the group
+    /// listing reads it for every process on the host.
     static func processGroup(of pid: pid_t) -> pid_t? {
-        guard let fields = ProcFS.statFields(of: pid), fields.count > 2 else { return nil }
-        return pid_t(fields[2])
+        guard let stat = FileSystem.readFile("/proc/\(pid)/stat") else { return nil }
+        return stat.withUnsafeBytes { bytes -> pid_t? in
+            guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+            var fields = NumberFields(bytes, from: close + 1)
+            guard fields.skip(2), let group = fields.next() else { return nil }
+            return pid_t(truncatingIfNeeded: group)
+        }
     }
 }

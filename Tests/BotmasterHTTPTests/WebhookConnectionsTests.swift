@@ -25,9 +25,9 @@ import Testing
 
     @Test func theWebhookPortGetsWhatSupervisionLeaves() {
         let reserve = DescriptorBudget.reserve(workers: 1000, statusConnections: 128)
-        #expect(reserve == 256 + 128 + 8000)
+        #expect(reserve == 256 + 128 + 10_000)
         #expect(DescriptorBudget.webhookConnections(configured: 1024, openFileLimit: 524_288, reserve: reserve) == 1024)
-        #expect(DescriptorBudget.webhookConnections(configured: 1024, openFileLimit: 8_884, reserve: reserve) == 500)
+        #expect(DescriptorBudget.webhookConnections(configured: 1024, openFileLimit: 10_884, reserve: reserve) == 500)
         #expect(DescriptorBudget.webhookConnections(configured: 1024, openFileLimit: 1_024, reserve: reserve) == 16)
     }
 }
