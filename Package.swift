@@ -112,6 +112,7 @@ let package = Package(
         .target(
             name: "BotAPI",
             dependencies: [
+                "BotmasterIPC",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BotmasterIPC
 import NIOCore
 import NIOFoundationCompat
 
@@ -62,20 +63,14 @@ public struct BotAPIClient: Sendable {
     }
 
     /// Calls `method` with `parameters`; returns its `result`.
-    package func call<Parameters: Encodable & Sendable, Result: JSONReadable & Codable & Sendable>(
+    package func call<Parameters: JSONWritable & Sendable, Result: JSONReadable & Codable & Sendable>(
         _ method: String, _ parameters: Parameters, returning: Result.Type, timeout: Duration = .seconds(30)
     ) async throws(BotAPIError) -> Result {
         var request = HTTPClientRequest(url: "\(base)/bot\(token)/\(method)")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Connection", value: "keep-alive")
-        let body: Data
-        do {
-            body = try JSONEncoder().encode(parameters)
-        } catch {
-            throw .transport("cannot encode \(method) parameters")
-        }
-        request.body = .bytes(ByteBuffer(data: body))
+        request.body = .bytes(ByteBuffer(bytes: parameters.jsonBytes))
         let status: Int
         let bytes: ByteBuffer
         do {

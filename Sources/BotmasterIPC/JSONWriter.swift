@@ -85,6 +85,17 @@ package struct JSONWriter {
         raw("]")
     }
 
+    /// `{…}` with the fields `body` writes: each present one after a comma but the first, each
+    /// absent optional left out (as `JSONEncoder` leaves it out).
+    package mutating func object(_ body: (inout JSONObjectFields) -> Void) {
+        var fields = JSONObjectFields(json: self)
+        bytes = []  // the fields' writer holds the only reference: appends do not copy
+        fields.json.raw("{")
+        body(&fields)
+        fields.json.raw("}")
+        self = fields.json
+    }
+
     private static func hexDigit(_ value: UInt8) -> UInt8 {
         value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
@@ -109,5 +120,73 @@ package struct JSONWriter {
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+/// The fields of one object being written (``JSONWriter/object(_:)``).
+package struct JSONObjectFields {
+    fileprivate var json: JSONWriter
+    private var empty = true
+
+    fileprivate init(json: JSONWriter) {
+        self.json = json
+    }
+
+    private mutating func key(_ name: StaticString) {
+        json.raw(empty ? "\"" : ",\"")
+        json.raw(name)
+        json.raw("\":")
+        empty = false
+    }
+
+    package mutating func integer(_ name: StaticString, _ value: Int64?) {
+        guard let value else { return }
+        key(name)
+        json.integer(value)
+    }
+
+    package mutating func string(_ name: StaticString, _ value: String?) {
+        guard let value else { return }
+        key(name)
+        json.string(value)
+    }
+
+    package mutating func bool(_ name: StaticString, _ value: Bool?) {
+        guard let value else { return }
+        key(name)
+        json.bool(value)
+    }
+
+    package mutating func strings(_ name: StaticString, _ values: [String]?) {
+        guard let values else { return }
+        key(name)
+        json.raw("[")
+        for (index, value) in values.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.string(value)
+        }
+        json.raw("]")
+    }
+
+    /// A nested value that writes itself.
+    package mutating func value(_ name: StaticString, _ value: (some JSONWritable)?) {
+        guard let value else { return }
+        key(name)
+        value.write(to: &json)
+    }
+}
+
+/// A value written by hand with ``JSONWriter`` where a generic `JSONEncoder` costs too much.
+package protocol JSONWritable {
+    /// Appends this value's JSON.
+    func write(to json: inout JSONWriter)
+}
+
+extension JSONWritable {
+    /// This value's JSON alone.
+    package var jsonBytes: [UInt8] {
+        var json = JSONWriter(capacity: 128)
+        write(to: &json)
+        return json.bytes
     }
 }
