@@ -138,6 +138,7 @@ let package = Package(
             name: "BotAPISandbox",
             dependencies: [
                 "BotAPI",
+                "BotmasterIPC",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

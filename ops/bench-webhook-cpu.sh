@@ -8,8 +8,8 @@
 #
 #   ops/bench-webhook-cpu.sh [rounds (3)] [store: sqlite|memory (sqlite)] [build dir ...]
 #
-# Build dirs default to .build/release; each must hold botmaster and botworker. The sandbox
-# is always this checkout's, so only the builds differ. Needs wrk.
+# Build dirs default to .build/release; each must hold botmaster and botworker, and may hold a
+# botapi-sandbox of its own (else this checkout's runs, so only botmaster differs). Needs wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ops/bench/interleave.sh
@@ -40,7 +40,9 @@ run_once() {
   local build="$1" home="$work/home" api webhook status
   rm -rf "$home" && mkdir -p "$home/workers"
   api="$(free_port)" webhook="$(free_port)" status="$(free_port)"
-  "$sandbox_bin" --port "$api" > /dev/null 2>&1 &
+  local sandbox="$sandbox_bin"
+  [ -x "$build/botapi-sandbox" ] && sandbox="$build/botapi-sandbox"
+  "$sandbox" --port "$api" > /dev/null 2>&1 &
   sandbox_pid=$!
   cat > "$home/workers/bot0.toml" <<TOML
 token_env = "BENCH_TOKEN"

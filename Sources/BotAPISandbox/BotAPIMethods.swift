@@ -1,4 +1,5 @@
 import BotAPI
+import BotmasterIPC
 import Hummingbird
 
 #if canImport(FoundationEssentials)
@@ -11,9 +12,12 @@ import Hummingbird
 enum BotAPIMethods {
     static func call(_ method: String, bot: Int64, parameters: CallParameters, caller: SandboxCaller, sandbox: Sandbox) async -> Response {
         let arrived = await sandbox.now()
-        let response = await answer(method, bot: bot, parameters: parameters, arrived: arrived, caller: caller, sandbox: sandbox)
+        var chat: Int64?
+        let response = await answer(
+            method, bot: bot, parameters: parameters, arrived: arrived, caller: caller, sandbox: sandbox, chat: &chat)
         if method != "getUpdates" {
-            let chat = (try? parameters.decode(ChatOfCall.self))?.chatID
+            // The sending methods named their chat while answering; the others are read again.
+            if chat == nil { chat = (try? parameters.decode(ChatOfCall.self))?.chatID }
             await sandbox.logCall(bot: bot, method, chat: chat, arrivedUs: arrived, status: Int(response.status.code))
         }
         return response
@@ -26,7 +30,8 @@ enum BotAPIMethods {
     }
 
     private static func answer(
-        _ method: String, bot: Int64, parameters: CallParameters, arrived: Int64, caller: SandboxCaller, sandbox: Sandbox
+        _ method: String, bot: Int64, parameters: CallParameters, arrived: Int64, caller: SandboxCaller, sandbox: Sandbox,
+        chat: inout Int64?
     ) async -> Response {
         if let fault = await sandbox.begin(method, bot: bot) {
             if let latency = fault.latencyMs { try? await Task.sleep(for: .milliseconds(latency)) }
@@ -43,9 +48,13 @@ enum BotAPIMethods {
         case "getUpdates":
             return await respond(decode(GetUpdates.self, parameters)) { await sandbox.getUpdates(bot: bot, $0, caller: caller) }
         case "sendMessage":
-            return await respond(decode(SendMessage.self, parameters)) { await sandbox.sendMessage(bot: bot, $0, arrivedUs: arrived) }
+            let request = decode(SendMessage.self, parameters)
+            chat = try? request.get().chatID
+            return await respond(request) { await sandbox.sendMessage(bot: bot, $0, arrivedUs: arrived) }
         case "forwardMessage", "copyMessage":
-            return await respond(decode(MessageTransfer.self, parameters)) { request in
+            let request = decode(MessageTransfer.self, parameters)
+            chat = try? request.get().chatID
+            return await respond(request) { request in
                 let result = await sandbox.transfer(method, bot: bot, request, arrivedUs: arrived)
                 return method == "copyMessage"
                     ? result.map { AnyResult.id(MessageID(messageID: $0.messageID)) } : result.map { .message($0) }
@@ -107,5 +116,14 @@ enum BotAPIMethods {
 
     private static func ok<Result: Codable & Sendable>(_ result: Result) -> Response {
         SandboxServer.json(APIResponse(ok: true, result: result))
+    }
+}
+
+extension BotAPIMethods.AnyResult: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        switch self {
+        case .message(let message): message.write(to: &json)
+        case .id(let id): id.write(to: &json)
+        }
     }
 }
