@@ -7,6 +7,8 @@
 # round), so two builds compare in the same run on a noisy machine.
 #
 #   ops/bench-webhook-cpu.sh [rounds (3)] [store: sqlite|memory (sqlite)] [build dir ...]
+#   BOTS=100 ops/bench-webhook-cpu.sh ...   # the updates spread over 100 bots (the worker
+#                                            # column is then the sum over their processes)
 #
 # Build dirs default to .build/release; each must hold botmaster and botworker, and may hold a
 # botapi-sandbox of its own (else this checkout's runs, so only botmaster differs). Needs wrk.
@@ -14,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source ops/bench/interleave.sh
 rounds="${1:-3}"
+bots="${BOTS:-1}"
 store="${2:-sqlite}"
 shift $(( $# > 2 ? 2 : $# ))
 builds=("$@")
@@ -33,7 +36,8 @@ trap 'stop_all; rm -rf "$work"' EXIT
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 sent_total() { curl -s "http://127.0.0.1:$1/sandbox/bots" | python3 -c 'import json, sys; print(sum(b["sent_total"] for b in json.load(sys.stdin)))'; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# CPU ticks of the processes named, summed.
+cpu_ticks() { local pid total=0; for pid in "$@"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done; echo "$total"; }
 
 # One run of one build: prints "replies/s master_us worker_us sandbox_us".
 run_once() {
@@ -44,13 +48,15 @@ run_once() {
   [ -x "$build/botapi-sandbox" ] && sandbox="$build/botapi-sandbox"
   "$sandbox" --port "$api" > /dev/null 2>&1 &
   sandbox_pid=$!
-  cat > "$home/workers/bot0.toml" <<TOML
+  local index
+  for index in $(seq 0 $((bots - 1))); do
+    cat > "$home/workers/bot$index.toml" <<TOML
 token_env = "BENCH_TOKEN"
 mode = "webhook"
 store = "$store"
 api_base = "http://127.0.0.1:$api"
 [env]
-BENCH_TOKEN = "1:bench"
+BENCH_TOKEN = "$((index + 1)):bench"
 [batch]
 quiet = "0s"
 [rate]
@@ -61,35 +67,38 @@ concurrency = 64
 [limits]
 heartbeat_interval = "1s"
 TOML
-  STATUS_PORT="$status" WEBHOOK_SECRET=bench WEBHOOK_PORT="$webhook" WEBHOOK_BIND=127.0.0.1 \
+  done
+  BOTMASTER_MAX_WORKERS="$bots" BOTMASTER_MAX_WORKERS_PER_CORE="$bots" STATUS_PORT="$status" WEBHOOK_SECRET=bench WEBHOOK_PORT="$webhook" WEBHOOK_BIND=127.0.0.1 \
     WEBHOOK_HOST="http://127.0.0.1:$webhook" "$build/botmaster" start --foreground --home "$home" > /dev/null 2>&1 &
   master_pid=$!
-  # Ready once the bot takes webhooks (its heartbeat says so).
-  local ready=""
-  for _ in $(seq 1 200); do
-    if "$build/botmaster" status --json --home "$home" 2>/dev/null | grep -Eq '"source" *: *"webhook"'; then ready=1; break; fi
+  # Ready once every bot takes webhooks (its heartbeat says so).
+  local ready="" taking
+  for _ in $(seq 1 300); do
+    taking="$("$build/botmaster" status --json --home "$home" 2>/dev/null | grep -Ec '"source" *: *"webhook"' || true)"
+    if [ "$taking" = "$bots" ]; then ready=1; break; fi
     sleep 0.1
   done
   if [ -z "$ready" ]; then
-    echo "$build: the bot did not take webhooks within 20 s; its logs:" >&2
+    echo "$build: not every bot took webhooks within 30 s; the logs:" >&2
     tail -n 20 "$home"/logs/*.log >&2 || true
     stop_all  # this runs in a subshell, whose processes the EXIT trap does not know
     exit 1
   fi
-  local worker_pid
-  worker_pid="$(pgrep -P "$master_pid" -x botworker)"
+  local worker_pids
+  worker_pids="$(pgrep -P "$master_pid" -x botworker | tr '\n' ' ')"
   cat > "$work/post.lua" <<'LUA'
 local counter = tonumber(os.getenv("FIRST_UPDATE"))
+local bots = tonumber(os.getenv("BOTS"))
 request = function()
   counter = counter + 1
   local body = string.format('{"update_id":%d,"message":{"message_id":%d,"date":0,"chat":{"id":%d,"type":"private"},"text":"x"}}', counter, counter, 1 + counter % 997)
-  return wrk.format("POST", "/webhook/bot0", {["Content-Type"] = "application/json", ["X-Telegram-Bot-Api-Secret-Token"] = "bench"}, body)
+  return wrk.format("POST", "/webhook/bot" .. (counter % bots), {["Content-Type"] = "application/json", ["X-Telegram-Bot-Api-Secret-Token"] = "bench"}, body)
 end
 LUA
   local m0 w0 s0 sent0 started
-  m0="$(cpu_ticks "$master_pid")" w0="$(cpu_ticks "$worker_pid")" s0="$(cpu_ticks "$sandbox_pid")"
+  m0="$(cpu_ticks "$master_pid")" w0="$(cpu_ticks $worker_pids)" s0="$(cpu_ticks "$sandbox_pid")"
   sent0="$(sent_total "$api")" started="$(date +%s.%N)"
-  FIRST_UPDATE=1000 wrk -t1 -c64 -d5s -s "$work/post.lua" "http://127.0.0.1:$webhook" > /dev/null
+  FIRST_UPDATE=1000 BOTS="$bots" wrk -t1 -c64 -d5s -s "$work/post.lua" "http://127.0.0.1:$webhook" > /dev/null
   # Until the backlog is answered: the sent count stops moving.
   local previous=-1 sent last_change
   while true; do
@@ -99,7 +108,7 @@ LUA
     sleep 0.5
   done
   local m1 w1 s1
-  m1="$(cpu_ticks "$master_pid")" w1="$(cpu_ticks "$worker_pid")" s1="$(cpu_ticks "$sandbox_pid")"
+  m1="$(cpu_ticks "$master_pid")" w1="$(cpu_ticks $worker_pids)" s1="$(cpu_ticks "$sandbox_pid")"
   stop_all
   python3 - "$((sent - sent0))" "$started" "$last_change" "$((m1 - m0))" "$((w1 - w0))" "$((s1 - s0))" "$(getconf CLK_TCK)" <<'PY'
 import sys
@@ -112,7 +121,7 @@ PY
 
 declare -A results
 interleave "$rounds" "replies/s, master / worker / sandbox µs per update:" run_once "${builds[@]}"
-echo "Machine: $(nproc) cores, $(uname -sr); $(date -u +%F); store $store; $rounds rounds"
+echo "Machine: $(nproc) cores, $(uname -sr); $(date -u +%F); $bots bot(s), store $store; $rounds rounds"
 echo
 echo "| build | replies/s | master µs/update | worker µs/update | sandbox µs/update |"
 echo "| --- | --- | --- | --- | --- |"
