@@ -7,14 +7,16 @@
 #
 #   ops/bench-idle-master.sh [rounds (3)] [workers (1000)] [seconds (40)] [build dir ...]
 #
-# Build dirs default to .build/release; each must hold botmaster and botworker. Extra master
-# settings pass through the environment (for example BOTMASTER_MEMORY_CHECK_INTERVAL=10s).
+# Build dirs default to .build/release; each must hold botmaster and botworker. HEARTBEAT=45s
+# measures the default interval instead; extra master settings pass through the environment
+# (for example BOTMASTER_MEMORY_CHECK_INTERVAL=10s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ops/bench/interleave.sh
 rounds="${1:-3}"
 workers="${2:-1000}"
 seconds="${3:-40}"
+heartbeat="${HEARTBEAT:-1s}"
 shift $(( $# > 3 ? 3 : $# ))
 builds=("$@")
 [ ${#builds[@]} -gt 0 ] || builds=("$PWD/.build/release")
@@ -32,7 +34,7 @@ trap 'stop_master; rm -rf "$work"' EXIT
 
 mkdir -p "$work/workers"
 for i in $(seq 0 $((workers - 1))); do
-  printf '[limits]\nheartbeat_interval = "1s"\n' > "$work/workers/bot$i.toml"
+  printf '[limits]\nheartbeat_interval = "%s"\n' "$heartbeat" > "$work/workers/bot$i.toml"
 done
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -70,7 +72,7 @@ run_once() {
 declare -A results
 interleave "$rounds" "master CPU, % of one core:" run_once "${builds[@]}"
 
-echo "Machine: $(nproc) cores, $(uname -sr); $(date -u +%F); $workers workers, 1 s heartbeats, $seconds s windows, $rounds rounds"
+echo "Machine: $(nproc) cores, $(uname -sr); $(date -u +%F); $workers workers, heartbeats every $heartbeat, $seconds s windows, $rounds rounds"
 echo
 echo "| build | master CPU, % of one core: median (min–max) |"
 echo "| --- | --- |"
