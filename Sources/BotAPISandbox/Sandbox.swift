@@ -31,7 +31,7 @@ public actor Sandbox {
     ///   - clock: microseconds since the Unix epoch, for message dates and records.
     ///   - firstUpdateID: the id of each bot's first update. Telegram never reuses an update
     ///     id, and a bot's durable store remembers the ids it took: a sandbox restarted under
-    ///     the same bots must not number from where the last one began (``firstUpdateIDNow()``).
+    ///     the same bots must not number from where the last one began (``firstUpdateIDNow(clock:)``).
     ///   - deliver: posts one update to a webhook; `true` when it answered 2xx.
     public init(
         clock: @escaping @Sendable () -> Int64, firstUpdateID: Int64 = 1,
