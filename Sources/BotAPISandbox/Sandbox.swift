@@ -42,10 +42,11 @@ public actor Sandbox {
         self.deliver = deliver
     }
 
-    /// A first update id above any an earlier sandbox handed out at up to a million updates a
-    /// second since it started: the microseconds since the Unix epoch (16 digits, below 2^53, so
-    /// exact wherever a JSON number is a double and in Redis' Lua scripts).
-    public static func firstUpdateIDNow(clock: () -> Int64) -> Int64 { clock() }
+    /// A first update id above any an earlier sandbox handed out, as long as it handed out no
+    /// more than one a second on average since it started (a quick start's, a developer's): the
+    /// seconds since the Unix epoch. Ten digits, as Telegram's ids have, within the 32-bit
+    /// integers some clients keep them in (C#'s Telegram.Bot, Java's TelegramBots) until 2038.
+    public static func firstUpdateIDNow(clock: () -> Int64) -> Int64 { clock() / 1_000_000 }
 
     func bot(_ id: Int64) -> SandboxBot {
         bots[id] ?? SandboxBot(id: id, nextUpdateID: firstUpdateID)

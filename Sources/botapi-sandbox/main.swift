@@ -39,9 +39,10 @@ struct BotAPISandboxCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "The id of each bot's first update.",
             discussion: """
-                By default the microseconds since the Unix epoch: a sandbox restarted under the same bots \
-                numbers above the last one, as Telegram never reuses an update id (a bot's durable store \
-                skips ids it has taken). Tests that inject raw updates with small ids pass 1.
+                By default the seconds since the Unix epoch: a sandbox restarted under the same bots \
+                numbers above the last one (unless that one handed out more than an update a second on \
+                average), as Telegram never reuses an update id and a bot's durable store skips ids it has \
+                taken. Tests that inject raw updates with small ids pass 1.
                 """))
     var firstUpdateID: Int64?
 
