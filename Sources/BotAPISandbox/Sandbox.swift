@@ -9,7 +9,7 @@ public actor Sandbox {
     private var deliveryWaiters: [Int64: CheckedContinuation<Void, Never>] = [:]
     private var nextTicket = 0
     private let clock: @Sendable () -> Int64
-    private let firstUpdateID: Int64
+    private let firstID: Int64
     private let deliver: @Sendable (Update, SetWebhook) async -> Bool
 
     /// Why a waiting long poll ended: an update came, its time ran out, a newer `getUpdates`
@@ -29,33 +29,34 @@ public actor Sandbox {
 
     /// - Parameters:
     ///   - clock: microseconds since the Unix epoch, for message dates and records.
-    ///   - firstUpdateID: the id of each bot's first update. Telegram never reuses an update
-    ///     id, and a bot's durable store remembers the ids it took: a sandbox restarted under
-    ///     the same bots must not number from where the last one began (``firstUpdateIDNow(clock:)``).
+    ///   - firstID: the id of each bot's first update and of each chat's first message.
+    ///     Telegram never reuses either, and a bot remembers the ones it took (its durable
+    ///     store the update ids, its dedup window a chat's message ids): a sandbox restarted
+    ///     under the same bots must not number from where the last one began (``firstIDNow(clock:)``).
     ///   - deliver: posts one update to a webhook; `true` when it answered 2xx.
     public init(
-        clock: @escaping @Sendable () -> Int64, firstUpdateID: Int64 = 1,
+        clock: @escaping @Sendable () -> Int64, firstID: Int64 = 1,
         deliver: @escaping @Sendable (Update, SetWebhook) async -> Bool
     ) {
         self.clock = clock
-        self.firstUpdateID = firstUpdateID
+        self.firstID = firstID
         self.deliver = deliver
     }
 
-    /// A first update id above any an earlier sandbox handed out, as long as it handed out no
-    /// more than one a second on average since it started (a quick start's, a developer's): the
-    /// seconds since the Unix epoch. Ten digits, as Telegram's ids have, within the 32-bit
-    /// integers some clients keep them in (C#'s Telegram.Bot, Java's TelegramBots) until 2038.
-    public static func firstUpdateIDNow(clock: () -> Int64) -> Int64 { clock() / 1_000_000 }
+    /// A first id above any an earlier sandbox handed out, as long as it handed out no more than
+    /// one a second on average since it started (a quick start's, a developer's): the seconds
+    /// since the Unix epoch. Ten digits, as Telegram's ids have, within the 32-bit integers some
+    /// clients keep them in (C#'s Telegram.Bot, Java's TelegramBots) until 2038.
+    public static func firstIDNow(clock: () -> Int64) -> Int64 { clock() / 1_000_000 }
 
     func bot(_ id: Int64) -> SandboxBot {
-        bots[id] ?? SandboxBot(id: id, nextUpdateID: firstUpdateID)
+        bots[id] ?? SandboxBot(id: id, firstID: firstID)
     }
 
     /// Changes a bot in place: a copy out of the dictionary would copy its message tables on
     /// every call.
     private func update(_ id: Int64, _ change: (inout SandboxBot) -> Void) {
-        change(&bots[id, default: SandboxBot(id: id, nextUpdateID: firstUpdateID)])
+        change(&bots[id, default: SandboxBot(id: id, firstID: firstID)])
     }
 
     /// Counts a call and returns the fault to inject for it, if any.

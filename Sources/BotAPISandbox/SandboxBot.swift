@@ -8,8 +8,10 @@ struct SandboxBot {
     /// Updates not yet confirmed by a `getUpdates` offset or a successful webhook delivery.
     var pending: Deque<Update> = []
     var nextUpdateID: Int64
-    /// Telegram numbers messages per chat.
-    var nextMessageID: [Int64: Int64] = [:]
+    /// Telegram numbers messages per chat: the last id given in each, else the first is
+    /// ``firstMessageID``.
+    var lastMessageID: [Int64: Int64] = [:]
+    let firstMessageID: Int64
     /// Recent messages by chat and id, for forwardMessage, copyMessage and replies.
     var messages: [MessageKey: Message] = [:]
     var messageOrder: Deque<MessageKey> = []
@@ -28,9 +30,11 @@ struct SandboxBot {
     var callLog: Deque<CallRecord> = []
     var callTotal = 0
 
-    init(id: Int64, nextUpdateID: Int64) {
+    /// - Parameter firstID: the first update's id, and each chat's first message's.
+    init(id: Int64, firstID: Int64) {
         self.id = id
-        self.nextUpdateID = nextUpdateID
+        self.nextUpdateID = firstID
+        self.firstMessageID = firstID
     }
 
     static let keptCalls = 200_000
@@ -54,8 +58,8 @@ struct SandboxBot {
     var me: User { User(id: id, isBot: true, firstName: "Sandbox bot \(id)", username: "sandbox_\(id)_bot") }
 
     mutating func newMessageID(in chat: Int64) -> Int64 {
-        let next = (nextMessageID[chat] ?? 0) + 1
-        nextMessageID[chat] = next
+        let next = lastMessageID[chat].map { $0 + 1 } ?? firstMessageID
+        lastMessageID[chat] = next
         return next
     }
 

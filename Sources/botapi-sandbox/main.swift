@@ -37,14 +37,15 @@ struct BotAPISandboxCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The id of each bot's first update.",
+            "The id of each bot's first update and of each chat's first message.",
             discussion: """
                 By default the seconds since the Unix epoch: a sandbox restarted under the same bots \
-                numbers above the last one (unless that one handed out more than an update a second on \
-                average), as Telegram never reuses an update id and a bot's durable store skips ids it has \
-                taken. Tests that inject raw updates with small ids pass 1.
+                numbers above the last one (unless that one handed out more than an id a second on \
+                average), as Telegram never reuses an id, and a bot skips update ids its durable store \
+                has taken and message ids its dedup window has seen. Tests that inject raw updates with \
+                small ids pass 1.
                 """))
-    var firstUpdateID: Int64?
+    var firstID: Int64?
 
     func run() async throws {
         var logger = Logger(label: "botapi-sandbox")
@@ -52,7 +53,7 @@ struct BotAPISandboxCommand: AsyncParsableCommand {
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
         let clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000_000) }
         let sandbox = Sandbox(
-            clock: clock, firstUpdateID: firstUpdateID ?? Sandbox.firstUpdateIDNow(clock: clock),
+            clock: clock, firstID: firstID ?? Sandbox.firstIDNow(clock: clock),
             deliver: SandboxServer.deliverer(http: http))
         let app = Application(
             router: SandboxServer.router(sandbox: sandbox),

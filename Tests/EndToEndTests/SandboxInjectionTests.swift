@@ -26,25 +26,33 @@ import Testing
         #expect(bad.status == 400 && bad.body.contains("or a list of them"), "\(bad.body)")
     }
 
-    /// A restarted sandbox numbers its updates above the last one's (Telegram never reuses an
-    /// update id; a bot's durable store skips the ids it took), unless told where to start.
-    @Test func aRestartedSandboxNumbersUpdatesAboveTheLastOne() throws {
+    /// A restarted sandbox numbers its updates, and each chat's messages, above the last one's
+    /// (Telegram reuses neither; a bot's durable store skips update ids it took, its dedup window
+    /// message ids it saw), unless told where to start.
+    @Test func aRestartedSandboxNumbersUpdatesAndMessagesAboveTheLastOne() throws {
         let directory = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-sandbox-")
         defer { FileSystem.removeTree(directory) }
-        func updateIDs(firstUpdateID: Int64?, messages: Int) throws -> [Int64] {
-            let sandbox = try SandboxProcess(directory: directory, firstUpdateID: firstUpdateID)
+        /// The update ids and message ids of `messages` messages in chat 5.
+        func ids(firstID: Int64?, messages: Int) throws -> (updates: [Int64], messages: [Int64]) {
+            let sandbox = try SandboxProcess(directory: directory, firstID: firstID)
             defer { sandbox.stop() }
-            let body = "[" + (1...messages).map { #"{"chat_id": \#($0), "text": "m"}"# }.joined(separator: ",") + "]"
+            let body = "[" + Array(repeating: #"{"chat_id": 5, "text": "m"}"#, count: messages).joined(separator: ",") + "]"
             let answer = try HTTPGet.post(port: sandbox.port, path: "/sandbox/bots/78/messages", body: body)
             #expect(answer.status == 200, "\(answer.body)")
-            return answer.body.split(separator: #""update_id":"#).dropFirst().compactMap { Int64($0.prefix { $0.isNumber }) }
+            let numbers = { (key: String) in
+                answer.body.split(separator: "\"\(key)\":").dropFirst().compactMap { Int64($0.prefix { $0.isNumber }) }
+            }
+            return (numbers("update_id"), numbers("message_id"))
         }
-        let first = try updateIDs(firstUpdateID: nil, messages: 1)
+        let first = try ids(firstID: nil, messages: 1)
         // The default counts seconds: a sandbox started a second later numbers above this one.
         usleep(1_100_000)
-        let second = try updateIDs(firstUpdateID: nil, messages: 3)
-        #expect(first.count == 1 && first[0] < Int64(Int32.max), "fits the 32-bit ids some clients use: \(first)")
-        #expect(second.count == 3 && second == second.sorted() && second[0] > first[0], "first run \(first), second \(second)")
-        #expect(try updateIDs(firstUpdateID: 7, messages: 2) == [7, 8])
+        let second = try ids(firstID: nil, messages: 3)
+        #expect(first.updates.count == 1 && first.updates[0] < Int64(Int32.max), "fits the 32-bit ids some clients use: \(first)")
+        #expect(second.updates.count == 3 && second.updates == second.updates.sorted() && second.updates[0] > first.updates[0])
+        #expect(second.messages.count == 3 && second.messages[0] > first.messages[0], "first \(first), second \(second)")
+        #expect(second.messages == (0..<3).map { second.messages[0] + $0 }, "one chat's messages are numbered one after another")
+        let given = try ids(firstID: 7, messages: 2)
+        #expect(given.updates == [7, 8] && given.messages == [7, 8])
     }
 }

@@ -20,9 +20,10 @@ final class SandboxProcess {
     /// test before the sandbox binds it.
     /// - Parameter host: the address to listen on (`0.0.0.0`: also for hosts in network
     ///   namespaces, see ``NetworkLab``).
-    /// - Parameter firstUpdateID: each bot's first update id; 1 unless a test asks for the
-    ///   binary's own default (`nil`), so tests may inject raw updates with small ids.
-    init(directory: String, host: String = "127.0.0.1", firstUpdateID: Int64? = 1) throws {
+    /// - Parameter firstID: each bot's first update id and each chat's first message id; 1
+    ///   unless a test asks for the binary's own default (`nil`), so tests may inject raw
+    ///   updates with small ids.
+    init(directory: String, host: String = "127.0.0.1", firstID: Int64? = 1) throws {
         let executable = FileSystem.currentExecutablePath() ?? ""
         let binaries = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
         let outputPath = "\(directory)/sandbox.out"
@@ -33,7 +34,7 @@ final class SandboxProcess {
         pid = try ProcessSpawner.spawn(
             SpawnRequest(
                 arguments: ["\(binaries)/botapi-sandbox", "--host", host, "--port", "0"]
-                    + (firstUpdateID.map { ["--first-update-id", "\($0)"] } ?? []), environment: Environment.current(),
+                    + (firstID.map { ["--first-id", "\($0)"] } ?? []), environment: Environment.current(),
                 descriptors: [0: null, 1: output, 2: output]))
         let deadline = MonotonicTime.now() + .seconds(20)
         var announced: Int?
