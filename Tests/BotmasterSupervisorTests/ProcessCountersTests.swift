@@ -41,8 +41,10 @@ import Testing
         defer { block.deallocate() }
         for offset in stride(from: 0, to: size, by: Int(Self.page)) { block.storeBytes(of: 1, toByteOffset: offset, as: UInt8.self) }
         let after = try #require(files.read())
-        #expect(after.resident >= before.resident + 48 << 20, "\(before.resident) → \(after.resident)")
-        #expect(after.anonymous >= before.anonymous + 48 << 20, "\(before.anonymous) → \(after.anonymous)")
+        // Half the block is plenty to tell a fresh reading from a stale one, with room for other
+        // tests of this process freeing memory meanwhile.
+        #expect(after.resident >= before.resident + 32 << 20, "\(before.resident) → \(after.resident)")
+        #expect(after.anonymous >= before.anonymous + 32 << 20, "\(before.anonymous) → \(after.anonymous)")
     }
 
     @Test func keptFilesReadNothingOnceTheirProcessIsReaped() throws {
