@@ -31,16 +31,6 @@ public enum ProcFS {
         return pages * pageSize
     }
 
-    /// Resident bytes and, of those, the anonymous ones (resident minus the file-backed and
-    /// shared-memory pages `statm` counts as shared), from `/proc/<pid>/statm`: a few counters
-    /// the kernel keeps, where `smaps_rollup` walks every page of the process to share out PSS.
-    public static func residentMemory(of pid: pid_t) -> (resident: UInt64, anonymous: UInt64)? {
-        guard let text = readSmallFile("/proc/\(pid)/statm") else { return nil }
-        let fields = text.split(separator: " ")
-        guard fields.count > 2, let resident = UInt64(fields[1]), let shared = UInt64(fields[2]) else { return nil }
-        return (resident * pageSize, (resident > shared ? resident - shared : 0) * pageSize)
-    }
-
     /// Virtual memory size in bytes (the first field of `/proc/<pid>/statm`), or `nil` when the
     /// process is gone.
     public static func virtualBytes(of pid: pid_t) -> UInt64? {
@@ -84,18 +74,13 @@ public enum ProcFS {
         return UInt64(fields[19])
     }
 
-    /// User plus system CPU time of a process in clock ticks (fields 14 and 15 of `stat`), with
-    /// the time of the children it has waited for (fields 16 and 17) when asked: a group's
-    /// total must not drop when one of its processes reaps a member.
-    public static func cpuTicks(of pid: pid_t, includingWaitedChildren: Bool = false) -> UInt64? {
-        statFields(of: pid).flatMap { cpuTicks(fields: $0, includingWaitedChildren: includingWaitedChildren) }
-    }
-
-    /// ``cpuTicks(of:includingWaitedChildren:)`` from fields ``statFields(of:)`` already read.
-    static func cpuTicks(fields: [Substring], includingWaitedChildren: Bool) -> UInt64? {
-        guard fields.count > 14, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
-        guard includingWaitedChildren else { return user + system }
-        return user + system + (UInt64(fields[13]) ?? 0) + (UInt64(fields[14]) ?? 0)
+    /// User plus system CPU time of a process in clock ticks (fields 14 and 15 of `stat`). A
+    /// process group's total, with the time of the children its members waited for, is
+    /// ``ProcessCounters/cpuTicks``.
+    public static func cpuTicks(of pid: pid_t) -> UInt64? {
+        guard let fields = statFields(of: pid), fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12])
+        else { return nil }
+        return user + system
     }
 
     /// The fields of `/proc/<pid>/stat` after the command name, starting with field 3 (the

@@ -10,7 +10,7 @@ public struct GroupUsage: Sendable, Equatable {
     /// once in all, which is why it, not the RSS sum, says what the group holds. Only the RSS
     /// is read on every sample; PSS and USS come from ``ProcessGroups/exactMemory(of:)`` (see there).
     public var memory: ProcessMemory
-    /// Resident anonymous memory of the members (``ProcFS/residentMemory(of:)``): the part of
+    /// Resident anonymous memory of the members (``ProcessCounters/anonymous``): the part of
     /// the memory that grows with a leak, read cheaply on every sample.
     public var anonymous: UInt64
     /// User plus system CPU time of the members, with the time of children they have waited
