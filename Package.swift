@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
+        // The HTTP types' codec under the webhook endpoint's channel handler; Hummingbird builds on it.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
         // SHA-256 for token fingerprints; already built for AsyncHTTPClient's TLS.
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
@@ -85,6 +87,9 @@ let package = Package(
                 "BotmasterSupervisor", "BotmasterControl", "BotmasterSystem", "BotmasterConfig", "BotmasterIPC",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -249,7 +254,10 @@ let package = Package(
         .testTarget(
             name: "BotmasterHTTPTests",
             dependencies: [
-                "BotmasterHTTP", "BotmasterControl", "BotmasterSupervisor", .product(name: "Hummingbird", package: "hummingbird"),
+                "BotmasterHTTP", "BotmasterControl", "BotmasterSupervisor", "BotmasterConfig", "BotmasterIPC",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: strictSettings
         ),

@@ -25,7 +25,7 @@ public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
 
     private struct Pending {
         var bot: String
-        var continuation: CheckedContinuation<Outcome, Never>
+        var complete: @Sendable (Outcome) -> Void
         /// The timeout on the worker channel's event loop, cancelled when the answer comes.
         var timeout: Scheduled<Void>?
     }
@@ -52,31 +52,42 @@ public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
     }
 
     /// Sends with `send` and waits for the answer to `requestID`, at most `timeout`.
-    ///
-    /// The timeout is a task scheduled on `eventLoop` (the worker channel's), not a `Task`
-    /// per request: on the webhook path a sleeping task per delivery was a task switch and a
-    /// timer-heap entry on the cooperative pool for every update.
     public func wait(
         for requestID: UInt64, bot: String, timeout: Duration, on eventLoop: any EventLoop, send: () -> Void
     ) async -> Outcome {
         await withCheckedContinuation { continuation in
-            pending.withLock { $0[requestID] = Pending(bot: bot, continuation: continuation) }
-            let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { self.resolve(requestID, .timedOut) }
-            // Stored only if still waiting; an answer can come only after `send`, so it finds it.
-            let waiting = pending.withLock { table -> Bool in
-                guard table[requestID] != nil else { return false }
-                table[requestID]?.timeout = timer
-                return true
-            }
-            if waiting { send() } else { timer.cancel() }
+            request(requestID, bot: bot, timeout: timeout, on: eventLoop, send: send) { continuation.resume(returning: $0) }
         }
+    }
+
+    /// Sends with `send` and calls `completion` once, with the answer to `requestID` or the
+    /// reason there is none, at most `timeout` later. `completion` runs where the wait ends:
+    /// on the worker channel's event loop for an answer or a timeout, inside `send` when the
+    /// write fails at once. The webhook endpoint answers from it without a task per request.
+    ///
+    /// The timeout is a task scheduled on `eventLoop` (the worker channel's), not a `Task`
+    /// per request: on the webhook path a sleeping task per delivery was a task switch and a
+    /// timer-heap entry on the cooperative pool for every update.
+    public func request(
+        _ requestID: UInt64, bot: String, timeout: Duration, on eventLoop: any EventLoop, send: () -> Void,
+        completion: @escaping @Sendable (Outcome) -> Void
+    ) {
+        pending.withLock { $0[requestID] = Pending(bot: bot, complete: completion) }
+        let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { self.resolve(requestID, .timedOut) }
+        // Stored only if still waiting; an answer can come only after `send`, so it finds it.
+        let waiting = pending.withLock { table -> Bool in
+            guard table[requestID] != nil else { return false }
+            table[requestID]?.timeout = timer
+            return true
+        }
+        if waiting { send() } else { timer.cancel() }
     }
 
     /// Ends the wait for `requestID`, if it is still waiting (a timeout, a failed write).
     public func resolve(_ requestID: UInt64, _ outcome: Outcome) {
         guard let waiter = pending.withLock({ $0.removeValue(forKey: requestID) }) else { return }
         waiter.timeout?.cancel()
-        waiter.continuation.resume(returning: outcome)
+        waiter.complete(outcome)
     }
 
     /// Ends the wait for `requestID` with `bot`'s worker's answer, if it was sent to that bot.
@@ -88,7 +99,7 @@ public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
             return (table.removeValue(forKey: requestID), .resolved)
         }
         waiter?.timeout?.cancel()
-        waiter?.continuation.resume(returning: .acknowledged(answer))
+        waiter?.complete(.acknowledged(answer))
         return resolution
     }
 
@@ -100,7 +111,7 @@ public final class WorkerReplies<Answer: Sendable & Equatable>: Sendable {
         }
         for waiter in gone {
             waiter.timeout?.cancel()
-            waiter.continuation.resume(returning: .workerGone)
+            waiter.complete(.workerGone)
         }
     }
 }
