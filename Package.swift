@@ -120,6 +120,7 @@ let package = Package(
                 "BotmasterIPC",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
@@ -248,7 +249,10 @@ let package = Package(
             name: "BotRedisTests", dependencies: ["BotRedis", "BotmasterSystem", "RedisServerFixture"], swiftSettings: strictSettings),
         .testTarget(
             name: "BotEngineTests",
-            dependencies: ["BotEngine", "BotRedis", "BotmasterIPC", "BotmasterSystem", "RedisServerFixture"],
+            dependencies: [
+                "BotEngine", "BotRedis", "BotmasterIPC", "BotmasterSystem", "RedisServerFixture",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(name: "BotRuntimeTests", dependencies: ["BotRuntime", "BotmasterSystem"], swiftSettings: strictSettings),
         .testTarget(

@@ -66,17 +66,14 @@ public struct BotAPIClient: Sendable {
     package func call<Parameters: JSONWritable & Sendable, Result: JSONReadable & Codable & Sendable>(
         _ method: String, _ parameters: Parameters, returning: Result.Type, timeout: Duration = .seconds(30)
     ) async throws(BotAPIError) -> Result {
-        var request = HTTPClientRequest(url: "\(base)/bot\(token)/\(method)")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Connection", value: "keep-alive")
-        request.body = .bytes(ByteBuffer(bytes: parameters.jsonBytes))
         let status: Int
         let bytes: ByteBuffer
         do {
-            let response = try await http.execute(request, timeout: TimeAmount(timeout))
-            status = Int(response.status.code)
-            bytes = try await response.body.collect(upTo: 8 << 20)
+            let answer = try await http.post(
+                "\(base)/bot\(token)/\(method)", headers: ["Content-Type": "application/json", "Connection": "keep-alive"],
+                body: ByteBuffer(bytes: parameters.jsonBytes), maximumBody: 8 << 20, timeout: timeout)
+            status = Int(answer.status)
+            bytes = answer.body
         } catch {
             throw .transport(redacted("\(error)"))
         }

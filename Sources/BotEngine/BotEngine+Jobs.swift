@@ -29,7 +29,7 @@ extension BotEngine {
     func pump() {
         while running.count < max(settings.handler.concurrency, 1), let chat = ready.popFirst() {
             running.insert(chat)
-            Task { await self.runChat(chat) }
+            Task.placed { await self.runChat(chat) }
         }
     }
 

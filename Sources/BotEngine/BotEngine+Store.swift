@@ -15,7 +15,7 @@ extension BotEngine {
                 snapshot = try await store.open()
             } catch {
                 noteStoreFailure("opening the bot's state", error)
-                try? await Task.sleep(for: .milliseconds(min(200 * (1 << min(storeFailures, 4)), 3000)))
+                try? await TaskPlacement.sleep(for: .milliseconds(min(200 * (1 << min(storeFailures, 4)), 3000)))
             }
         }
         guard let snapshot else { return }
@@ -35,7 +35,7 @@ extension BotEngine {
                 "store": "\(store.kind.rawValue)", "location": "\(store.location)", "open_batches": "\(snapshot.openBatches.count)",
                 "handoff_chats": "\(handoffChats.count)",
             ])
-        consumer = Task { await self.consume() }
+        consumer = Task.placed { await self.consume() }
         await broadcasts.start()
     }
 
@@ -202,7 +202,7 @@ extension BotEngine {
                 for job in jobs { takeJob(job) }
             } catch {
                 noteStoreFailure("reading unfinished jobs", error)
-                try? await Task.sleep(for: .seconds(1))
+                try? await TaskPlacement.sleep(for: .seconds(1))
             }
         }
         if replayed > 0 { logger.notice("took over unfinished jobs from the previous process", metadata: ["jobs": "\(replayed)"]) }
@@ -225,7 +225,7 @@ extension BotEngine {
             } catch {
                 if Task.isCancelled { break }
                 noteStoreFailure("taking jobs", error)
-                try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(storeFailures, 5)), 2000)))
+                try? await TaskPlacement.sleep(for: .milliseconds(min(100 * (1 << min(storeFailures, 5)), 2000)))
             }
         }
     }
@@ -247,8 +247,8 @@ extension BotEngine {
         if let armed = retryDeadline, armed <= at, retryTimer != nil { return }
         retryTimer?.cancel()
         retryDeadline = at
-        retryTimer = Task { [weak self] in
-            do { try await Task.sleep(for: delay) } catch { return }
+        retryTimer = Task.placed { [weak self] in
+            do { try await TaskPlacement.sleep(for: delay) } catch { return }
             await self?.promoteRetries()
         }
     }
@@ -276,7 +276,7 @@ extension BotEngine {
                 return value
             } catch {
                 noteStoreFailure(what, error)
-                try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(storeFailures, 5)), 2000)))
+                try? await TaskPlacement.sleep(for: .milliseconds(min(100 * (1 << min(storeFailures, 5)), 2000)))
             }
         }
     }

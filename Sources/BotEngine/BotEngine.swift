@@ -143,10 +143,10 @@ public actor BotEngine {
 
     /// Waits until some job finishes (or `limit` passes).
     func waitForProgress(limit: Duration) async {
-        let task = Task {
+        let task = Task.placed {
             // Cancelled: progress woke this waiter; waking the others again would only spin them.
-            do { try await Task.sleep(for: limit) } catch { return }
-            self.wakeProgress()
+            do { try await TaskPlacement.sleep(for: limit) } catch { return }
+            await self.wakeProgress()
         }
         await withCheckedContinuation { progressWaiters.append($0) }
         task.cancel()
@@ -181,10 +181,10 @@ public actor BotEngine {
         if let armed = timerDeadline, armed <= next, timer != nil { return }
         timer?.cancel()
         timerDeadline = next
-        timer = Task { [weak self] in
+        timer = Task.placed { [weak self] in
             let wait = next - .now()
             if wait > .zero {
-                do { try await Task.sleep(for: wait) } catch { return }
+                do { try await TaskPlacement.sleep(for: wait) } catch { return }
             }
             await self?.flushDue()
         }
@@ -222,7 +222,8 @@ public actor BotEngine {
         retryTimer?.cancel()
         // A broadcast stops at once (its in-flight sends recorded) and resumes in the next
         // process; the replies in hand are worked off first.
-        let broadcastsStopped = Task { await broadcasts.drain() }
+        let broadcasts = broadcasts
+        let broadcastsStopped = Task.placed { await broadcasts.drain() }
         if storeReady {
             await flushDueBatches(force: true)
             await withCheckedContinuation { idleWaiters.append($0) }

@@ -52,7 +52,7 @@ actor BroadcastRunner {
     /// process stopped goes on first.
     func start() {
         guard loop == nil, !stopped else { return }
-        loop = Task { await self.run() }
+        loop = Task.placed { await self.run() }
     }
 
     /// Stops at once: no new sends; the ones in flight end and are recorded. The broadcast
@@ -83,7 +83,7 @@ actor BroadcastRunner {
             } catch {
                 failures += 1
                 if failures == 1 { logger.warning("broadcasts wait for the store", metadata: ["error": "\(error)"]) }
-                try? await Task.sleep(for: .milliseconds(min(200 * (1 << min(failures, 4)), 3000)))
+                try? await TaskPlacement.sleep(for: .milliseconds(min(200 * (1 << min(failures, 4)), 3000)))
             }
         }
     }
@@ -194,7 +194,7 @@ actor BroadcastRunner {
                 }
                 return BroadcastOutcome(position: target.position, chat: chat, kind: .sent)
             } catch let refused as OutgoingSender.BreakerOpen {
-                try? await Task.sleep(for: refused.retryIn)
+                try? await TaskPlacement.sleep(for: refused.retryIn)
             } catch let error as BotAPIError {
                 switch error {
                 case .api(403, let description, _):
@@ -209,7 +209,7 @@ actor BroadcastRunner {
                     guard let delay = backoff.delay(beforeAttempt: failures + 1, using: &random) else {
                         return BroadcastOutcome(position: target.position, chat: chat, kind: .failed, reason: error.description)
                     }
-                    try? await Task.sleep(for: delay)
+                    try? await TaskPlacement.sleep(for: delay)
                 }
             } catch {
                 // Stopping (the sender saw the stop before making the call).

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BotAPI
 import NIOCore
 import NIOFoundationCompat
 
@@ -22,18 +23,13 @@ public struct HTTPHandler: BatchHandler {
     }
 
     public func handle(_ request: HandlerRequest) async throws(HandlerFailure) -> HandlerReply {
-        var call = HTTPClientRequest(url: url)
-        call.method = .POST
-        call.headers.add(name: "Content-Type", value: "application/json")
-        call.headers.add(name: "User-Agent", value: "botworker")
         guard let body = try? JSONEncoder().encode(request) else { throw HandlerFailure("cannot encode the request") }
-        call.body = .bytes(ByteBuffer(data: body))
         let status: UInt
         let answer: ByteBuffer
         do {
-            let response = try await http.execute(call, timeout: TimeAmount(timeout))
-            status = response.status.code
-            answer = try await response.body.collect(upTo: 1 << 20)
+            (status, answer) = try await http.post(
+                url, headers: ["Content-Type": "application/json", "User-Agent": "botworker"], body: ByteBuffer(data: body),
+                maximumBody: 1 << 20, timeout: timeout)
         } catch {
             throw HandlerFailure("backend unreachable: \(type(of: error)) \(Self.shortReason(error))")
         }

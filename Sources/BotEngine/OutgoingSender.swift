@@ -67,13 +67,13 @@ actor OutgoingSender {
             let now = MonotonicTime.now()
             try checkBreaker(now: now)
             if repliesWaiting > 0 {
-                try await Task.sleep(for: .milliseconds(5))
+                try await TaskPlacement.sleep(for: .milliseconds(5))
                 continue
             }
             let wait = limiter.broadcastDelay(chatID: chatID, now: now)
             if wait > .zero {
                 // Short naps, so a reply that starts waiting meanwhile is seen soon.
-                try await Task.sleep(for: min(wait, .milliseconds(50)))
+                try await TaskPlacement.sleep(for: min(wait, .milliseconds(50)))
                 continue
             }
             // The next send may take its turn while this call is on its way.
@@ -97,7 +97,7 @@ actor OutgoingSender {
             if wait > .zero {
                 repliesWaiting += 1
                 defer { repliesWaiting -= 1 }
-                try await Task.sleep(for: wait)
+                try await TaskPlacement.sleep(for: wait)
                 continue
             }
             if let result = try await callOnce(call, obeying429: throttles < 5) { return result }

@@ -42,7 +42,7 @@ package struct UpdatePoller: Sendable {
                 guard !updates.isEmpty else { continue }
                 if await engine.accept(updates, polled: true).contains(.busy) {
                     // Not all taken: read them again shortly.
-                    try? await Task.sleep(for: .milliseconds(500))
+                    try? await TaskPlacement.sleep(for: .milliseconds(500))
                 }
             } catch {
                 if Task.isCancelled { break }
@@ -57,7 +57,7 @@ package struct UpdatePoller: Sendable {
                 } else if failures == 1 || failures.isMultiple(of: 20) {
                     logger.warning("getUpdates failed", metadata: ["failures_in_a_row": "\(failures)", "error": "\(error)"])
                 }
-                try? await Task.sleep(for: Self.backoff(afterFailures: failures))
+                try? await TaskPlacement.sleep(for: Self.backoff(afterFailures: failures))
             }
         }
     }

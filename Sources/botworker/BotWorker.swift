@@ -42,6 +42,8 @@ final class BotWorker: WorkerPayload {
         var store: (any BotStore)?
         var writer: FrameWriter?
         var applier: Task<Void, Never>?
+        /// The worker's one event loop, where its engine and its HTTP client run.
+        var executor: EventLoopTaskExecutor?
     }
 
     /// - Parameters:
@@ -99,8 +101,12 @@ final class BotWorker: WorkerPayload {
         // The worker bootstraps no tracer; with the default (no-op) one the client still
         // builds every request's span attributes: 3 % of a busy worker's CPU.
         configuration.tracing.tracer = nil
-        // One event-loop thread is plenty for one bot's HTTP and keeps the worker small.
-        let http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup(numberOfThreads: 1), configuration: configuration)
+        // One event-loop thread runs the bot: its HTTP client and, through the executor, every
+        // task of its engine, so an update and its reply never cross threads (see
+        // EventLoopTaskExecutor). It also keeps the worker small.
+        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let executor = EventLoopTaskExecutor(loop.next())
+        let http = HTTPClient(eventLoopGroup: loop, configuration: configuration)
         let client = BotAPIClient(http: http, apiBase: settings.apiBase, token: token)
         let store = try Self.makeStore(settings, botID: botID, environment: environment)
         var handlerEnvironment = environment
@@ -116,10 +122,10 @@ final class BotWorker: WorkerPayload {
         let stats = self.stats
         // Until a store call fails, status says where the state is meant to be.
         stats.store.store(BotStats.Store(store.kind).rawValue, ordering: .relaxed)
-        let applier = Task { [changeStream] in
+        let applier = TaskPlacement.start(on: executor) { [changeStream] in
             for await change in changeStream { await engine.apply(change) }
         }
-        let source = Task {
+        let source = TaskPlacement.start(on: executor) {
             await engine.start()
             if let webhookURL, let secret {
                 let hook = SetWebhook(url: webhookURL, secretToken: secret, allowedUpdates: ["message"])
@@ -139,11 +145,11 @@ final class BotWorker: WorkerPayload {
             logger.info("receiving updates by long polling")
             await poller.run()
         }
-        let webhooks = WebhookInbox(engine: engine, writer: writer)
+        let webhooks = WebhookInbox(engine: engine, writer: writer, executor: executor)
         var relay: Task<Void, Never>?
         if settings.mode == .webhook, let redis = store as? RedisStore, redis.epoch != nil {
             let reader = RelayedWebhookReader(engine: engine, store: redis, logger: logger)
-            relay = Task { await reader.run() }
+            relay = TaskPlacement.start(on: executor) { await reader.run() }
         }
         state.withLock { state in
             state.relay = relay
@@ -156,6 +162,7 @@ final class BotWorker: WorkerPayload {
             state.store = store
             state.writer = writer
             state.applier = applier
+            state.executor = executor
         }
         logger.info(
             "bot runtime started",
@@ -205,26 +212,26 @@ final class BotWorker: WorkerPayload {
     }
 
     func deadLetters(_ request: DeadLetterRequest) {
-        let (engine, writer) = state.withLock { ($0.engine, $0.writer) }
+        let (engine, writer, executor) = state.withLock { ($0.engine, $0.writer, $0.executor) }
         guard let engine, let writer else { return }
-        Task {
+        TaskPlacement.start(on: executor) {
             let reply = await engine.deadLetterAction(request)
             try? writer.write(reply.frame())
         }
     }
 
     func broadcast(_ request: BroadcastRequest) {
-        let (engine, writer) = state.withLock { ($0.engine, $0.writer) }
+        let (engine, writer, executor) = state.withLock { ($0.engine, $0.writer, $0.executor) }
         guard let engine, let writer else { return }
-        Task {
+        TaskPlacement.start(on: executor) {
             let reply = await engine.broadcastAction(request)
             try? writer.write(reply.frame())
         }
     }
 
     func drain() {
-        let (engine, source, relay, poller, http, webhooks, store) = state.withLock {
-            ($0.engine, $0.source, $0.relay, $0.poller, $0.http, $0.webhooks, $0.store)
+        let (engine, source, relay, poller, http, webhooks, store, executor) = state.withLock {
+            ($0.engine, $0.source, $0.relay, $0.poller, $0.http, $0.webhooks, $0.store, $0.executor)
         }
         guard let engine else { return }
         webhooks?.close()
@@ -235,7 +242,8 @@ final class BotWorker: WorkerPayload {
             Descriptors.close(done.read)
             Descriptors.close(done.write)
         }
-        Task {
+        let stats = stats
+        TaskPlacement.start(on: executor) {
             source?.cancel()
             relay?.cancel()
             await engine.drain()
@@ -267,7 +275,7 @@ final class BotWorker: WorkerPayload {
                 stats.source.store(BotStats.Source.webhookFailed.rawValue, ordering: .relaxed)
                 logger.warning("setWebhook failed", metadata: ["failures_in_a_row": "\(failures)", "error": "\(error)"])
                 if failures >= retries { return false }
-                try? await Task.sleep(for: UpdatePoller.backoff(afterFailures: failures))
+                try? await TaskPlacement.sleep(for: UpdatePoller.backoff(afterFailures: failures))
             }
         }
         return false
@@ -281,7 +289,7 @@ final class BotWorker: WorkerPayload {
                 return
             } catch {
                 logger.warning("deleteWebhook failed", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
-                try? await Task.sleep(for: UpdatePoller.backoff(afterFailures: attempt))
+                try? await TaskPlacement.sleep(for: UpdatePoller.backoff(afterFailures: attempt))
             }
         }
     }

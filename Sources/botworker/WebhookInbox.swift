@@ -10,6 +10,8 @@ import Synchronization
 final class WebhookInbox: Sendable {
     private let engine: BotEngine
     private let writer: FrameWriter
+    /// Where the engine runs: the protocol thread hands each group over to it.
+    private let executor: EventLoopTaskExecutor
     private let state = Mutex<State>(State())
 
     private struct State {
@@ -18,9 +20,10 @@ final class WebhookInbox: Sendable {
         var closed = false
     }
 
-    init(engine: BotEngine, writer: FrameWriter) {
+    init(engine: BotEngine, writer: FrameWriter, executor: EventLoopTaskExecutor) {
         self.engine = engine
         self.writer = writer
+        self.executor = executor
     }
 
     func receive(_ update: WebhookUpdate) {
@@ -33,7 +36,7 @@ final class WebhookInbox: Sendable {
             return .start
         }
         switch next {
-        case .start: Task { await self.takeAll() }
+        case .start: TaskPlacement.start(on: executor) { await self.takeAll() }
         case .queued: break
         case .refused:
             // Draining: refused, so Telegram delivers it again to the next process.

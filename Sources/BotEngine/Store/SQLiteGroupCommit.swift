@@ -102,7 +102,7 @@ final class SQLiteGroupCommit<State: SQLiteConnectionState>: Sendable {
             guard !group.isEmpty else { return }
             commit(group)
         }
-        Task { self.commitQueued() }
+        Task.placed { self.commitQueued() }
     }
 
     private func commit(_ group: [Pending]) {

@@ -44,9 +44,9 @@ final class WorkSignal: Sendable {
             }
             guard !already else { return continuation.resume() }
             // Started once the waiter is registered, so its limit cannot pass unseen.
-            timer = Task { [weak self] in
+            timer = Task.placed { [weak self] in
                 // Cancelled: the waiter was woken already, and nobody else must be.
-                do { try await Task.sleep(for: limit) } catch { return }
+                do { try await TaskPlacement.sleep(for: limit) } catch { return }
                 self?.timeOut(waiter)
             }
         }
