@@ -15,7 +15,9 @@ protocol SQLiteConnectionState: Sendable {
 /// thread parked on a contended lock is half the machine. The caller that finds no commit under
 /// way commits the group on its own thread (a worker keeps its thread count), then whatever
 /// queued meanwhile, and hands over to a new task after a few groups so that its own caller is
-/// not kept waiting behind everyone else's writes.
+/// not kept waiting behind everyone else's writes. On a worker's event loop (one thread for all
+/// its tasks) the group waits for the loop's next turn instead, gathering the writes of the
+/// tasks queued before it.
 ///
 /// A group runs on a draft of the connection state that replaces it only when the commit
 /// succeeds. When a group's transaction fails, each write runs again in a transaction of its
@@ -85,7 +87,15 @@ final class SQLiteGroupCommit<State: SQLiteConnectionState>: Sendable {
                 queue.committing = true
                 return true
             }
-            if leads { commitQueued() }
+            guard leads else { return }
+            if TaskPlacement.executor is EventLoopTaskExecutor {
+                // A worker's tasks share one thread, where nothing arrives while a commit runs:
+                // the group is committed on the loop's next turn instead, and the writes of
+                // every task that runs before it (the other chats' finished jobs) join it.
+                Task.placed { self.commitQueued() }
+            } else {
+                commitQueued()
+            }
         }
         return try result.get()
     }
