@@ -60,10 +60,10 @@ extension TaskPlacement {
         let sleeper = LoopSleeper()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                sleeper.begin(continuation, timer: loop.scheduleTask(in: TimeAmount(duration)) { sleeper.end(nil) })
+                sleeper.begin(continuation, timer: loop.scheduleTask(in: TimeAmount(duration)) { sleeper.end(.elapsed) })
             }
         } onCancel: {
-            sleeper.end(CancellationError())
+            sleeper.end(.cancelled)
         }
     }
 }
@@ -71,31 +71,33 @@ extension TaskPlacement {
 /// One ``TaskPlacement/sleep(for:)`` on a loop: whichever comes first, the timer or the
 /// cancellation, resumes the sleeper; the other finds nothing to do.
 private final class LoopSleeper: Sendable {
+    enum Ending { case elapsed, cancelled }
+
     private struct State {
         var continuation: CheckedContinuation<Void, any Error>?
         var timer: Scheduled<Void>?
-        var ended: (any Error)??
+        var ending: Ending?
     }
     private let state = Mutex(State())
 
     func begin(_ continuation: CheckedContinuation<Void, any Error>, timer: Scheduled<Void>) {
-        let endedAlready = state.withLock { state -> (any Error)?? in
-            guard state.ended == nil else { return state.ended }
-            state.continuation = continuation
-            state.timer = timer
-            return nil
+        let endedAlready = state.withLock { state -> Ending? in
+            if state.ending == nil {
+                state.continuation = continuation
+                state.timer = timer
+            }
+            return state.ending
         }
+        // Ended before the sleep began: cancelled already, or a timer of next to no time.
         if let endedAlready {
-            // Cancelled before the sleep began.
             timer.cancel()
-            if let error = endedAlready { continuation.resume(throwing: error) } else { continuation.resume() }
+            Self.resume(continuation, endedAlready)
         }
     }
 
-    /// `error` nil: the time passed; else the sleep was cancelled.
-    func end(_ error: (any Error)?) {
+    func end(_ ending: Ending) {
         let (continuation, timer) = state.withLock { state in
-            if state.ended == nil { state.ended = .some(error) }
+            if state.ending == nil { state.ending = ending }
             defer {
                 state.continuation = nil
                 state.timer = nil
@@ -103,11 +105,14 @@ private final class LoopSleeper: Sendable {
             return (state.continuation, state.timer)
         }
         guard let continuation else { return }
-        if let error {
-            timer?.cancel()
-            continuation.resume(throwing: error)
-        } else {
-            continuation.resume()
+        timer?.cancel()
+        Self.resume(continuation, ending)
+    }
+
+    private static func resume(_ continuation: CheckedContinuation<Void, any Error>, _ ending: Ending) {
+        switch ending {
+        case .elapsed: continuation.resume()
+        case .cancelled: continuation.resume(throwing: CancellationError())
         }
     }
 }

@@ -31,7 +31,6 @@ final class WebhookRequestHandler: ChannelInboundHandler, RemovableChannelHandle
     private var closeAfterAnswer = false
     /// The request was a HEAD: its answer has no body.
     private var isHead = false
-    private var isActive = true
 
     init(endpoint: WebhookEndpoint) {
         self.endpoint = endpoint
@@ -110,7 +109,8 @@ final class WebhookRequestHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func write(_ answer: WebhookAnswer, context: ChannelHandlerContext) {
-        guard isActive else { return }
+        // The client may have gone while the worker took the update; nothing to answer then.
+        guard context.channel.isActive else { return }
         let (head, body) = answer.response(allocator: context.channel.allocator, close: closeAfterAnswer)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body, !isHead { context.write(wrapOutboundOut(.body(body)), promise: nil) }
@@ -130,11 +130,6 @@ final class WebhookRequestHandler: ChannelInboundHandler, RemovableChannelHandle
         case .idle, .discarding: context.close(promise: nil)
         case .collecting, .waiting: closeAfterAnswer = true
         }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        isActive = false
-        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -32,6 +32,8 @@ import Testing
             routes.set("later", .unavailable)
             let endpoint = WebhookEndpoint(settings: settings, routes: routes, acks: acks, stats: stats, relay: nil)
             http = EmbeddedChannel(handler: WebhookRequestHandler(endpoint: endpoint))
+            // Active, as an accepted connection is: answers go only to a connection still open.
+            _ = http.connect(to: try! SocketAddress(ipAddress: "127.0.0.1", port: 1))
         }
 
         /// Sends a whole request.
@@ -152,6 +154,15 @@ import Testing
         let (head, _) = try #require(try fixture.answer())
         #expect(head.status == .ok && head.headerFields[.connection] == "close")
         #expect(!fixture.http.isActive, "the connection is closed after the answer")
+    }
+
+    @Test func anAckForAClientThatHasGoneIsCountedAndNotAnswered() throws {
+        let fixture = Fixture()
+        try fixture.send(.post, "/webhook/hook")
+        let update = try #require(try fixture.delivered())
+        _ = try fixture.http.close().wait()
+        #expect(fixture.acks.answer(update.requestID, from: "hook", .accepted) == .resolved)
+        #expect(fixture.stats.snapshot.bots["hook"]?.accepted == 1, "the worker has it; Telegram's redelivery is a duplicate")
     }
 
     @Test func theDateHeaderIsAnIMFFixdate() {
