@@ -1,5 +1,3 @@
-import Hummingbird
-import HummingbirdCore
 import NIOCore
 import NIOHTTPTypes
 
