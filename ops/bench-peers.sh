@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# botworker beside aiogram 3 and python-telegram-bot: one polling echo bot of each on the same
-# botapi-sandbox and the same load, interleaved over rounds, one table (docs/benchmarks.md).
+# botworker beside aiogram 3 and python-telegram-bot: polling echo bots of each on the same
+# botapi-sandbox and the same load — one bot, then 100 (a worker each under botmaster, one process
+# of all of them for each peer) — interleaved over rounds, one table (docs/benchmarks.md).
 #
-#   ops/bench-peers.sh [botmaster-bench options, e.g. --peer-rounds 5 --peer-messages 20000]
+#   ops/bench-peers.sh [botmaster-bench options, e.g. --peer-rounds 5 --peer-messages 20000
+#                       --peer-fleet-bots 100 --peer-fleet-messages 200 --peer-fleet-chats 20]
 #
 # Installs the frameworks from PyPI into .build/bench-python (the versions the test suite pins,
 # Tests/Fixtures/frameworks/requirements.txt) and builds the release binaries when missing.

@@ -65,7 +65,7 @@ struct FleetBenchmark: AsyncParsableCommand {
 
     @Flag(
         help:
-            "Only the peer comparison: one polling echo bot of botworker, aiogram 3 and python-telegram-bot on the same sandbox load (ops/bench-peers.sh sets it up)."
+            "Only the peer comparison: polling echo bots of botworker, aiogram 3 and python-telegram-bot on the same sandbox load, one bot and a fleet (ops/bench-peers.sh sets it up)."
     )
     var peersOnly = false
 
@@ -75,7 +75,7 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Option(help: "The directory of the peers' echo bots.")
     var peersScripts = "ops/bench/peers"
 
-    @Option(help: "Messages per peer run.")
+    @Option(help: "Messages per one-bot peer run (0: no one-bot run).")
     var peerMessages = 20_000
 
     @Option(help: "Chats the peer runs' messages come from.")
@@ -83,6 +83,15 @@ struct FleetBenchmark: AsyncParsableCommand {
 
     @Option(help: "Rounds of the peer runs (each round runs every system, the order rotated every round).")
     var peerRounds = 3
+
+    @Option(help: "Bots in the fleet peer run: one botworker each, one process of all of them for each peer (0: no fleet run).")
+    var peerFleetBots = 100
+
+    @Option(help: "Messages per bot in the fleet peer run.")
+    var peerFleetMessages = 200
+
+    @Option(help: "Chats per bot the fleet peer run's messages come from.")
+    var peerFleetChats = 20
 
     @Option(help: "Chats in the benchmark's broadcast.")
     var broadcastChats = 100_000

@@ -1,8 +1,24 @@
-/// The peer comparison's table: every system in every round, the order rotated each round so
-/// that none always runs first (or last) on a machine whose load drifts.
+/// The peer comparison's table: one bot, then a fleet of bots; every system in every round, the
+/// order rotated each round so that none always runs first (or last) on a machine whose load
+/// drifts.
 extension FleetBenchmark {
     func peerRows() async throws -> [ResultRow] {
-        let benchmark = PeerEchoBenchmark(python: peersPython, scripts: peersScripts, messages: peerMessages, chats: peerChats)
+        var rows: [ResultRow] = []
+        if peerMessages > 0 {
+            let one = PeerEchoBenchmark(python: peersPython, scripts: peersScripts, bots: 1, messages: peerMessages, chats: peerChats)
+            rows += try await peerRows(one, load: "\(peerMessages) messages over \(peerChats) chats, polling, one bot")
+        }
+        if peerFleetBots > 0 {
+            let fleet = PeerEchoBenchmark(
+                python: peersPython, scripts: peersScripts, bots: peerFleetBots, messages: peerFleetMessages, chats: peerFleetChats)
+            rows += try await peerRows(
+                fleet, load: "\(peerFleetBots) bots × \(peerFleetMessages) messages over \(peerFleetChats) chats each, polling")
+        }
+        return rows
+    }
+
+    private func peerRows(_ benchmark: PeerEchoBenchmark, load: String) async throws -> [ResultRow] {
+        let several = benchmark.bots > 1
         let systems = PeerEchoBenchmark.System.allCases
         var runs: [PeerEchoBenchmark.System: [PeerEchoBenchmark.Run]] = [:]
         var throughputRatios: [PeerEchoBenchmark.System: [Double]] = [:]
@@ -22,11 +38,10 @@ extension FleetBenchmark {
                 cpuRatios[peer, default: []].append(ours.cpuMillisecondsPerReply / max(theirs.cpuMillisecondsPerReply, 0.000_001))
             }
         }
-        let load = "\(peerMessages) messages over \(peerChats) chats, polling, one bot"
         var rows: [ResultRow] = []
         for system in systems {
             let measured = runs[system] ?? []
-            let valid = measured.filter { $0.answeredOnce == peerMessages && $0.replies == peerMessages }.count
+            let valid = measured.filter { $0.answeredOnce == benchmark.totalMessages && $0.replies == benchmark.totalMessages }.count
             rows.append(
                 ResultRow(
                     metric: "\(system.rawValue): replies/s, \(load) (median (min–max) of \(measured.count))",
@@ -34,13 +49,14 @@ extension FleetBenchmark {
                     value: spread(measured.map(\.repliesPerSecond), decimals: 0)))
             rows.append(
                 ResultRow(
-                    metric: "\(system.rawValue): CPU ms per reply, the bot's process",
-                    target: system == .botworker ? "≤ 0.1 ms, ≤ ⅕ of each peer's" : "–",
+                    metric: "\(system.rawValue): CPU ms per reply, \(several ? "every process (botmaster: master and workers)" : "the bot's process")",
+                    target: system == .botworker ? (several ? "≤ ⅕ of each peer's" : "≤ 0.1 ms, ≤ ⅕ of each peer's") : "–",
                     value: spread(measured.map(\.cpuMillisecondsPerReply), decimals: 3)))
             rows.append(
                 ResultRow(
-                    metric: "\(system.rawValue): idle private memory (USS) of the bot's process", target: "–",
-                    value: spread(measured.map { Double($0.idleUSS) / 1_048_576 }, decimals: 1) + " MB"))
+                    metric: "\(system.rawValue): idle memory, \(several ? "PSS of every process summed" : "private (USS) of the bot's process")",
+                    target: "–",
+                    value: spread(measured.map { Double($0.idleMemory) / 1_048_576 }, decimals: 1) + " MB"))
             rows.append(
                 ResultRow(
                     metric: "\(system.rawValue): runs with every message answered exactly once", target: "all",
@@ -49,7 +65,8 @@ extension FleetBenchmark {
         for peer in systems where peer != .botworker {
             rows.append(
                 ResultRow(
-                    metric: "botworker ÷ \(peer.rawValue), same round: replies/s; CPU per reply", target: "≥ 3; ≤ 0.2",
+                    metric: "botworker ÷ \(peer.rawValue), same round, \(several ? "\(benchmark.bots) bots" : "one bot"): replies/s; CPU per reply",
+                    target: "≥ 3; ≤ 0.2",
                     value: "\(spread(throughputRatios[peer] ?? [], decimals: 2)); \(spread(cpuRatios[peer] ?? [], decimals: 3))"))
         }
         return rows

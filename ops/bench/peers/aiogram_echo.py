@@ -1,7 +1,8 @@
 """An aiogram 3 echo bot as its users write one (the framework's defaults), pointed at another
-Bot API server, for ops/bench-peers.sh.
+Bot API server, for ops/bench-peers.sh. Given several tokens it runs them all in one process,
+the way aiogram runs several bots: one dispatcher polling every bot (`start_polling(*bots)`).
 
-Usage: aiogram_echo.py API_BASE TOKEN
+Usage: aiogram_echo.py API_BASE TOKEN [TOKEN ...]
 """
 import asyncio
 import sys
@@ -12,8 +13,9 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Message
 
 
-async def main(base: str, token: str) -> None:
-    bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(base)))
+async def main(base: str, tokens: list[str]) -> None:
+    server = TelegramAPIServer.from_base(base)
+    bots = [Bot(token, session=AiohttpSession(api=server)) for token in tokens]
     dispatcher = Dispatcher()
 
     @dispatcher.message(F.text)
@@ -21,7 +23,7 @@ async def main(base: str, token: str) -> None:
         await message.answer(message.text)
 
     print("polling", flush=True)
-    await dispatcher.start_polling(bot)
+    await dispatcher.start_polling(*bots)
 
 
-asyncio.run(main(sys.argv[1], sys.argv[2]))
+asyncio.run(main(sys.argv[1], sys.argv[2:]))
