@@ -191,7 +191,8 @@ struct PeerEchoBenchmark {
                 for bot in 0..<bots {
                     let answer = try http.request("POST", "/sandbox/bots/\(PeerEchoBenchmark.botID(bot))/messages", body: body)
                     guard answer.status == 200 else {
-                        throw BenchmarkFleet.Failure(description: "the sandbox refused bot \(bot)'s messages from \(first): \(answer.status)")
+                        throw BenchmarkFleet.Failure(
+                            description: "the sandbox refused bot \(bot)'s messages from \(first): \(answer.status)")
                     }
                 }
             }

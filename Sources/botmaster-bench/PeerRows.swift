@@ -19,6 +19,9 @@ extension FleetBenchmark {
 
     private func peerRows(_ benchmark: PeerEchoBenchmark, load: String) async throws -> [ResultRow] {
         let several = benchmark.bots > 1
+        let processes = several ? "every process (botmaster: master and workers)" : "the bot's process"
+        let memory = several ? "PSS of every process summed" : "private (USS) of the bot's process"
+        let bots = several ? "\(benchmark.bots) bots" : "one bot"
         let systems = PeerEchoBenchmark.System.allCases
         var runs: [PeerEchoBenchmark.System: [PeerEchoBenchmark.Run]] = [:]
         var throughputRatios: [PeerEchoBenchmark.System: [Double]] = [:]
@@ -49,12 +52,12 @@ extension FleetBenchmark {
                     value: spread(measured.map(\.repliesPerSecond), decimals: 0)))
             rows.append(
                 ResultRow(
-                    metric: "\(system.rawValue): CPU ms per reply, \(several ? "every process (botmaster: master and workers)" : "the bot's process")",
+                    metric: "\(system.rawValue): CPU ms per reply, \(processes)",
                     target: system == .botworker ? (several ? "≤ ⅕ of each peer's" : "≤ 0.1 ms, ≤ ⅕ of each peer's") : "–",
                     value: spread(measured.map(\.cpuMillisecondsPerReply), decimals: 3)))
             rows.append(
                 ResultRow(
-                    metric: "\(system.rawValue): idle memory, \(several ? "PSS of every process summed" : "private (USS) of the bot's process")",
+                    metric: "\(system.rawValue): idle memory, \(memory)",
                     target: "–",
                     value: spread(measured.map { Double($0.idleMemory) / 1_048_576 }, decimals: 1) + " MB"))
             rows.append(
@@ -65,7 +68,7 @@ extension FleetBenchmark {
         for peer in systems where peer != .botworker {
             rows.append(
                 ResultRow(
-                    metric: "botworker ÷ \(peer.rawValue), same round, \(several ? "\(benchmark.bots) bots" : "one bot"): replies/s; CPU per reply",
+                    metric: "botworker ÷ \(peer.rawValue), same round, \(bots): replies/s; CPU per reply",
                     target: "≥ 3; ≤ 0.2",
                     value: "\(spread(throughputRatios[peer] ?? [], decimals: 2)); \(spread(cpuRatios[peer] ?? [], decimals: 3))"))
         }

@@ -16,7 +16,7 @@ final class StoreFixture {
 
     init(_ kind: BotSettings.Store) throws {
         self.kind = kind
-        home = try FileSystem.makeTemporaryDirectory(prefix: "botmaster-store-tests")
+        home = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/botmaster-store-tests-")
         if kind == .redis { server = try RedisServerProcess() }
     }
 
