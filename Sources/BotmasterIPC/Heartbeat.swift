@@ -44,15 +44,15 @@ public struct Heartbeat: Sendable, Equatable {
                 reason: "\(payload.count) bytes; expected a multiple of 8 and at least \(Self.fixedFieldCount * 8)"
             )
         }
-        var values: [UInt64] = []
-        values.reserveCapacity(payload.count / 8)
-        var index = payload.startIndex
-        while index < payload.endIndex {
+        // Straight into the fields: the master decodes one of these per worker per interval.
+        func value(at field: Int) -> UInt64 {
             var value: UInt64 = 0
-            for offset in 0..<8 { value = value << 8 | UInt64(payload[index + offset]) }
-            values.append(value)
-            index += 8
+            let start = payload.startIndex + field * 8
+            for offset in 0..<8 { value = value << 8 | UInt64(payload[start + offset]) }
+            return value
         }
-        self.init(uptimeMs: values[0], messages: values[1], errors: values[2], extra: Array(values.dropFirst(3)))
+        let fields = payload.count / 8
+        let extra = fields == Self.fixedFieldCount ? [] : (Self.fixedFieldCount..<fields).map(value(at:))
+        self.init(uptimeMs: value(at: 0), messages: value(at: 1), errors: value(at: 2), extra: extra)
     }
 }

@@ -27,6 +27,24 @@ import Testing
         #expect(lifecycle.last == "STOPPING=1\nSTATUS=stopping 2 workers")
     }
 
+    /// The status line follows the fleet: told again when a count changes, and only then.
+    @Test func theStatusLineFollowsABotStoppedAndStartedAtRunTime() async throws {
+        let fleet = try TestFleet(workers: ["a": "", "b": ""])
+        defer { fleet.tearDown() }
+        let listener = try NotifyListener(directory: fleet.home)
+        defer { listener.stop() }
+        try fleet.startMaster(environment: ["NOTIFY_SOCKET": listener.path])
+        try await waitFor { listener.received.contains { $0.hasPrefix("READY=1") } }
+        #expect(try fleet.client.send(.stopBot("a")).ok)
+        try await waitFor { listener.received.contains("STATUS=2 bots: 1 running, 1 stopped") }
+        #expect(try fleet.client.send(.startBot("a")).ok)
+        try await waitFor { listener.received.filter { $0.hasPrefix("STATUS=") }.last == "STATUS=2 bots: 2 running" }
+        // Quiet while nothing changes: the tick counts four times a second, the line is sent once.
+        let told = listener.received.count
+        try await Task.sleep(for: .seconds(1))
+        #expect(listener.received.count == told, "\(listener.received.suffix(5))")
+    }
+
     @Test func workersDoNotInheritTheNotifySocket() async throws {
         let fleet = try TestFleet(workers: [
             "env": "protocol = \"none\"\ncommand = [\"sh\", \"-c\", \"echo notify=[$NOTIFY_SOCKET]; sleep 1000\"]\n"

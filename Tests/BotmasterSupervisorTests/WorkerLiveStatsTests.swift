@@ -1,0 +1,34 @@
+import BotmasterIPC
+import BotmasterSystem
+import Testing
+
+@testable import BotmasterSupervisor
+
+/// The heartbeat record the I/O thread writes and the tick reads, and the state counts the
+/// tick makes for the status line.
+@Suite struct WorkerLiveStatsTests {
+    @Test func theArrivalTimeIsReadWithoutTheSnapshotAndAgreesWithIt() {
+        let stats = WorkerLiveStats()
+        #expect(stats.receivedAt == nil)
+        let heartbeat = Heartbeat(uptimeMs: 10, messages: 2, errors: 1, extra: [7])
+        let at = MonotonicTime(nanoseconds: 123_456_789)
+        stats.record(heartbeat, at: at)
+        #expect(stats.receivedAt == at)
+        #expect(stats.snapshot.receivedAt == at)
+        #expect(stats.snapshot.heartbeat == heartbeat)
+        let later = MonotonicTime(nanoseconds: 223_456_789)
+        stats.record(Heartbeat(uptimeMs: 110, messages: 3, errors: 1), at: later)
+        #expect(stats.receivedAt == later)
+    }
+
+    @Test func stateCountsCountEachStateApartAndCompareByCounts() {
+        let counts = WorkerStateCounts([.running, .running, .errored, .backoff, .running])
+        #expect(counts[.running] == 3)
+        #expect(counts[.errored] == 1)
+        #expect(counts[.backoff] == 1)
+        #expect(counts[.starting] == 0 && counts[.stopping] == 0 && counts[.stopped] == 0)
+        #expect(counts == WorkerStateCounts([.backoff, .running, .errored, .running, .running]))
+        #expect(counts != WorkerStateCounts([.running, .running, .errored, .errored, .running]))
+        #expect(WorkerStateCounts() == WorkerStateCounts([]))
+    }
+}
