@@ -23,6 +23,27 @@ import Testing
         await successor.close()
     }
 
+    /// The worker is the database's only user (the lock file sees to that), so it holds SQLite's
+    /// locks from open to close: no shared-memory index beside the file, and no other
+    /// connection reads it meanwhile.
+    @Test func anOpenStoreKeepsItsDatabaseToItself() async throws {
+        let fixture = try StoreFixture(.sqlite)
+        let path = SQLiteStore.path(home: fixture.home, bot: "bot")
+        let store = fixture.store()
+        _ = try await store.open()
+        #expect(FileSystem.exists(path + "-wal"))
+        #expect(!FileSystem.exists(path + "-shm"), "the WAL index is in the worker's memory")
+        let other = try SQLiteDatabase(path: path)
+        do {
+            _ = try other.integer("SELECT count(*) FROM job")
+            Issue.record("another connection read a database the store holds")
+        } catch {
+            #expect(error.storeError.kind == .locked, "\(error)")
+        }
+        await store.close()
+        #expect(try other.integer("SELECT count(*) FROM job") == 0)
+    }
+
     @Test func aFileThatIsNotADatabaseIsReportedAsCorruptAndLeftAlone() async throws {
         let fixture = try StoreFixture(.sqlite)
         let path = SQLiteStore.path(home: fixture.home, bot: "bot")
@@ -45,8 +66,11 @@ import Testing
         let store = fixture.store()
         _ = try await store.open()
         await store.close()
-        let database = try SQLiteDatabase(path: SQLiteStore.path(home: fixture.home, bot: "bot"))
-        try database.execute("PRAGMA user_version = \(SQLiteSchema.currentVersion + 1)")
+        do {
+            // Closed again before the store opens: the store holds its database to itself.
+            let database = try SQLiteDatabase(path: SQLiteStore.path(home: fixture.home, bot: "bot"))
+            try database.execute("PRAGMA user_version = \(SQLiteSchema.currentVersion + 1)")
+        }
         let later = fixture.store()
         do {
             _ = try await later.open()

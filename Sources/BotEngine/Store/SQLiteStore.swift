@@ -18,7 +18,9 @@ import Synchronization
 ///   `synchronous = FULL` would close that at an `fsync` per commit.
 /// - Ownership: the worker holds an exclusive `flock` on `<bot>.sqlite.lock` while it runs, so a
 ///   successor cannot take over jobs its predecessor is still working on: its ``open()`` fails
-///   with `locked` until the predecessor has exited.
+///   with `locked` until the predecessor has exited. Being the only user, it opens the database
+///   in SQLite's exclusive locking mode: no other process (not even the `sqlite3` shell) can
+///   read the file while the worker runs.
 /// - Group commits: one intake call is one transaction, whatever number of updates it takes
 ///   (a poll, or the webhook deliveries that queued up while the previous group was written),
 ///   and writes that arrive while another is being committed share the next transaction
@@ -83,6 +85,11 @@ package final class SQLiteStore: BotStore {
             }
             do {
                 let database = try SQLiteDatabase(path: path)
+                // The lock file above makes this process the database's only user, so it keeps
+                // SQLite's locks from the first transaction to the close: no `fcntl` lock and
+                // unlock around every transaction, and — set before WAL mode is entered — the
+                // WAL index in this process's memory instead of a shared `-shm` mapping.
+                try database.query("PRAGMA locking_mode = EXCLUSIVE")
                 try database.query("PRAGMA journal_mode = WAL")
                 try database.execute("PRAGMA synchronous = NORMAL")
                 do {
