@@ -206,6 +206,9 @@ struct FleetBenchmark: AsyncParsableCommand {
         for store in [BotSettings.Store.sqlite, .redis] {
             for (bots, polling) in [(1, true), (1, false), (100, true), (100, false)] {
                 let result = try await StoreJobsBenchmark(store: store, bots: bots, jobs: storeJobs, polling: polling).run()
+                BenchmarkProgress.say(
+                    "store, \(store.rawValue), \(bots) bot\(bots == 1 ? "" : "s"), \(polling ? "polling" : "webhook"): "
+                        + "\(BenchmarkProgress.figure(result.jobsPerSecond)) jobs/s")
                 let steps =
                     store == .redis
                     ? "intake script → stream → take → idempotency mark + ack"
@@ -285,8 +288,10 @@ struct FleetBenchmark: AsyncParsableCommand {
         let stores = [BotSettings.Store.sqlite, .redis]
         for round in 0..<max(broadcastRounds, 1) {
             for store in round.isMultiple(of: 2) ? stores : stores.reversed() {
-                results[store, default: []].append(
-                    try await BroadcastBenchmark(store: store, chats: broadcastChats, rate: broadcastRate).run())
+                let result = try await BroadcastBenchmark(store: store, chats: broadcastChats, rate: broadcastRate).run()
+                results[store, default: []].append(result)
+                BenchmarkProgress.say(
+                    "broadcast, round \(round + 1), \(store.rawValue): \(result.sent) sent in \(result.duration) (ideal \(result.ideal))")
             }
         }
         var rows: [ResultRow] = []
@@ -362,6 +367,9 @@ struct FleetBenchmark: AsyncParsableCommand {
                     ).run()
                     results[store, default: []].append(result)
                     replies[store] = result.repliesPerSecond
+                    BenchmarkProgress.say(
+                        "webhook, \(bots) bot\(bots == 1 ? "" : "s"), round \(round + 1), \(store): "
+                            + "\(BenchmarkProgress.figure(result.repliesPerSecond)) replies/s")
                 }
                 if let memory = replies["memory"], let sqlite = replies["sqlite"], memory > 0 { ratios.append(sqlite / memory) }
             }

@@ -31,6 +31,11 @@ extension FleetBenchmark {
             for index in systems.indices {
                 let system = systems[(index + round) % systems.count]
                 let run = try await benchmark.run(system)
+                BenchmarkProgress.say(
+                    "peers, \(benchmark.bots) bot\(benchmark.bots == 1 ? "" : "s"), round \(round + 1), \(system.rawValue): "
+                        + "\(BenchmarkProgress.figure(run.repliesPerSecond)) replies/s, "
+                        + "\(BenchmarkProgress.figure(run.cpuMillisecondsPerReply, decimals: 3)) ms CPU per reply, \(run.answeredOnce) answered once"
+                )
                 thisRound[system] = run
                 runs[system, default: []].append(run)
             }
