@@ -169,6 +169,11 @@ package final class SQLiteStore: BotStore {
             let outcomes = try items.map { item throws(SQLiteDatabase.Failure) in
                 try Self.take(item, nowMs: now, offset: &offset, in: open.database)
             }
+            // Once per intake, not per update: inside the one transaction only the last value
+            // counts, and a poll brings up to 100 updates.
+            if let offset, offset != open.offset {
+                try open.database.query("INSERT OR REPLACE INTO meta(key, value) VALUES ('offset', ?)", [.integer(offset)])
+            }
             open.offset = offset
             open.intakesSinceSweep += items.count
             if open.intakesSinceSweep >= 10_000 {
@@ -181,14 +186,15 @@ package final class SQLiteStore: BotStore {
         return outcomes.map { .success($0) }
     }
 
-    /// One item, inside the intake's transaction: the same steps as the Redis intake script.
+    /// One item, inside the intake's transaction: the same steps as the Redis intake script
+    /// (the offset it advances is written once, by the intake, after the last item).
     private static func take(_ item: IntakeItem, nowMs now: Int64, offset: inout Int64?, in database: SQLiteDatabase)
         throws(SQLiteDatabase.Failure) -> IntakeOutcome
     {
         let marks = IntakeRules.dedupMarks(of: item)
         for mark in marks {
             if try database.integer("SELECT 1 FROM seen WHERE mark = ? AND expires_ms > ?", [.text(mark), .integer(now)]) != nil {
-                try storeOffset(IntakeRules.offset(after: item, stored: offset), was: &offset, in: database)
+                offset = IntakeRules.offset(after: item, stored: offset)
                 return .duplicate
             }
         }
@@ -236,18 +242,12 @@ package final class SQLiteStore: BotStore {
             try database.query(
                 "INSERT OR REPLACE INTO seen(mark, expires_ms) VALUES (?, ?)", [.text(mark), .integer(now + Int64(item.dedupWindowMs))])
         }
-        try storeOffset(IntakeRules.offset(after: item, stored: offset), was: &offset, in: database)
+        offset = IntakeRules.offset(after: item, stored: offset)
         if item.updateID != nil {
             try database.query(
                 "INSERT INTO chat(id) VALUES (?) ON CONFLICT(id) DO UPDATE SET blocked = 0 WHERE blocked = 1", [.integer(item.chatID)])
         }
         return outcome
-    }
-
-    private static func storeOffset(_ new: Int64?, was offset: inout Int64?, in database: SQLiteDatabase) throws(SQLiteDatabase.Failure) {
-        guard let new, new != offset else { return }
-        try database.query("INSERT OR REPLACE INTO meta(key, value) VALUES ('offset', ?)", [.integer(new)])
-        offset = new
     }
 
     /// A batch job's document from its messages' comma-joined JSON (what the Redis script builds).
