@@ -60,7 +60,7 @@ extension Supervisor {
     /// Whether the worker's last heartbeat says it receives updates by webhook (its store is
     /// open and its webhook set).
     static func takesWebhooks(_ worker: ManagedWorker) -> Bool {
-        worker.stats.snapshot.heartbeat.flatMap { BotCounters.source(inHeartbeatExtra: $0.extra) } == BotCounters.webhookSource
+        worker.stats.heartbeat.flatMap { BotCounters.source(inHeartbeatExtra: $0.extra) } == BotCounters.webhookSource
     }
 
     /// Publishes `id`'s route if it changed.

@@ -206,8 +206,8 @@ public actor Supervisor {
         let ids = only.map { [$0] } ?? workers.keys.sorted()
         var rows = ids.compactMap { id -> WorkerStatus? in
             guard let worker = workers[id] else { return nil }
-            let snapshot = worker.stats.snapshot
-            let lastProof = [worker.lifecycle.lastHeartbeat, snapshot.receivedAt].compactMap { $0 }.max()
+            let heartbeat = worker.stats.heartbeat
+            let lastProof = [worker.lifecycle.lastHeartbeat, worker.stats.receivedAt].compactMap { $0 }.max()
             let usage = worker.pid == nil ? nil : worker.usage
             return WorkerStatus(
                 id: id,
@@ -217,8 +217,8 @@ public actor Supervisor {
                 lastExit: worker.lifecycle.lastExit?.description,
                 uptimeMs: worker.pid == nil ? nil : worker.lifecycle.startedAt.map { (now - $0).millisecondsClamped },
                 rssBytes: usage?.group.memory.rss,
-                messages: snapshot.heartbeat?.messages ?? 0,
-                errors: snapshot.heartbeat?.errors ?? 0,
+                messages: heartbeat?.messages ?? 0,
+                errors: heartbeat?.errors ?? 0,
                 lastHeartbeatMsAgo: worker.pid == nil ? nil : lastProof.map { (now - $0).millisecondsClamped },
                 memoryLimitBytes: worker.definition.limits.memoryBytes,
                 pssBytes: usage?.group.memory.pss,
@@ -226,7 +226,7 @@ public actor Supervisor {
                 cpuPercent: usage?.cpuPercent.map { ($0 * 10).rounded() / 10 },
                 cpuSeconds: usage.map { (Double($0.group.cpuTicks) / Double(ProcFS.ticksPerSecond) * 100).rounded() / 100 },
                 processes: usage?.group.processes,
-                bot: worker.pid == nil ? nil : snapshot.heartbeat.flatMap { BotCounters(heartbeatExtra: $0.extra) })
+                bot: worker.pid == nil ? nil : heartbeat.flatMap { BotCounters(heartbeatExtra: $0.extra) })
         }
         // Disabled bots are part of the fleet too; an operator looks for them here (once a
         // worker that was just disabled has stopped: until then its own row says `stopping`).

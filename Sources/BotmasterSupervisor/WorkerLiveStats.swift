@@ -6,26 +6,19 @@ import Synchronization
 /// channel and read by the supervisor's tick. Heartbeats are the one frequent frame, so they
 /// update this directly instead of travelling through the supervisor's event queue.
 final class WorkerLiveStats: Sendable {
-    struct Snapshot: Sendable {
-        var heartbeat: Heartbeat?
-        var receivedAt: MonotonicTime?
-    }
-
-    private let state = Mutex(Snapshot())
+    private let newest = Mutex<Heartbeat?>(nil)
     /// When the newest heartbeat arrived, in monotonic nanoseconds (0: none yet), apart from the
-    /// snapshot: the tick reads it for every worker four times a second, and a lock-free load of
+    /// heartbeat: the tick reads it for every worker four times a second, and a lock-free load of
     /// one word does not copy (and retain) the heartbeat's counters each time.
     private let arrival = Atomic<UInt64>(0)
 
     func record(_ heartbeat: Heartbeat, at time: MonotonicTime) {
-        state.withLock {
-            $0.heartbeat = heartbeat
-            $0.receivedAt = time
-        }
+        newest.withLock { $0 = heartbeat }
         arrival.store(time.nanoseconds, ordering: .releasing)
     }
 
-    var snapshot: Snapshot { state.withLock { $0 } }
+    /// The newest heartbeat, if one has arrived.
+    var heartbeat: Heartbeat? { newest.withLock { $0 } }
 
     /// When the newest heartbeat arrived, if one has.
     var receivedAt: MonotonicTime? {

@@ -7,18 +7,20 @@ import Testing
 /// The heartbeat record the I/O thread writes and the tick reads, and the state counts the
 /// tick makes for the status line.
 @Suite struct WorkerLiveStatsTests {
-    @Test func theArrivalTimeIsReadWithoutTheSnapshotAndAgreesWithIt() {
+    @Test func theNewestHeartbeatAndItsArrivalAreKept() {
         let stats = WorkerLiveStats()
         #expect(stats.receivedAt == nil)
+        #expect(stats.heartbeat == nil)
         let heartbeat = Heartbeat(uptimeMs: 10, messages: 2, errors: 1, extra: [7])
         let at = MonotonicTime(nanoseconds: 123_456_789)
         stats.record(heartbeat, at: at)
         #expect(stats.receivedAt == at)
-        #expect(stats.snapshot.receivedAt == at)
-        #expect(stats.snapshot.heartbeat == heartbeat)
+        #expect(stats.heartbeat == heartbeat)
         let later = MonotonicTime(nanoseconds: 223_456_789)
-        stats.record(Heartbeat(uptimeMs: 110, messages: 3, errors: 1), at: later)
+        let next = Heartbeat(uptimeMs: 110, messages: 3, errors: 1)
+        stats.record(next, at: later)
         #expect(stats.receivedAt == later)
+        #expect(stats.heartbeat == next)
     }
 
     @Test func stateCountsCountEachStateApartAndCompareByCounts() {
