@@ -8,9 +8,4 @@ enum BenchmarkProgress {
     static func say(_ line: String) {
         try? FileSystem.writeAll(STDERR_FILENO, Array("botmaster-bench: \(line)\n".utf8))
     }
-
-    /// A figure with no more decimals than it needs to be read.
-    static func figure(_ value: Double, decimals: Int = 0) -> String {
-        decimals == 0 ? "\(Int(value.rounded()))" : "\((value * pow(10, Double(decimals))).rounded() / pow(10, Double(decimals)))"
-    }
 }

@@ -208,7 +208,7 @@ struct FleetBenchmark: AsyncParsableCommand {
                 let result = try await StoreJobsBenchmark(store: store, bots: bots, jobs: storeJobs, polling: polling).run()
                 BenchmarkProgress.say(
                     "store, \(store.rawValue), \(bots) bot\(bots == 1 ? "" : "s"), \(polling ? "polling" : "webhook"): "
-                        + "\(BenchmarkProgress.figure(result.jobsPerSecond)) jobs/s")
+                        + "\(format(result.jobsPerSecond, decimals: 0)) jobs/s")
                 let steps =
                     store == .redis
                     ? "intake script → stream → take → idempotency mark + ack"
@@ -291,7 +291,8 @@ struct FleetBenchmark: AsyncParsableCommand {
                 let result = try await BroadcastBenchmark(store: store, chats: broadcastChats, rate: broadcastRate).run()
                 results[store, default: []].append(result)
                 BenchmarkProgress.say(
-                    "broadcast, round \(round + 1), \(store.rawValue): \(result.sent) sent in \(result.duration) (ideal \(result.ideal))")
+                    "broadcast, round \(round + 1), \(store.rawValue): \(result.sent) sent in \(seconds(result.duration)) "
+                        + "(ideal \(seconds(result.ideal)))")
             }
         }
         var rows: [ResultRow] = []
@@ -369,7 +370,7 @@ struct FleetBenchmark: AsyncParsableCommand {
                     replies[store] = result.repliesPerSecond
                     BenchmarkProgress.say(
                         "webhook, \(bots) bot\(bots == 1 ? "" : "s"), round \(round + 1), \(store): "
-                            + "\(BenchmarkProgress.figure(result.repliesPerSecond)) replies/s")
+                            + "\(format(result.repliesPerSecond, decimals: 0)) replies/s")
                 }
                 if let memory = replies["memory"], let sqlite = replies["sqlite"], memory > 0 { ratios.append(sqlite / memory) }
             }

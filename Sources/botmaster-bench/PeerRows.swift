@@ -33,8 +33,8 @@ extension FleetBenchmark {
                 let run = try await benchmark.run(system)
                 BenchmarkProgress.say(
                     "peers, \(benchmark.bots) bot\(benchmark.bots == 1 ? "" : "s"), round \(round + 1), \(system.rawValue): "
-                        + "\(BenchmarkProgress.figure(run.repliesPerSecond)) replies/s, "
-                        + "\(BenchmarkProgress.figure(run.cpuMillisecondsPerReply, decimals: 3)) ms CPU per reply, \(run.answeredOnce) answered once"
+                        + "\(format(run.repliesPerSecond, decimals: 0)) replies/s, "
+                        + "\(format(run.cpuMillisecondsPerReply, decimals: 3)) ms CPU per reply, \(run.answeredOnce) answered once"
                 )
                 thisRound[system] = run
                 runs[system, default: []].append(run)
