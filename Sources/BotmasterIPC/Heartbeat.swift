@@ -24,11 +24,22 @@ public struct Heartbeat: Sendable, Equatable {
         self.extra = extra
     }
 
+    /// Every counter in order: the fixed three, then ``extra`` (what a heartbeat page holds).
+    public var counters: [UInt64] { [uptimeMs, messages, errors] + extra }
+
+    /// A heartbeat from its counters in order, or `nil` when there are fewer than the fixed
+    /// three.
+    public init?(counters: [UInt64]) {
+        guard counters.count >= Self.fixedFieldCount else { return nil }
+        self.init(
+            uptimeMs: counters[0], messages: counters[1], errors: counters[2], extra: Array(counters[Self.fixedFieldCount...]))
+    }
+
     /// The frame carrying this heartbeat.
     public func frame() -> Frame {
         var payload: [UInt8] = []
         payload.reserveCapacity((Self.fixedFieldCount + extra.count) * 8)
-        for value in [uptimeMs, messages, errors] + extra {
+        for value in counters {
             for shift in stride(from: 56, through: 0, by: -8) {
                 payload.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
             }

@@ -446,10 +446,11 @@ public actor Supervisor {
         var counts = WorkerStateCounts()
         for worker in workers.values {
             defer { counts.add(worker.lifecycle.state) }
+            let pageActions = takePageHeartbeat(of: worker, now: now)
             if let heard = worker.stats.receivedAt, heard > (worker.lifecycle.lastHeartbeat ?? MonotonicTime(nanoseconds: 0)) {
                 worker.lifecycle.heartbeatReceived(at: heard)
             }
-            var actions = worker.lifecycle.tick(now: now)
+            var actions = pageActions + worker.lifecycle.tick(now: now)
             if let closedAt = worker.channelClosedAt, now - closedAt > .seconds(2), worker.lifecycle.state != .stopping {
                 worker.channelClosedAt = nil
                 actions += worker.lifecycle.protocolViolated("closed its IPC channel but kept running", at: now)
@@ -469,6 +470,26 @@ public actor Supervisor {
             }
         }
         return counts
+    }
+
+    /// A heartbeat the worker wrote to its page, if one is due and there; a page that holds no
+    /// heartbeat breaks the protocol. Read once the hello has come: a heartbeat before it would
+    /// break the protocol on the channel, and on the page it simply waits.
+    private func takePageHeartbeat(of worker: ManagedWorker, now: MonotonicTime) -> [WorkerLifecycle.Action] {
+        guard worker.stats.page != nil, worker.lifecycle.lastHeartbeat != nil else { return [] }
+        let notBefore = worker.definition.limits.heartbeatInterval - configuration.tickInterval / 2
+        switch worker.stats.readPage(at: now, notBefore: notBefore) {
+        case .nothing, .heartbeat(sourceChanged: false):
+            return []
+        case .heartbeat(sourceChanged: true):
+            refreshRoute(worker.definition.id)
+            return []
+        case .malformed(let reason):
+            let pid = worker.pid.map { "\($0)" } ?? "-"
+            let id = worker.definition.id
+            logger.error("worker broke the protocol; restarting it", metadata: ["bot": "\(id)", "pid": "\(pid)", "reason": "\(reason)"])
+            return worker.lifecycle.protocolViolated(reason, at: now)
+        }
     }
 
     /// Measures the worker's process group; over the memory cap means a restart.
@@ -578,7 +599,7 @@ public actor Supervisor {
     private func record(_ launched: LaunchedWorker, id: String, worker: ManagedWorker) {
         let speaksProtocol = worker.definition.workerProtocol == .botmaster
         worker.pid = launched.pid
-        worker.stats = WorkerLiveStats()
+        worker.stats = WorkerLiveStats(page: launched.heartbeatPage)
         worker.channelClosedAt = nil
         worker.lifecycle.speaksProtocol = speaksProtocol
         let restartsBefore = worker.lifecycle.restartCount

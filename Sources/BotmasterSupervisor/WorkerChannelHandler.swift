@@ -1,4 +1,3 @@
-import BotmasterControl
 import BotmasterIPC
 import BotmasterSystem
 import Glibc
@@ -21,8 +20,6 @@ final class WorkerChannelHandler: ChannelInboundHandler {
     private var decoder: FrameDecoder
     private var validator = WorkerStreamValidator()
     private var failed = false
-    /// The update source the last heartbeat named (bot workers only).
-    private var source: UInt64?
 
     init(
         id: String, pid: pid_t, stats: WorkerLiveStats, acks: WebhookAcks, deadLetterReplies: WorkerReplies<DeadLetterReply>,
@@ -58,12 +55,7 @@ final class WorkerChannelHandler: ChannelInboundHandler {
                     }
                     events.yield(.hello(id: id, pid: pid, hello))
                 case .heartbeat(let heartbeat):
-                    stats.record(heartbeat, at: .now())
-                    let named = BotCounters.source(inHeartbeatExtra: heartbeat.extra)
-                    if named != source {
-                        source = named
-                        events.yield(.sourceChanged(id: id))
-                    }
+                    if stats.record(heartbeat, at: .now()) { events.yield(.sourceChanged(id: id)) }
                 case .updateAck(let ack):
                     if acks.answer(ack.requestID, from: id, ack.result) == .foreign {
                         throw .unexpectedFrame(.updateAck, reason: "acknowledges request \(ack.requestID), sent to another bot")

@@ -12,12 +12,17 @@ public struct WorkerRuntime: ~Copyable {
         public var botID: String
         public var ipcFD: Int32
         public var masterPID: pid_t?
+        /// The heartbeat page's descriptor, when the master gave one.
+        public var heartbeatFD: Int32?
 
-        /// Reads `BOTMASTER_BOT_ID`, `BOTMASTER_IPC_FD` and `BOTMASTER_MASTER_PID`.
+        /// Reads `BOTMASTER_BOT_ID`, `BOTMASTER_IPC_FD`, `BOTMASTER_MASTER_PID` and
+        /// `BOTMASTER_HEARTBEAT_FD`.
         public static func fromEnvironment(_ environment: [String: String]) -> Identity? {
             guard let botID = environment["BOTMASTER_BOT_ID"], let fd = environment["BOTMASTER_IPC_FD"].flatMap({ Int32($0) })
             else { return nil }
-            return Identity(botID: botID, ipcFD: fd, masterPID: environment["BOTMASTER_MASTER_PID"].flatMap { pid_t($0) })
+            return Identity(
+                botID: botID, ipcFD: fd, masterPID: environment["BOTMASTER_MASTER_PID"].flatMap { pid_t($0) },
+                heartbeatFD: environment["BOTMASTER_HEARTBEAT_FD"].flatMap { Int32($0) })
         }
     }
 
@@ -37,6 +42,9 @@ public struct WorkerRuntime: ~Copyable {
     private var heartbeatInterval: Duration = .seconds(45)
     private var nextHeartbeat: MonotonicTime?
     private let payload: (any WorkerPayload)?
+    /// Where heartbeats go when the master gave a page: no system call, and no wake-up of the
+    /// master; otherwise they are frames on the channel.
+    private let heartbeatPage: SharedCounterPage?
 
     /// - Parameters:
     ///   - identity: who this worker is.
@@ -46,6 +54,14 @@ public struct WorkerRuntime: ~Copyable {
         self.identity = identity
         self.channel = WorkerChannel(fd: identity.ipcFD)
         self.payload = payload
+        if let fd = identity.heartbeatFD {
+            // A page that cannot be mapped is not fatal: the heartbeats go as frames instead.
+            heartbeatPage = try? SharedCounterPage(mapping: fd)
+            // The mapping stays; the descriptor is not for the bot's own child processes.
+            Descriptors.close(fd)
+        } else {
+            heartbeatPage = nil
+        }
     }
 
     /// Runs until drained or orphaned.
@@ -160,7 +176,11 @@ public struct WorkerRuntime: ~Copyable {
         let uptime = UInt64(max((MonotonicTime.now() - startedAt).millisecondsClamped, 0))
         let heartbeat = Heartbeat(
             uptimeMs: uptime, messages: payload?.messages ?? 0, errors: payload?.errors ?? 0, extra: payload?.heartbeatExtra ?? [])
-        try channel.write(heartbeat.frame())
+        if let heartbeatPage {
+            heartbeatPage.write(heartbeat.counters)
+        } else {
+            try channel.write(heartbeat.frame())
+        }
         nextHeartbeat = Self.nextTick(after: .now(), every: heartbeatInterval, slot: Self.slot(for: identity.botID))
     }
 

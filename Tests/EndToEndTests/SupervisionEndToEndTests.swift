@@ -41,6 +41,47 @@ import Testing
         #expect(fleet.masterLog.contains("worker did not stop within its stop timeout; sending SIGKILL"))
     }
 
+    /// `botworker` writes its heartbeats to the page the master maps for it instead of its
+    /// channel (no system call, no wake-up of the master): they keep it fresh long after its
+    /// hello, and when it freezes they stop, which the master takes for a hang as before.
+    @Test func aBotworkerBeatsThroughItsHeartbeatPageAndAFrozenOneIsTakenForHung() async throws {
+        let fleet = try TestFleet(workers: [
+            "paged": "[limits]\nheartbeat_interval = \"200ms\"\nheartbeat_timeout = \"2s\"\nstop_timeout = \"500ms\"\n"
+                + "restart_cooldown = \"0s\"\n"
+        ])
+        defer { fleet.tearDown() }
+        let master = try fleet.startMaster()
+        // Well past the hello, the last proof of life is recent: heartbeats arrive.
+        let beating = try await fleet.waitForStatus {
+            guard let worker = fleet.worker("paged", in: $0), let uptime = worker.uptimeMs, let ago = worker.lastHeartbeatMsAgo
+            else { return false }
+            return uptime > 2_500 && ago < 1_000
+        }
+        let pid = try #require(fleet.worker("paged", in: beating)?.pid)
+        let heartbeatPage = "memfd:botmaster-heartbeat"
+        #expect(mappings(of: pid).contains(heartbeatPage), "the worker writes to the page")
+        #expect(mappings(of: master).contains(heartbeatPage), "the master reads it")
+        #expect(!descriptorTargets(of: pid).contains { $0.contains(heartbeatPage) }, "the worker keeps the mapping, not the descriptor")
+
+        kill(pid, SIGSTOP)
+        let status = try await fleet.waitForStatus { ($0.workers.first?.restarts ?? 0) >= 1 }
+        let paged = try #require(status.workers.first)
+        #expect(paged.lastExit?.hasPrefix("hung (no heartbeat for") == true, "\(String(describing: paged.lastExit))")
+    }
+
+    private func mappings(of pid: pid_t) -> String {
+        String(decoding: FileSystem.readFile("/proc/\(pid)/maps") ?? [], as: UTF8.self)
+    }
+
+    /// What each open descriptor of `pid` refers to.
+    private func descriptorTargets(of pid: pid_t) -> [String] {
+        (FileSystem.directoryEntries("/proc/\(pid)/fd") ?? []).map { fd in
+            var target = [CChar](repeating: 0, count: 256)
+            let length = readlink("/proc/\(pid)/fd/\(fd)", &target, target.count - 1)
+            return length > 0 ? String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        }
+    }
+
     @Test func workerOverItsMemoryCapIsRestarted() async throws {
         let fleet = try TestFleet(workers: [
             "hog": TestFleet.pythonWorker("leak") + "\nenv = { LEAK_MB = \"64\" }\n[limits]\nmemory = \"32MB\"\nrestart_cooldown = \"0s\"\n"
