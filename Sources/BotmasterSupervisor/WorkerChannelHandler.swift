@@ -72,6 +72,7 @@ final class WorkerChannelHandler: ChannelInboundHandler {
             }
         } catch {
             failed = true
+            stats.reportViolation(error.description)
             events.yield(.protocolViolation(id: id, pid: pid, reason: error.description))
             context.close(promise: nil)
         }

@@ -20,6 +20,10 @@ final class WorkerLiveStats: Sendable {
     /// one (``WorkerLauncher``). Read by the tick only.
     let page: SharedCounterPage?
 
+    /// Why the process broke the protocol, once it has: set before the violation's event is
+    /// sent, so an exit reaped before that event is handled still counts as the violation.
+    private let violation = Mutex<String?>(nil)
+
     private static let noSource = UInt64.max
 
     init(page: SharedCounterPage? = nil) {
@@ -52,14 +56,23 @@ final class WorkerLiveStats: Sendable {
     /// master's time. A heartbeat is then seen by the first tick after it was written, as with
     /// a look every tick, while the worker keeps its schedule.
     func readPage(at now: MonotonicTime, notBefore: Duration = .zero) -> PageReading {
-        guard let page else { return .nothing }
+        // The time first: it is in this object, which the tick has in cache; the page object
+        // and the page itself are two more cache misses.
         if let last = receivedAt, now - last < notBefore { return .nothing }
-        guard case .counters(let counters) = page.read() else { return .nothing }
+        guard let page, case .counters(let counters) = page.read() else { return .nothing }
         guard let heartbeat = Heartbeat(counters: counters) else {
             return .malformed("its heartbeat page holds \(counters.count) counters; a heartbeat has at least \(Heartbeat.fixedFieldCount)")
         }
         return .heartbeat(sourceChanged: record(heartbeat, at: now))
     }
+
+    /// Keeps the first reason the process broke the protocol.
+    func reportViolation(_ reason: String) {
+        violation.withLock { $0 = $0 ?? reason }
+    }
+
+    /// Why the process broke the protocol, if it did.
+    var violationReported: String? { violation.withLock { $0 } }
 
     /// The newest heartbeat, if one has arrived.
     var heartbeat: Heartbeat? { newest.withLock { $0 } }

@@ -69,6 +69,26 @@ import Testing
         #expect(paged.lastExit?.hasPrefix("hung (no heartbeat for") == true, "\(String(describing: paged.lastExit))")
     }
 
+    /// The page as the protocol document describes it, written from Python: heartbeats there
+    /// count as heartbeats; a page without one breaks the protocol like a bad frame.
+    @Test func aWorkerInAnotherLanguageCanBeatThroughThePageAndABadPageIsAProtocolError() async throws {
+        let fleet = try TestFleet(workers: [
+            "pager": TestFleet.pythonWorker("pager") + "\n[limits]\nheartbeat_interval = \"200ms\"\nheartbeat_timeout = \"2s\"\n",
+            "badpage": TestFleet.pythonWorker("badpage") + "\n[limits]\nrestart_cooldown = \"100ms\"\n",
+        ])
+        defer { fleet.tearDown() }
+        try fleet.startMaster()
+        let status = try await fleet.waitForStatus {
+            guard let pager = fleet.worker("pager", in: $0), let uptime = pager.uptimeMs, let ago = pager.lastHeartbeatMsAgo else {
+                return false
+            }
+            return pager.messages == 42 && uptime > 2_500 && ago < 1_000 && (fleet.worker("badpage", in: $0)?.restarts ?? 0) >= 1
+        }
+        #expect(fleet.worker("pager", in: status)?.restarts == 0)
+        let badPage = fleet.worker("badpage", in: status)
+        #expect(badPage?.lastExit == "protocol error: its heartbeat page holds 2 counters; a heartbeat has at least 3")
+    }
+
     private func mappings(of pid: pid_t) -> String {
         String(decoding: FileSystem.readFile("/proc/\(pid)/maps") ?? [], as: UTF8.self)
     }

@@ -16,8 +16,12 @@ and to make a worker hang, crash, leak or send garbage on demand. Mode comes fro
   chatty   like normal, but a thread prints 100-byte lines to stdout flat out
   forger   like normal, but its hello's runtime holds a newline with a forged log line, a
            terminal escape and 200 KB of padding (the master must log it escaped and bounded)
+  pager    like normal, but its heartbeats go to the heartbeat page (BOTMASTER_HEARTBEAT_FD),
+           with messages = 42, instead of frames
+  badpage  hello, then a heartbeat page holding two counters (no heartbeat), and no frames
 """
 import json
+import mmap
 import os
 import select
 import signal
@@ -49,6 +53,23 @@ def read_frames(fd, buffer):
         frames.append((buffer[4], buffer[5 : 4 + length]))
         buffer = buffer[4 + length :]
     return frames, buffer
+
+
+class HeartbeatPage:
+    """The page from the protocol document: 64-bit words in the host's order, word 0 the
+    sequence (odd while writing), word 1 the count, then the counters."""
+
+    def __init__(self):
+        fd = int(os.environ["BOTMASTER_HEARTBEAT_FD"])
+        self.page = mmap.mmap(fd, 4096, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        os.close(fd)
+        self.sequence = 0
+
+    def write(self, counters):
+        struct.pack_into("=Q", self.page, 0, self.sequence + 1)
+        struct.pack_into("=Q%dQ" % len(counters), self.page, 8, len(counters), *counters)
+        self.sequence += 2
+        struct.pack_into("=Q", self.page, 0, self.sequence)
 
 
 def print_flat_out():
@@ -83,6 +104,9 @@ def main():
         send(fd, 0x7F, b"nonsense")
     if mode == "oversize":
         os.write(fd, struct.pack(">I", 64 * 1024 * 1024))
+    page = HeartbeatPage() if mode in ("pager", "badpage") else None
+    if mode == "badpage":
+        page.write([1, 2])
     interval = None
     next_beat = None
     buffer = b""
@@ -101,7 +125,7 @@ def main():
                 return
             for frame_type, payload in frames:
                 message = json.loads(payload)
-                if frame_type == WELCOME and mode != "silent":
+                if frame_type == WELCOME and mode not in ("silent", "badpage"):
                     interval = message["heartbeat_interval_ms"] / 1000
                     next_beat = time.monotonic()
                 elif frame_type == DRAIN and mode == "stubborn":
@@ -111,7 +135,10 @@ def main():
                     return
         if next_beat is not None and time.monotonic() >= next_beat:
             uptime = int((time.monotonic() - started) * 1000)
-            send(fd, HEARTBEAT, struct.pack(">QQQ", uptime, 0, 0))
+            if page:
+                page.write([uptime, 42, 0])
+            else:
+                send(fd, HEARTBEAT, struct.pack(">QQQ", uptime, 0, 0))
             next_beat = time.monotonic() + interval
 
 
