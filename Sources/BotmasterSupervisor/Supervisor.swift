@@ -89,6 +89,8 @@ public actor Supervisor {
     private var fleetStartBegan = MonotonicTime.now()
     /// The members of the workers' process groups, listed at most once per memory interval.
     private var groupListing = ProcessGroupListing()
+    /// When status last took the heartbeats on every worker's page.
+    private var lastStatusPageLook = MonotonicTime(nanoseconds: 0)
 
     /// Workers started per `.continueStart` event. Starting in slices lets the hellos of the
     /// first workers be answered while the rest are still being spawned.
@@ -204,9 +206,14 @@ public actor Supervisor {
     public func status(only: String? = nil) -> FleetStatus {
         let now = MonotonicTime.now()
         let ids = only.map { [$0] } ?? workers.keys.sorted()
+        // Heartbeats on the pages are taken here too, so the counters are as fresh as the
+        // workers' last writes; for the whole fleet at most once a tick, so a status poller
+        // does not look at 1,000 pages per request.
+        let lookAtPages = only != nil || now - lastStatusPageLook >= configuration.tickInterval
+        if only == nil, lookAtPages { lastStatusPageLook = now }
         var rows = ids.compactMap { id -> WorkerStatus? in
             guard let worker = workers[id] else { return nil }
-            takePageHeartbeat(of: worker, now: now)
+            if lookAtPages { takePageHeartbeat(of: worker, now: now) }
             let heartbeat = worker.stats.heartbeat
             let lastProof = [worker.lifecycle.lastHeartbeat, worker.stats.receivedAt].compactMap { $0 }.max()
             let usage = worker.pid == nil ? nil : worker.usage
@@ -492,10 +499,10 @@ public actor Supervisor {
     /// A running worker is looked at on one pass in this many.
     static let runningLookEvery = 4
 
-    /// Takes a heartbeat the worker wrote to its page, if there is one and (with `notBefore`)
-    /// its next one is due: the tick looks that way, and status looks every time, so its
-    /// counters are as fresh as the worker's last write. A page that holds no heartbeat breaks
-    /// the protocol, reported as a bad frame is. Read once the hello has come: a heartbeat
+    /// Takes a heartbeat the worker wrote to its page, if there is one and the last one taken
+    /// is at least `notBefore` old (the tick looks once the next one is due; status looks
+    /// whenever it is asked). A page that holds no heartbeat breaks the protocol, reported as
+    /// a bad frame is. Read once the hello has come: a heartbeat
     /// before it would break the protocol on the channel, and on the page it simply waits.
     func takePageHeartbeat(of worker: ManagedWorker, now: MonotonicTime, notBefore: Duration = .zero) {
         guard worker.stats.page != nil, worker.lifecycle.lastHeartbeat != nil else { return }
