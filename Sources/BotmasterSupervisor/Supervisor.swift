@@ -502,9 +502,9 @@ public actor Supervisor {
     /// Takes a heartbeat the worker wrote to its page, if there is one and the last one taken
     /// is at least `notBefore` old (the tick looks once the next one is due; status looks
     /// whenever it is asked). A page that holds no heartbeat breaks the protocol, reported as
-    /// a bad frame is. Read once the hello has come: a heartbeat
-    /// before it would break the protocol on the channel, and on the page it simply waits.
-    func takePageHeartbeat(of worker: ManagedWorker, now: MonotonicTime, notBefore: Duration = .zero) {
+    /// a bad frame is. Read once the hello has come: a heartbeat before it would break the
+    /// protocol on the channel, and on the page it simply waits.
+    private func takePageHeartbeat(of worker: ManagedWorker, now: MonotonicTime, notBefore: Duration = .zero) {
         guard worker.stats.page != nil, worker.lifecycle.lastHeartbeat != nil else { return }
         switch worker.stats.readPage(at: now, notBefore: notBefore) {
         case .nothing, .heartbeat(sourceChanged: false):

@@ -10,14 +10,14 @@ import Synchronization
 final class WorkerLiveStats: Sendable {
     private let newest = Mutex<Heartbeat?>(nil)
     /// When the newest heartbeat arrived, in monotonic nanoseconds (0: none yet), apart from the
-    /// heartbeat: the tick reads it for every worker four times a second, and a lock-free load of
-    /// one word does not copy (and retain) the heartbeat's counters each time.
+    /// heartbeat: the tick reads it for every worker it looks at, and a lock-free load of one
+    /// word does not copy (and retain) the heartbeat's counters each time.
     private let arrival = Atomic<UInt64>(0)
     /// The update source the newest heartbeat named (``BotCounters/source(inHeartbeatExtra:)``),
     /// or ``noSource``.
     private let source = Atomic<UInt64>(noSource)
     /// The page the process writes its heartbeats to instead of its channel, when it was given
-    /// one (``WorkerLauncher``). Read by the tick only.
+    /// one (``WorkerLauncher``). Read on the supervisor's actor only (its tick and status).
     let page: SharedCounterPage?
 
     /// Why the process broke the protocol, once it has: set before the violation's event is

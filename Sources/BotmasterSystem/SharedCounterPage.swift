@@ -20,7 +20,7 @@ public final class SharedCounterPage: @unchecked Sendable {
     public static let capacity = 64
 
     private let base: UnsafeMutableRawPointer
-    /// The sequence of the last ``read(newerThan:)`` that found counters.
+    /// The sequence of the last ``read()`` that found counters.
     public private(set) var lastSequence: UInt64 = 0
 
     private init(base: UnsafeMutableRawPointer) {
@@ -73,12 +73,12 @@ public final class SharedCounterPage: @unchecked Sendable {
     }
 
     /// The counters, when they changed since the last read that found any. One reader at a
-    /// time (the master's tick).
+    /// time (in the master, the supervisor's actor).
     public func read() -> ReadResult {
         var sequence: UInt64 = 0
         var count: UInt64 = 0
-        // Most reads find nothing new (the tick looks four times per heartbeat at 1 s): no
-        // array until there is something to put in it.
+        // Many reads find nothing new (status looks whenever it is asked): no array until
+        // there is something to put in it.
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.capacity) { buffer in
             switch cbm_counter_page_load(base, lastSequence, &sequence, buffer.baseAddress, UInt64(Self.capacity), &count) {
             case 1:
