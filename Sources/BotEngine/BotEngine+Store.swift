@@ -15,7 +15,7 @@ extension BotEngine {
                 snapshot = try await store.open()
             } catch {
                 noteStoreFailure("opening the bot's state", error)
-                try? await TaskPlacement.sleep(for: .milliseconds(min(200 * (1 << min(storeFailures, 4)), 3000)))
+                try? await TaskPlacement.sleep(for: StoreRetryDelay.idle(afterFailures: storeFailures))
             }
         }
         guard let snapshot else { return }
@@ -225,7 +225,7 @@ extension BotEngine {
             } catch {
                 if Task.isCancelled { break }
                 noteStoreFailure("taking jobs", error)
-                try? await TaskPlacement.sleep(for: .milliseconds(min(100 * (1 << min(storeFailures, 5)), 2000)))
+                try? await TaskPlacement.sleep(for: StoreRetryDelay.step(afterFailures: storeFailures))
             }
         }
     }
@@ -276,7 +276,7 @@ extension BotEngine {
                 return value
             } catch {
                 noteStoreFailure(what, error)
-                try? await TaskPlacement.sleep(for: .milliseconds(min(100 * (1 << min(storeFailures, 5)), 2000)))
+                try? await TaskPlacement.sleep(for: StoreRetryDelay.step(afterFailures: storeFailures))
             }
         }
     }

@@ -83,7 +83,7 @@ actor BroadcastRunner {
             } catch {
                 failures += 1
                 if failures == 1 { logger.warning("broadcasts wait for the store", metadata: ["error": "\(error)"]) }
-                try? await TaskPlacement.sleep(for: .milliseconds(min(200 * (1 << min(failures, 4)), 3000)))
+                try? await TaskPlacement.sleep(for: StoreRetryDelay.idle(afterFailures: failures))
             }
         }
     }

@@ -22,7 +22,7 @@ struct RelayedWebhookReader: Sendable {
             } catch {
                 failures += 1
                 if failures == 1 { logger.warning("cannot read relayed webhook deliveries", metadata: ["error": "\(error)"]) }
-                try? await TaskPlacement.sleep(for: .milliseconds(min(100 * (1 << min(failures, 5)), 2000)))
+                try? await TaskPlacement.sleep(for: StoreRetryDelay.step(afterFailures: failures))
                 continue
             }
             guard !deliveries.isEmpty, !Task.isCancelled else { continue }
@@ -66,7 +66,7 @@ struct RelayedWebhookReader: Sendable {
             } catch {
                 attempts += 1
                 if attempts == 1 { logger.warning("cannot remove taken relayed deliveries; retrying", metadata: ["error": "\(error)"]) }
-                try? await TaskPlacement.sleep(for: .milliseconds(min(100 * (1 << min(attempts, 5)), 2000)))
+                try? await TaskPlacement.sleep(for: StoreRetryDelay.step(afterFailures: attempts))
             }
         }
         return tookAll
