@@ -21,7 +21,7 @@ public final class SharedCounterPage: @unchecked Sendable {
 
     private let base: UnsafeMutableRawPointer
     /// The sequence of the last ``read()`` that found counters.
-    public private(set) var lastSequence: UInt64 = 0
+    private var lastSequence: UInt64 = 0
 
     private init(base: UnsafeMutableRawPointer) {
         self.base = base
