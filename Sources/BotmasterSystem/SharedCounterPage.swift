@@ -45,8 +45,11 @@ public final class SharedCounterPage: @unchecked Sendable {
     }
 
     /// Maps a page from a descriptor (the writer's side: the descriptor the master passed).
-    /// Fails when the file is smaller than a page.
+    /// Fails when the file is smaller than a page or not sealed against resizing: then the
+    /// descriptor is not the master's page (a wrapper closed it and the number went to another
+    /// file), and writing counters into it would damage that file.
     public convenience init(mapping fd: Int32) throws(SystemError) {
+        guard cbm_is_sealed_against_resizing(fd) == 1 else { throw SystemError(call: "F_GET_SEALS", subject: "fd \(fd)", code: EINVAL) }
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw SystemError(call: "fstat", subject: "fd \(fd)", code: errno) }
         guard status.st_size >= Self.size else { throw SystemError(call: "mmap", subject: "fd \(fd)", code: EINVAL) }

@@ -54,14 +54,11 @@ public struct WorkerRuntime: ~Copyable {
         self.identity = identity
         self.channel = WorkerChannel(fd: identity.ipcFD)
         self.payload = payload
-        if let fd = identity.heartbeatFD {
-            // A page that cannot be mapped is not fatal: the heartbeats go as frames instead.
-            heartbeatPage = try? SharedCounterPage(mapping: fd)
-            // The mapping stays; the descriptor is not for the bot's own child processes.
-            Descriptors.close(fd)
-        } else {
-            heartbeatPage = nil
-        }
+        // A page that cannot be mapped is not fatal: the heartbeats go as frames instead, and
+        // the descriptor (perhaps another file by now, behind a wrapper) is left alone.
+        heartbeatPage = identity.heartbeatFD.flatMap { try? SharedCounterPage(mapping: $0) }
+        // The mapping stays; the descriptor is not for the bot's own child processes.
+        if heartbeatPage != nil, let fd = identity.heartbeatFD { Descriptors.close(fd) }
     }
 
     /// Runs until drained or orphaned.

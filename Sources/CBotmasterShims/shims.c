@@ -48,6 +48,11 @@ int cbm_sealed_memory_file(const char *name, size_t size) {
     return fd;
 }
 
+int cbm_is_sealed_against_resizing(int fd) {
+    int seals = fcntl(fd, F_GET_SEALS);
+    return seals >= 0 && (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) == (F_SEAL_SHRINK | F_SEAL_GROW);
+}
+
 // A counter page: word 0 the sequence, word 1 the number of counters, then the counters. The
 // writer is another process that may be hostile, so the reader trusts nothing it finds: the
 // count is clamped and a torn copy is detected by the sequence, never acted on.

@@ -55,7 +55,7 @@ import Testing
         #expect(reader.read() == .counters([9, 9, 9]))
     }
 
-    @Test func aFileSmallerThanAPageIsRefused() throws {
+    @Test func aFileThatIsNoSealedPageIsRefused() throws {
         let path = "/tmp/botmaster-page-\(getpid())"
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
         try #require(fd >= 0)
@@ -63,7 +63,8 @@ import Testing
             close(fd)
             unlink(path)
         }
-        #expect(ftruncate(fd, 16) == 0)
+        // A plain file, a page long: not the master's page, whatever its size.
+        #expect(ftruncate(fd, off_t(SharedCounterPage.size)) == 0)
         #expect(throws: SystemError.self) { try SharedCounterPage(mapping: fd) }
     }
 }

@@ -34,6 +34,10 @@ int cbm_terminal_size(int fd, unsigned short *rows, unsigned short *columns);
 /// errno set.
 int cbm_sealed_memory_file(const char *name, size_t size);
 
+/// 1 when `fd` is a file sealed against shrinking and growing (what
+/// ``cbm_sealed_memory_file`` makes), 0 otherwise: a mapping of it can never fault.
+int cbm_is_sealed_against_resizing(int fd);
+
 /// Writes `count` counters into a counter page of `capacity` counters under its sequence lock
 /// (one writer): the sequence is odd while the counters change and advances by two.
 void cbm_counter_page_store(void *page, const uint64_t *values, uint64_t count, uint64_t capacity);
