@@ -325,7 +325,7 @@ public actor Supervisor {
             send(MasterMessage.welcome(welcome).frame(), to: worker.channel)
         case .protocolViolation(let id, let pid, let reason):
             guard workers[id]?.pid == pid else { return }
-            logger.error("worker broke the protocol; restarting it", metadata: ["bot": "\(id)", "pid": "\(pid)", "reason": "\(reason)"])
+            logProtocolViolation(id: id, pid: pid, reason: reason)
             // Closed already when the channel carried the bad frame; open when the heartbeat
             // page did.
             workers[id]!.channel?.close(promise: nil)
@@ -403,8 +403,7 @@ public actor Supervisor {
             // A violation whose event is still queued (this reap ran first, from SIGCHLD or the
             // backstop, as the worker exited on the channel's close) is what ended the worker.
             if let reason = worker.stats.violationReported, !worker.lifecycle.protocolViolated(reason, at: .now()).isEmpty {
-                logger.error(
-                    "worker broke the protocol; restarting it", metadata: ["bot": "\(id)", "pid": "\(pid)", "reason": "\(reason)"])
+                logProtocolViolation(id: id, pid: pid, reason: reason)
             }
             let wasStopping = worker.lifecycle.state == .stopping
             var actions = worker.lifecycle.exited(status, at: .now())
@@ -428,6 +427,12 @@ public actor Supervisor {
             refreshRoute(id)
             accountingDirty = true
         }
+    }
+
+    /// The one log line of a protocol violation, whichever path (its event, or the exit reaped
+    /// before it) handles it.
+    private func logProtocolViolation(id: String, pid: pid_t, reason: String) {
+        logger.error("worker broke the protocol; restarting it", metadata: ["bot": "\(id)", "pid": "\(pid)", "reason": "\(reason)"])
     }
 
     private func logExit(id: String, pid: pid_t, status: ExitStatus, worker: ManagedWorker, wasStopping: Bool) {
