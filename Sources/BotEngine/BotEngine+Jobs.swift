@@ -161,7 +161,7 @@ extension BotEngine {
 
     /// Makes one step of a job unless it was made before; the message id it produced is its
     /// idempotency record. Earlier steps' records are in the store before this step runs; the
-    /// last step's is written with the job's acknowledgement (``BotStore/finish(_:)``).
+    /// last step's goes with the job's acknowledgement (``BotStore/finish(_:)``), where the store needs it.
     private func step(_ number: Int, of job: inout BotJob, _ action: () async throws -> Int64) async throws {
         guard !job.stepsDone.contains(number) else { return }
         if !job.unrecordedSteps.isEmpty {

@@ -108,4 +108,70 @@ import Testing
         #expect(jobs.map(\.mergedText) == items.map { "m\($0.updateID!)" })
         await successor.close()
     }
+
+    /// The store numbers its jobs itself (no AUTOINCREMENT): a queue emptied by finished jobs
+    /// must not number the next job below the ones already handed out, in this process or the
+    /// next. A finished job leaves no step records (nothing reads them once it is gone).
+    @Test func jobsQueuedAfterTheQueueEmptiedAreTakenAndFinishedOnesLeaveNoStepRecords() async throws {
+        let fixture = try StoreFixture(.sqlite)
+        let path = SQLiteStore.path(home: fixture.home, bot: "bot")
+        for round in Int64(0)..<2 {
+            let store = fixture.store()
+            _ = try await store.open()
+            for update in (round * 10 + 1)...(round * 10 + 3) {
+                _ = try await store.intake(
+                    updateID: update, chatID: update, messageID: update, dedupWindowMs: 0,
+                    action: .batch(StoreSamples.message(update, "m\(update)"), StoreSamples.noBatch))
+            }
+            for var job in try await store.take(count: 10, wait: .zero) {
+                job.stepsDone.insert(0)
+                job.unrecordedSteps = [(0, 900 + round)]
+                try await store.finish(job)
+            }
+            let late = round * 10 + 4
+            _ = try await store.intake(
+                updateID: late, chatID: 1, messageID: late, dedupWindowMs: 0,
+                action: .batch(StoreSamples.message(late, "late"), StoreSamples.noBatch))
+            let taken = try await store.take(count: 10, wait: .zero)
+            #expect(taken.map(\.mergedText) == ["late"], "round \(round)")
+            for job in taken { try await store.finish(job) }
+            await store.close()
+        }
+        let database = try SQLiteDatabase(path: path)
+        #expect(try database.integer("SELECT count(*) FROM job") == 0)
+        #expect(try database.integer("SELECT count(*) FROM sent") == 0)
+    }
+
+    /// A database written by a botworker before the store numbered its own jobs keeps its queue
+    /// through the migration, in order, and the jobs queued after it come after them.
+    @Test func aQueueFromTheEarlierSchemaIsKeptThroughTheMigration() async throws {
+        let fixture = try StoreFixture(.sqlite)
+        let path = SQLiteStore.path(home: fixture.home, bot: "bot")
+        try FileSystem.createDirectory(String(path[..<path.lastIndex(of: "/")!]))
+        do {
+            let database = try SQLiteDatabase(path: path)
+            for sql in SQLiteSchema.migrations.prefix(2) { try database.execute(sql) }
+            try database.execute("PRAGMA user_version = 2")
+            for (update, text) in [(Int64(1), "a"), (2, "b"), (3, "c")] {
+                let job = BotJob(chatID: update, kind: .batch, messages: [StoreSamples.message(update, text)])
+                try database.query("INSERT INTO job(document) VALUES (?)", [.blob(job.document)])
+            }
+            try database.query("DELETE FROM job WHERE id = 2")
+            #expect(try database.integer("SELECT seq FROM sqlite_sequence WHERE name = 'job'") == 3)
+        }
+        let store = fixture.store()
+        _ = try await store.open()
+        let unfinished = try await store.takeUnfinished(after: "", count: 10)
+        #expect(unfinished.map(\.mergedText) == ["a", "c"])
+        #expect(unfinished.map(\.storeID) == ["1", "3"])
+        _ = try await store.intake(
+            updateID: 4, chatID: 4, messageID: 4, dedupWindowMs: 0, action: .batch(StoreSamples.message(4, "d"), StoreSamples.noBatch))
+        let fresh = try await store.take(count: 10, wait: .zero)
+        #expect(fresh.map(\.mergedText) == ["d"])
+        #expect(fresh.map(\.storeID) == ["4"])
+        await store.close()
+        let database = try SQLiteDatabase(path: path)
+        #expect(try database.integer("PRAGMA user_version") == SQLiteSchema.currentVersion)
+        #expect(try database.integer("SELECT count(*) FROM sqlite_sequence WHERE name = 'job'") == 0)
+    }
 }

@@ -52,7 +52,10 @@ package protocol BotStore: Sendable {
     /// The steps of a redelivered job recorded as done.
     func stepsDone(of job: BotJob) async throws(StoreError) -> Set<Int>
 
-    /// Finishes a job: its unrecorded steps recorded and the job removed, atomically.
+    /// Finishes a job: removes it. A store that does not keep a second process from working on
+    /// the same job (Redis) records the job's unrecorded steps with it, atomically, so such a
+    /// process skips them; a store with one owner (SQLite, behind its lock file; memory) need
+    /// not, as a removed job is never taken again.
     func finish(_ job: BotJob) async throws(StoreError)
 
     /// Moves a failed job to the retry schedule, due after `delay`.

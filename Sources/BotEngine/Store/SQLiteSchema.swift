@@ -7,7 +7,7 @@
 /// | `meta` | `offset`: the next `getUpdates` offset (one past the highest update kept) |
 /// | `seen` | dedup marks (`u:<update>`, `m:<chat>:<message>`) until `expires_ms` |
 /// | `batch` | each chat's open rapid-fire batch: its messages as comma-joined JSON, first and due times |
-/// | `job` | the job queue, in id order (ids are never reused) |
+/// | `job` | the job queue, in id order (the store hands out ids above any it handed out before, see ``SQLiteStore``) |
 /// | `retry` | failed jobs waiting for their next attempt, by due time |
 /// | `dead` | dead letters (the last 1000), with job, last error and attempts |
 /// | `sent` | sent steps (idempotency): job key, step, the reply's message id |
@@ -48,6 +48,15 @@ enum SQLiteSchema {
         CREATE TABLE broadcast_chat(
           broadcast INTEGER NOT NULL, position INTEGER NOT NULL, chat INTEGER NOT NULL, outcome TEXT, reason TEXT,
           PRIMARY KEY(broadcast, position)) WITHOUT ROWID;
+        """,
+        // The job table without AUTOINCREMENT: its counter lives in `sqlite_sequence`, a page
+        // more for every transaction that queues a job. The store numbers jobs itself.
+        """
+        CREATE TABLE job_numbered(id INTEGER PRIMARY KEY, document BLOB NOT NULL);
+        INSERT INTO job_numbered(id, document) SELECT id, document FROM job;
+        DROP TABLE job;
+        ALTER TABLE job_numbered RENAME TO job;
+        DELETE FROM sqlite_sequence WHERE name = 'job';
         """,
     ]
 

@@ -42,6 +42,10 @@ package final class SQLiteStore: BotStore {
         var unfinishedUpTo: Int64
         /// The highest job id handed out by ``take(count:wait:)``.
         var cursor: Int64
+        /// The highest job id queued since the open (or in the queue at the open): the next job
+        /// gets the one after it. The store numbers jobs itself, so an emptied queue does not
+        /// start again below ``cursor``, and without AUTOINCREMENT's extra page per insert.
+        var lastJobID: Int64
         var intakesSinceSweep = 0
     }
 
@@ -107,7 +111,7 @@ package final class SQLiteStore: BotStore {
                 let offset = try database.integer("SELECT value FROM meta WHERE key = 'offset'")
                 let last = try database.integer("SELECT coalesce(max(id), 0) FROM job") ?? 0
                 try database.transaction { () throws(SQLiteDatabase.Failure) in try Self.sweep(database, now: now) }
-                return Connection(database: database, lock: lock, offset: offset, unfinishedUpTo: last, cursor: last)
+                return Connection(database: database, lock: lock, offset: offset, unfinishedUpTo: last, cursor: last, lastJobID: last)
             } catch let failure as SQLiteDatabase.Failure {
                 lock.release()
                 var error = failure.storeError
@@ -167,7 +171,7 @@ package final class SQLiteStore: BotStore {
         let outcomes = try await connection.write { open throws(SQLiteDatabase.Failure) in
             var offset = open.offset
             let outcomes = try items.map { item throws(SQLiteDatabase.Failure) in
-                try Self.take(item, nowMs: now, offset: &offset, in: open.database)
+                try Self.take(item, nowMs: now, offset: &offset, in: &open)
             }
             // Once per intake, not per update: inside the one transaction only the last value
             // counts, and a poll brings up to 100 updates.
@@ -188,9 +192,10 @@ package final class SQLiteStore: BotStore {
 
     /// One item, inside the intake's transaction: the same steps as the Redis intake script
     /// (the offset it advances is written once, by the intake, after the last item).
-    private static func take(_ item: IntakeItem, nowMs now: Int64, offset: inout Int64?, in database: SQLiteDatabase)
+    private static func take(_ item: IntakeItem, nowMs now: Int64, offset: inout Int64?, in open: inout Connection)
         throws(SQLiteDatabase.Failure) -> IntakeOutcome
     {
+        let database = open.database
         let marks = IntakeRules.dedupMarks(of: item)
         for mark in marks {
             if try database.integer("SELECT 1 FROM seen WHERE mark = ? AND expires_ms > ?", [.text(mark), .integer(now)]) != nil {
@@ -203,7 +208,7 @@ package final class SQLiteStore: BotStore {
         case .none:
             outcome = .noted
         case .job(let job, let change):
-            try insertJob(job.document, in: database)
+            try insertJob(job.document, into: &open)
             switch change {
             case .start?: try database.query("INSERT OR IGNORE INTO handoff(chat) VALUES (?)", [.integer(job.chatID)])
             case .end?: try database.query("DELETE FROM handoff WHERE chat = ?", [.integer(job.chatID)])
@@ -212,24 +217,24 @@ package final class SQLiteStore: BotStore {
             outcome = .queued
         case .batch(let message, let settings):
             let encoded = String(decoding: message.document, as: UTF8.self)
-            var open: (count: Int, firstMs: Int64, messages: String)?
+            var batch: (count: Int, firstMs: Int64, messages: String)?
             try database.query("SELECT count, first_ms, messages FROM batch WHERE chat = ?", [.integer(item.chatID)]) { row in
-                open = (Int(row.integer(0)), row.integer(1), String(decoding: row.bytes(2), as: UTF8.self))
+                batch = (Int(row.integer(0)), row.integer(1), String(decoding: row.bytes(2), as: UTF8.self))
             }
-            switch IntakeRules.batchStep(openCount: open?.count ?? 0, firstMs: open?.firstMs, nowMs: now, settings: settings) {
+            switch IntakeRules.batchStep(openCount: batch?.count ?? 0, firstMs: batch?.firstMs, nowMs: now, settings: settings) {
             case .alone:
-                try insertJob(batchDocument(chat: item.chatID, messages: encoded), in: database)
+                try insertJob(batchDocument(chat: item.chatID, messages: encoded), into: &open)
                 outcome = .queued
             case .appendAndTake:
-                let messages = open.map { $0.messages + "," + encoded } ?? encoded
+                let messages = batch.map { $0.messages + "," + encoded } ?? encoded
                 try database.query("DELETE FROM batch WHERE chat = ?", [.integer(item.chatID)])
-                try insertJob(batchDocument(chat: item.chatID, messages: messages), in: database)
+                try insertJob(batchDocument(chat: item.chatID, messages: messages), into: &open)
                 outcome = .queued
             case .append(let due):
-                if let open {
+                if let batch {
                     try database.query(
                         "UPDATE batch SET count = ?, due_ms = ?, messages = ? WHERE chat = ?",
-                        [.integer(Int64(open.count + 1)), .integer(due), .text(open.messages + "," + encoded), .integer(item.chatID)])
+                        [.integer(Int64(batch.count + 1)), .integer(due), .text(batch.messages + "," + encoded), .integer(item.chatID)])
                 } else {
                     try database.query(
                         "INSERT INTO batch(chat, first_ms, due_ms, count, messages) VALUES (?, ?, ?, 1, ?)",
@@ -255,8 +260,9 @@ package final class SQLiteStore: BotStore {
         Array("{\"chat\":\(chat),\"kind\":\"batch\",\"messages\":[\(messages)]}".utf8)
     }
 
-    private static func insertJob(_ document: [UInt8], in database: SQLiteDatabase) throws(SQLiteDatabase.Failure) {
-        try database.query("INSERT INTO job(document) VALUES (?)", [.blob(document)])
+    private static func insertJob(_ document: [UInt8], into open: inout Connection) throws(SQLiteDatabase.Failure) {
+        try open.database.query("INSERT INTO job(id, document) VALUES (?, ?)", [.integer(open.lastJobID + 1), .blob(document)])
+        open.lastJobID += 1
     }
 
     package func flush(chatIDs: [Int64], force: Bool) async throws(StoreError) -> [Result<FlushOutcome, StoreError>] {
@@ -271,7 +277,7 @@ package final class SQLiteStore: BotStore {
                 guard let batch else { return .gone }
                 if batch.due > now && !force { return .later(.milliseconds(batch.due - now)) }
                 try database.query("DELETE FROM batch WHERE chat = ?", [.integer(chat)])
-                try Self.insertJob(Self.batchDocument(chat: chat, messages: batch.messages), in: database)
+                try Self.insertJob(Self.batchDocument(chat: chat, messages: batch.messages), into: &open)
                 return .flushed
             }
         }
@@ -350,12 +356,11 @@ package final class SQLiteStore: BotStore {
         }
     }
 
+    /// Deletes the job. Its last steps are not recorded: only a job taken again after its
+    /// worker died reads them (``stepsDone(of:)``), and a job deleted in the same transaction
+    /// is never taken again. Two index pages fewer per reply than recording them.
     package func finish(_ job: BotJob) async throws(StoreError) {
-        let now = WallClock.nowMilliseconds()
-        try await write { database throws(SQLiteDatabase.Failure) in
-            try Self.record(job, nowMs: now, in: database)
-            try Self.deleteJob(job, in: database)
-        }
+        try await write { database throws(SQLiteDatabase.Failure) in try Self.deleteJob(job, in: database) }
     }
 
     private static func deleteJob(_ job: BotJob, in database: SQLiteDatabase) throws(SQLiteDatabase.Failure) {
@@ -375,13 +380,14 @@ package final class SQLiteStore: BotStore {
 
     package func promoteDueRetries() async throws(StoreError) -> Duration? {
         let now = WallClock.nowMilliseconds()
-        let (moved, next) = try await write { database throws(SQLiteDatabase.Failure) -> (Bool, Int64?) in
+        let (moved, next) = try await connection.write { open throws(SQLiteDatabase.Failure) -> (Bool, Int64?) in
+            let database = open.database
             var due: [(id: Int64, document: [UInt8])] = []
             try database.query(
                 "SELECT id, document FROM retry WHERE due_ms <= ? ORDER BY due_ms, id LIMIT 100", [.integer(now)]
             ) { row in due.append((row.integer(0), row.bytes(1))) }
             for job in due {
-                try Self.insertJob(job.document, in: database)
+                try Self.insertJob(job.document, into: &open)
                 try database.query("DELETE FROM retry WHERE id = ?", [.integer(job.id)])
             }
             return (!due.isEmpty, try database.integer("SELECT min(due_ms) FROM retry"))
@@ -418,10 +424,10 @@ package final class SQLiteStore: BotStore {
 
     package func requeue(_ letter: StoredDeadLetter) async throws(StoreError) -> Bool {
         guard let id = Int64(String(decoding: letter.handle, as: UTF8.self)) else { return false }
-        let requeued = try await write { database throws(SQLiteDatabase.Failure) -> Bool in
-            try database.query("DELETE FROM dead WHERE id = ?", [.integer(id)])
-            guard database.changes == 1 else { return false }
-            try Self.insertJob(letter.job.freshAttempt.document, in: database)
+        let requeued = try await connection.write { open throws(SQLiteDatabase.Failure) -> Bool in
+            try open.database.query("DELETE FROM dead WHERE id = ?", [.integer(id)])
+            guard open.database.changes == 1 else { return false }
+            try Self.insertJob(letter.job.freshAttempt.document, into: &open)
             return true
         }
         if requeued { signal.notify() }
