@@ -212,7 +212,7 @@ struct FleetBenchmark: AsyncParsableCommand {
                 let steps =
                     store == .redis
                     ? "intake script → stream → take → idempotency mark + ack"
-                    : "intake transaction → job row → take → sent record + delete"
+                    : "intake transaction → job row → take → delete"
                 let feed = polling ? "polling (a poll's 100 updates per intake)" : "webhook (8 deliveries in parallel per bot)"
                 rows.append(
                     ResultRow(
