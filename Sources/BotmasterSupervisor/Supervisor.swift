@@ -54,6 +54,9 @@ public actor Supervisor {
     /// taken, restored when their worker record is made.
     var carriedAccounting: [String: CarriedAccounting] = [:]
     var readyNotified = false
+    /// Whether the last protocol worker started got no heartbeat page: said once when pages
+    /// fail and once when they come back, not for each of a thousand workers.
+    private var heartbeatPagesFailing = false
     /// The state counts the status line last told systemd.
     var lastStateCounts = WorkerStateCounts()
     var lastWatchdogPing = MonotonicTime(nanoseconds: 0)
@@ -631,6 +634,7 @@ public actor Supervisor {
         let speaksProtocol = worker.definition.workerProtocol == .botmaster
         worker.pid = launched.pid
         worker.stats = WorkerLiveStats(page: launched.heartbeatPage)
+        noteHeartbeatPage(of: launched)
         worker.channelClosedAt = nil
         worker.lifecycle.speaksProtocol = speaksProtocol
         let restartsBefore = worker.lifecycle.restartCount
@@ -646,6 +650,21 @@ public actor Supervisor {
         attach(launched, id: id, stats: worker.stats, log: worker.log, logVolume: worker.logVolume)
         if !speaksProtocol { armStartGraceTimer() }
         logger.debug("worker spawned", metadata: ["bot": "\(id)", "pid": "\(launched.pid)"])
+    }
+
+    /// A worker without a page still works (its heartbeats come as frames, one wake-up of the
+    /// master each), so this is a warning for the operator of a large fleet, not an error.
+    private func noteHeartbeatPage(of launched: LaunchedWorker) {
+        if let failure = launched.heartbeatPageFailure {
+            guard !heartbeatPagesFailing else { return }
+            heartbeatPagesFailing = true
+            logger.warning(
+                "cannot make heartbeat pages; workers send heartbeats as frames instead, at more CPU for the master",
+                metadata: ["error": "\(failure)"])
+        } else if launched.heartbeatPage != nil && heartbeatPagesFailing {
+            heartbeatPagesFailing = false
+            logger.notice("heartbeat pages can be made again")
+        }
     }
 
     private func recordSpawnFailure(_ error: SystemError, id: String, worker: ManagedWorker) {

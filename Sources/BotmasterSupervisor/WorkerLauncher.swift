@@ -13,6 +13,9 @@ struct LaunchedWorker: Sendable {
     /// The page the worker writes its heartbeats to, for protocol workers (unless the page
     /// could not be made: then its heartbeats come as frames).
     var heartbeatPage: SharedCounterPage?
+    /// Why a protocol worker got no heartbeat page (`memfd_create` refused: no memory, no
+    /// descriptors, a seccomp profile that forbids it).
+    var heartbeatPageFailure: SystemError?
 }
 
 /// Builds a worker's argv, environment and descriptors and spawns it.
@@ -44,6 +47,7 @@ enum WorkerLauncher {
         let output: (read: Int32, write: Int32)
         let ipc: (master: Int32, worker: Int32)?
         let heartbeatPage: (page: SharedCounterPage, descriptor: Int32)?
+        let heartbeatPageFailure: SystemError?
         let null: Int32
 
         init(definition: WorkerDefinition, configuration: SupervisorConfiguration, speaksProtocol: Bool) throws(SystemError) {
@@ -54,7 +58,9 @@ enum WorkerLauncher {
             // (with 1,000 workers at 1 s, reading them from the channels was over half of an
             // idle master's CPU). Without a page (out of memory or descriptors) the worker
             // sends them as frames, as a worker that ignores the page does anyway.
-            let heartbeatPage = speaksProtocol ? try? SharedCounterPage.create(name: "botmaster-heartbeat") : nil
+            let madePage: Result<(page: SharedCounterPage, descriptor: Int32), SystemError>? =
+                speaksProtocol ? Result { () throws(SystemError) in try SharedCounterPage.create(name: "botmaster-heartbeat") } : nil
+            let heartbeatPage = try? madePage?.get()
             do {
                 if speaksProtocol { ipc = try Descriptors.socketPair() }
                 null = try Descriptors.openNull()
@@ -74,6 +80,7 @@ enum WorkerLauncher {
             self.output = output
             self.ipc = ipc
             self.heartbeatPage = heartbeatPage
+            if case .failure(let failure) = madePage { heartbeatPageFailure = failure } else { heartbeatPageFailure = nil }
             self.null = null
             var environment = environment(for: definition, configuration: configuration, speaksProtocol: speaksProtocol)
             environment["BOTMASTER_HEARTBEAT_FD"] = heartbeatPage.map { _ in "\(heartbeatDescriptor)" }
@@ -95,7 +102,9 @@ enum WorkerLauncher {
             switch spawned {
             case .success(let pid):
                 return .success(
-                    LaunchedWorker(pid: pid, outputFD: output.read, ipcFD: ipc?.master, heartbeatPage: heartbeatPage?.page))
+                    LaunchedWorker(
+                        pid: pid, outputFD: output.read, ipcFD: ipc?.master, heartbeatPage: heartbeatPage?.page,
+                        heartbeatPageFailure: heartbeatPageFailure))
             case .failure(let error):
                 Descriptors.close(output.read)
                 if let ipc { Descriptors.close(ipc.master) }

@@ -89,6 +89,31 @@ import Testing
         #expect(badPage?.lastExit == "protocol error: its heartbeat page holds 2 counters; a heartbeat has at least 3")
     }
 
+    /// Where `memfd_create` is forbidden (a seccomp profile), workers get no page and beat
+    /// through their channels; the master says so once, not once per worker.
+    @Test(.enabled(if: WithoutMemfd.knowsThisMachine, "without_memfd.py knows memfd_create's number on x86_64 and aarch64 only"))
+    func withoutHeartbeatPagesWorkersBeatThroughTheirChannelsAndTheMasterSaysSoOnce() async throws {
+        let limits = "[limits]\nheartbeat_interval = \"200ms\"\nheartbeat_timeout = \"2s\"\n"
+        let fleet = try TestFleet(workers: ["first": limits, "second": limits])
+        defer { fleet.tearDown() }
+        try fleet.startMaster(prefix: ["python3", TestFleet.fixture("without_memfd.py")])
+        let status = try await fleet.waitForStatus { status in
+            ["first", "second"].allSatisfy { id in
+                guard let worker = fleet.worker(id, in: status), let uptime = worker.uptimeMs, let ago = worker.lastHeartbeatMsAgo
+                else { return false }
+                return uptime > 2_500 && ago < 1_000
+            }
+        }
+        for id in ["first", "second"] {
+            let worker = try #require(fleet.worker(id, in: status))
+            #expect(worker.restarts == 0)
+            #expect(!mappings(of: try #require(worker.pid)).contains("memfd:botmaster-heartbeat"))
+        }
+        let warning = "cannot make heartbeat pages; workers send heartbeats as frames instead"
+        #expect(fleet.masterLog.components(separatedBy: warning).count == 2, "said once: \(fleet.masterLog)")
+        #expect(fleet.masterLog.contains("memfd_create"), "the log names the call that failed")
+    }
+
     private func mappings(of pid: pid_t) -> String {
         String(decoding: FileSystem.readFile("/proc/\(pid)/maps") ?? [], as: UTF8.self)
     }
@@ -362,5 +387,15 @@ import Testing
         #expect(crasher.lastExit == "exit 3")
         #expect(fleet.worker("steady", in: after)?.restarts == 1)
         #expect(fleet.masterLog.contains("bot stays errored from before the master restarted"))
+    }
+}
+
+/// Whether `Tests/Fixtures/without_memfd.py` can run here.
+enum WithoutMemfd {
+    static var knowsThisMachine: Bool {
+        var names = utsname()
+        uname(&names)
+        let machine = withUnsafeBytes(of: &names.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return machine == "x86_64" || machine == "aarch64"
     }
 }
