@@ -85,6 +85,9 @@ public actor Supervisor {
     var clusterView: ClusterStatus?
     /// Bots not yet started at start-up, in the order they start.
     var pendingStarts: [String] = []
+    /// The bots of the fleet's start, whose counters are registered once no worker is starting
+    /// any more (``registerStartedBotsMetrics(_:)``).
+    private var botsAwaitingMetrics: [String] = []
     /// Whether ``run()`` has cleaned up after a previous master and begun the fleet: cluster
     /// mode hands over ownership only after that (a worker started earlier could be taken for
     /// a stale one, or be started twice).
@@ -362,6 +365,7 @@ public actor Supervisor {
                 syncAllRoutes()
             }
             let counts = await checkDeadlines()
+            registerStartedBotsMetrics(counts)
             saveAccounting()
             notifyServiceManager(counts)
         case .startGraceEnded:
@@ -378,11 +382,7 @@ public actor Supervisor {
                 logger.info(
                     "fleet spawned",
                     metadata: ["workers": "\(workers.count)", "ms": "\((MonotonicTime.now() - fleetStartBegan).millisecondsClamped)"])
-                // The start's bots' counters, off the actor once every worker is spawned: the
-                // metrics registry copies a family's series on every new one, so 1000 bots'
-                // cost the master about half a second, which the spawning must not wait for.
-                let joined = Array(workers.keys)
-                Task.detached(priority: .utility) { SupervisorMetrics.botsJoined(joined) }
+                botsAwaitingMetrics = Array(workers.keys)
             } else {
                 eventSink.yield(.continueStart)
             }
@@ -650,6 +650,18 @@ public actor Supervisor {
         attach(launched, id: id, stats: worker.stats, log: worker.log, logVolume: worker.logVolume)
         if !speaksProtocol { armStartGraceTimer() }
         logger.debug("worker spawned", metadata: ["bot": "\(id)", "pid": "\(launched.pid)"])
+    }
+
+    /// The start's bots' counters, off the actor and once no worker is starting: the metrics
+    /// registry copies a family's series on every new one, so 1,000 bots' cost about a second
+    /// of a core, which neither the spawning nor the last workers' start-up must compete with.
+    /// A restart counted before then has made its series already; registering it again
+    /// changes nothing.
+    private func registerStartedBotsMetrics(_ counts: WorkerStateCounts) {
+        guard !botsAwaitingMetrics.isEmpty, pendingStarts.isEmpty, counts[.starting] == 0 else { return }
+        let joined = botsAwaitingMetrics
+        botsAwaitingMetrics = []
+        Task.detached(priority: .utility) { SupervisorMetrics.botsJoined(joined) }
     }
 
     /// A worker without a page still works (its heartbeats come as frames, one wake-up of the

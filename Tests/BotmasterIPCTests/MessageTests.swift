@@ -3,10 +3,14 @@ import Testing
 @testable import BotmasterIPC
 
 @Suite struct MessageTests {
-    @Test func helloUsesTheDocumentedJSONKeys() {
+    @Test func helloUsesTheDocumentedJSONKeys() throws {
         let frame = Hello(pid: 7, bot: "support", runtime: "botworker/0.1.0").frame()
         #expect(frame.type == .hello)
-        #expect(String(decoding: frame.payload, as: UTF8.self) == #"{"bot":"support","pid":7,"protocol":1,"runtime":"botworker\/0.1.0"}"#)
+        #expect(String(decoding: frame.payload, as: UTF8.self) == #"{"bot":"support","pid":7,"protocol":1,"runtime":"botworker/0.1.0"}"#)
+        // Written by hand; read by the master's decoder, escapes and all.
+        let unusual = Hello(pid: -1, bot: "a\"b\\c\u{1}\nд😀", runtime: "")
+        var validator = WorkerStreamValidator()
+        #expect(try validator.accept(unusual.frame()) == .hello(unusual))
     }
 
     @Test func masterMessagesRoundTrip() throws {
