@@ -74,14 +74,9 @@ struct JSONValueParser {
 
     private mutating func object() throws(Failure) -> JSONValue {
         try nested { parser throws(Failure) in
-            parser.index += 1
             var members: [String: JSONValue] = [:]
-            parser.skipWhitespace()
-            if parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "}") {
-                parser.index += 1
-                return .object(members)
-            }
-            while true {
+            if parser.opensEmpty(closing: UInt8(ascii: "}")) { return .object(members) }
+            repeat {
                 parser.skipWhitespace()
                 guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else {
                     throw parser.failure("expected a key")
@@ -93,35 +88,41 @@ struct JSONValueParser {
                 }
                 parser.index += 1
                 members[key] = try parser.value()
-                parser.skipWhitespace()
-                guard parser.index < parser.bytes.count else { throw parser.failure("unexpected end of the text") }
-                let separator = parser.bytes[parser.index]
-                parser.index += 1
-                if separator == UInt8(ascii: "}") { return .object(members) }
-                guard separator == UInt8(ascii: ",") else { throw parser.failure("expected ',' or '}'") }
-            }
+            } while try !parser.closes(UInt8(ascii: "}"))
+            return .object(members)
         }
     }
 
     private mutating func array() throws(Failure) -> JSONValue {
         try nested { parser throws(Failure) in
-            parser.index += 1
             var elements: [JSONValue] = []
-            parser.skipWhitespace()
-            if parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "]") {
-                parser.index += 1
-                return .array(elements)
-            }
-            while true {
+            if parser.opensEmpty(closing: UInt8(ascii: "]")) { return .array(elements) }
+            repeat {
                 elements.append(try parser.value())
-                parser.skipWhitespace()
-                guard parser.index < parser.bytes.count else { throw parser.failure("unexpected end of the text") }
-                let separator = parser.bytes[parser.index]
-                parser.index += 1
-                if separator == UInt8(ascii: "]") { return .array(elements) }
-                guard separator == UInt8(ascii: ",") else { throw parser.failure("expected ',' or ']'") }
-            }
+            } while try !parser.closes(UInt8(ascii: "]"))
+            return .array(elements)
         }
+    }
+
+    /// Steps over an object's or array's opening bracket; `true` (the closing one read too)
+    /// when nothing is inside.
+    private mutating func opensEmpty(closing: UInt8) -> Bool {
+        index += 1
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == closing else { return false }
+        index += 1
+        return true
+    }
+
+    /// After a member or an element: `true` at the closing bracket, `false` at a comma.
+    private mutating func closes(_ closing: UInt8) throws(Failure) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw failure("unexpected end of the text") }
+        let separator = bytes[index]
+        index += 1
+        if separator == closing { return true }
+        guard separator == UInt8(ascii: ",") else { throw failure("expected ',' or '\(Character(Unicode.Scalar(closing)))'") }
+        return false
     }
 
     /// A string from its opening quote on; escapes resolved, UTF-8 checked.
