@@ -38,7 +38,12 @@ struct JSONValueParser {
     }
 
     private mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     private mutating func value() throws(Failure) -> JSONValue {
@@ -128,13 +133,13 @@ struct JSONValueParser {
     /// A string from its opening quote on; escapes resolved, UTF-8 checked.
     private mutating func string() throws(Failure) -> String {
         index += 1
-        var scalars: [UInt8] = []
+        var utf8: [UInt8] = []
         var runStart = index
         while true {
             guard index < bytes.count else { throw failure("unterminated string") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                scalars.append(contentsOf: bytes[runStart..<index])
+                utf8.append(contentsOf: bytes[runStart..<index])
                 index += 1
                 break
             }
@@ -143,24 +148,24 @@ struct JSONValueParser {
                 index += 1
                 continue
             }
-            scalars.append(contentsOf: bytes[runStart..<index])
+            utf8.append(contentsOf: bytes[runStart..<index])
             index += 1
             guard index < bytes.count else { throw failure("unterminated string") }
             let escaped = bytes[index]
             index += 1
             switch escaped {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scalars.append(escaped)
-            case UInt8(ascii: "b"): scalars.append(0x08)
-            case UInt8(ascii: "f"): scalars.append(0x0C)
-            case UInt8(ascii: "n"): scalars.append(0x0A)
-            case UInt8(ascii: "r"): scalars.append(0x0D)
-            case UInt8(ascii: "t"): scalars.append(0x09)
-            case UInt8(ascii: "u"): scalars.append(contentsOf: String(try unicodeEscape()).utf8)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escaped)
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
+            case UInt8(ascii: "u"): utf8.append(contentsOf: String(try unicodeEscape()).utf8)
             default: throw failure("unknown escape in a string")
             }
             runStart = index
         }
-        guard let text = String(validating: scalars, as: UTF8.self) else { throw failure("a string that is not valid UTF-8") }
+        guard let text = String(validating: utf8, as: UTF8.self) else { throw failure("a string that is not valid UTF-8") }
         return text
     }
 

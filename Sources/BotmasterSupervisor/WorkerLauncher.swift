@@ -57,7 +57,8 @@ enum WorkerLauncher {
             // Heartbeats through shared memory cost the master no system call and no wake-up
             // (with 1,000 workers at 1 s, reading them from the channels was over half of an
             // idle master's CPU). Without a page (out of memory or descriptors) the worker
-            // sends them as frames, as a worker that ignores the page does anyway.
+            // sends them as frames, as a worker that ignores the page does anyway; the failure
+            // goes to the supervisor, which tells the operator once.
             let madePage: Result<(page: SharedCounterPage, descriptor: Int32), SystemError>? =
                 speaksProtocol ? Result { () throws(SystemError) in try SharedCounterPage.create(name: "botmaster-heartbeat") } : nil
             let heartbeatPage = try? madePage?.get()
