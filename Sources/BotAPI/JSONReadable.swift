@@ -1,3 +1,4 @@
+import BotmasterIPC
 import NIOCore
 
 #if canImport(FoundationEssentials)

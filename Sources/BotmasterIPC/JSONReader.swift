@@ -1,6 +1,7 @@
 /// A strict pull reader of one JSON document, for the few shapes on a bot's hot path (an
 /// update, a Bot API answer, a job document), where Foundation's generic `JSONDecoder` was the
-/// largest single cost of a worker (about a sixth of its CPU per webhook update).
+/// largest single cost of a worker (about a sixth of its CPU per webhook update), and for the
+/// welcome and config frames every starting worker reads (``JSONValue``).
 ///
 /// It is deliberately narrower than `JSONDecoder`: anything it is not sure of (an escaped key,
 /// a repeated field, a number with a fraction or exponent where an integer is expected, a
@@ -187,6 +188,33 @@ package struct JSONReader {
             index += 1
         }
         throw Failure()
+    }
+
+    /// Any value, as a ``JSONValue``; a number as a `Double`, as `JSONValue`'s `Decodable`
+    /// conformance reads it. An object with a repeated key is left to `JSONDecoder`.
+    package mutating func value() throws(Failure) -> JSONValue {
+        skipWhiteSpace()
+        switch peek() {
+        case UInt8(ascii: "{"):
+            var members: [String: JSONValue] = [:]
+            try object { reader, key throws(Failure) in
+                guard let name = String(validating: key.bytes, as: UTF8.self), members[name] == nil else { throw Failure() }
+                members[name] = try reader.value()
+            }
+            return .object(members)
+        case UInt8(ascii: "["): return .array(try array { reader throws(Failure) in try reader.value() })
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool(try bool())
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
+        default:
+            let start = index
+            try skipNumber()
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            guard let number = Double(text), number.isFinite else { throw Failure() }
+            return .number(number)
+        }
     }
 
     /// Passes over one value of any kind, checking its grammar.

@@ -34,12 +34,12 @@ public enum MasterMessage: Sendable, Equatable {
     public init(frame: Frame) throws(ProtocolError) {
         switch frame.type {
         case .welcome:
-            let welcome = try Welcome(parsing: frame)
+            let welcome = try Welcome(reading: frame)
             guard welcome.protocolVersion == ProtocolVersion.current else {
                 throw .unsupportedVersion(welcome.protocolVersion)
             }
             self = .welcome(welcome)
-        case .config: self = .config(try ConfigUpdate(parsing: frame))
+        case .config: self = .config(try ConfigUpdate(reading: frame))
         case .logLevel: self = .logLevel(try JSONPayload.decode(LogLevelChange.self, from: frame))
         case .drain: self = .drain(try JSONPayload.decode(Drain.self, from: frame))
         case .update: self = .update(try WebhookUpdate(payload: frame.payload))

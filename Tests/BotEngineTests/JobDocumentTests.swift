@@ -1,4 +1,5 @@
 import BotAPI
+import BotmasterIPC
 import Testing
 
 @testable import BotEngine
