@@ -16,6 +16,21 @@ enum JSONPayload {
     }
 
     static func decode<Message: Decodable>(_ type: Message.Type, from frame: Frame) throws(ProtocolError) -> Message {
+        try decodeWithFoundation(type, from: frame)
+    }
+
+    /// A message with a hand-written reader (the welcome and config frames every starting
+    /// worker reads): read by it, or by `JSONDecoder` where it gives up, as ``JSONReadable``.
+    static func decode<Message: JSONReadable>(_ type: Message.Type, from frame: Frame) throws(ProtocolError) -> Message {
+        if let value = try? JSONReader.read(frame.payload, { reader throws(JSONReader.Failure) in try Message(reading: &reader) }) {
+            return value
+        }
+        return try decodeWithFoundation(type, from: frame)
+    }
+
+    private static func decodeWithFoundation<Message: Decodable>(_ type: Message.Type, from frame: Frame) throws(ProtocolError)
+        -> Message
+    {
         do {
             return try JSONDecoder().decode(type, from: Data(frame.payload))
         } catch {

@@ -34,12 +34,12 @@ public enum MasterMessage: Sendable, Equatable {
     public init(frame: Frame) throws(ProtocolError) {
         switch frame.type {
         case .welcome:
-            let welcome = try Welcome(reading: frame)
+            let welcome = try JSONPayload.decode(Welcome.self, from: frame)
             guard welcome.protocolVersion == ProtocolVersion.current else {
                 throw .unsupportedVersion(welcome.protocolVersion)
             }
             self = .welcome(welcome)
-        case .config: self = .config(try ConfigUpdate(reading: frame))
+        case .config: self = .config(try JSONPayload.decode(ConfigUpdate.self, from: frame))
         case .logLevel: self = .logLevel(try JSONPayload.decode(LogLevelChange.self, from: frame))
         case .drain: self = .drain(try JSONPayload.decode(Drain.self, from: frame))
         case .update: self = .update(try WebhookUpdate(payload: frame.payload))

@@ -1,4 +1,5 @@
 import BotAPI
+import BotmasterIPC
 import BotmasterSystem
 
 #if canImport(FoundationEssentials)
