@@ -19,6 +19,16 @@ public struct FrameDecoder: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Takes the bytes received but not yet returned as frames (the start of a frame, or several
+    /// frames), leaving the decoder empty: another decoder given them goes on where this one
+    /// stopped.
+    public mutating func takeBufferedBytes() -> [UInt8] {
+        let bytes = Array(buffer[readIndex...])
+        buffer.removeAll()
+        readIndex = 0
+        return bytes
+    }
+
     /// The next complete frame, or `nil` when more bytes are needed.
     /// - Throws: ``ProtocolError`` when the stream can never yield a valid frame again; the caller
     ///   should drop the connection, since the framing is lost.

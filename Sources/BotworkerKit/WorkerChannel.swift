@@ -3,8 +3,9 @@ import Glibc
 import Synchronization
 
 /// The worker's end of the IPC channel (fd 3): blocking writes of whole frames, and reads that
-/// return whatever frames are complete. Only the main loop reads; writes go through
-/// ``writer``, which other threads (the bot runtime's update acks) share.
+/// return whatever frames are complete. One thread reads — the protocol loop, or the payload's
+/// once it took the reading over (``ChannelReader``); writes go through ``writer``, which every
+/// thread shares.
 public struct WorkerChannel: ~Copyable {
     /// The descriptor.
     public let fd: Int32
@@ -12,7 +13,9 @@ public struct WorkerChannel: ~Copyable {
     public let writer: FrameWriter
     /// The master is trusted: its frames may be as long as a broadcast's audience (a million
     /// chat ids is about 15 MB of JSON), while the master bounds what workers send it.
-    private var decoder = FrameDecoder(maximumLength: 64 << 20)
+    private var decoder = FrameDecoder(maximumLength: masterFrameLimit)
+    /// The longest frame taken from the master.
+    static let masterFrameLimit = 64 << 20
     private var readBuffer = [UInt8](repeating: 0, count: 16 * 1024)
 
     public init(fd: Int32) {
@@ -50,6 +53,17 @@ public struct WorkerChannel: ~Copyable {
     /// Writes one frame completely.
     public func write(_ frame: Frame) throws(WorkerChannelError) {
         try writer.write(frame)
+    }
+
+    /// Takes the bytes read but not yet returned as frames, for the reader the channel is
+    /// handed to.
+    mutating func takeBufferedBytes() -> [UInt8] {
+        decoder.takeBufferedBytes()
+    }
+
+    /// Puts back bytes taken by ``takeBufferedBytes()`` when the hand-over did not happen.
+    mutating func putBack(_ bytes: [UInt8]) {
+        decoder.append(contentsOf: bytes)
     }
 }
 
@@ -90,6 +104,13 @@ public final class FrameWriter: Sendable {
             let written = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
             if written < 0 {
                 if errno == EINTR { continue }
+                // Non-blocking once an event loop reads the channel (the descriptor's flags are
+                // shared): a full socket is waited out here, as a blocking send would.
+                if errno == EAGAIN || errno == EWOULDBLOCK {
+                    var writable = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    if poll(&writable, 1, -1) < 0 && errno != EINTR { return .system("poll", errno) }
+                    continue
+                }
                 return .system("send", errno)
             }
             offset += written

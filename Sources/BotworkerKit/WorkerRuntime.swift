@@ -5,7 +5,9 @@ import Synchronization
 
 /// The reference worker's main loop: hello, heartbeats on the interval the master sets, obey
 /// drain, exit when the master goes away. Single-threaded and poll-driven, so an idle worker is
-/// one sleeping thread and a few hundred kilobytes of its own memory.
+/// one sleeping thread and a few hundred kilobytes of its own memory. A started payload with a
+/// thread of its own may take the channel's reading over; this loop then keeps the heartbeats,
+/// the signals and the drain.
 public struct WorkerRuntime: ~Copyable {
     /// Who this worker is, from the environment the master set.
     public struct Identity: Sendable {
@@ -27,7 +29,7 @@ public struct WorkerRuntime: ~Copyable {
     }
 
     /// How the worker ended.
-    public enum Outcome: Equatable {
+    public enum Outcome: Equatable, Sendable {
         /// Drained on the master's request or on SIGTERM.
         case drained
         /// The master went away (EOF on the channel, or the parent-death signal).
@@ -45,6 +47,12 @@ public struct WorkerRuntime: ~Copyable {
     /// Where heartbeats go when the master gave a page: no system call, and no wake-up of the
     /// master; otherwise they are frames on the channel.
     private let heartbeatPage: SharedCounterPage?
+    /// Carries out the master's frames, here or on the thread the channel is handed to.
+    private let dispatcher: MasterFrameDispatcher
+    /// Set once the payload reads the channel: what the frames ask of this loop comes here.
+    private var directives: DirectiveQueue?
+    /// Whether the payload was offered the channel's reading (once, when it started).
+    private var offeredReading = false
 
     /// - Parameters:
     ///   - identity: who this worker is.
@@ -54,6 +62,7 @@ public struct WorkerRuntime: ~Copyable {
         self.identity = identity
         self.channel = WorkerChannel(fd: identity.ipcFD)
         self.payload = payload
+        self.dispatcher = MasterFrameDispatcher(botID: identity.botID, payload: payload, writer: channel.writer)
         // A page that cannot be mapped is not fatal: the heartbeats go as frames instead, and
         // the descriptor (perhaps another file by now, behind a wrapper) is left alone.
         heartbeatPage = identity.heartbeatFD.flatMap { try? SharedCounterPage(mapping: $0) }
@@ -77,6 +86,7 @@ public struct WorkerRuntime: ~Copyable {
         } catch {
             return .failed("cannot send hello: \(error)")
         }
+        // The first entry is the channel, or, once the payload reads it, the directives' pipe.
         var pollSet = [
             pollfd(fd: identity.ipcFD, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
@@ -88,17 +98,9 @@ public struct WorkerRuntime: ~Copyable {
             if ready < 0 && errno != EINTR { return .failed("poll: \(String(cString: strerror(errno)))") }
             if TerminationSignal.received { return drain() }
             if pollSet[0].revents != 0 {
-                do {
-                    switch try channel.read() {
-                    case .endOfFile:
-                        return .masterGone
-                    case .frames(let frames):
-                        for frame in frames {
-                            if let outcome = try handle(frame) { return outcome }
-                        }
-                    }
-                } catch {
-                    return .failed("\(error)")
+                if let outcome = directives == nil ? readChannel() : takeDirectives() { return outcome }
+                if !offeredReading, dispatcher.hasConfiguredPayload, let queue = offerReading() {
+                    pollSet[0].fd = queue.wakeFD
                 }
             }
             if let due = nextHeartbeat, MonotonicTime.now() >= due {
@@ -111,51 +113,64 @@ public struct WorkerRuntime: ~Copyable {
         }
     }
 
-    private mutating func handle(_ frame: Frame) throws -> Outcome? {
-        switch try MasterMessage(frame: frame) {
-        case .welcome(let welcome):
-            apply(heartbeatIntervalMs: welcome.heartbeatIntervalMs)
-            WorkerLog.setLevel(named: welcome.logLevel)
-            if !welcome.settings.isEmpty, let failure = configurePayload(welcome.settings) { return failure }
-            try sendHeartbeat()
-        case .config(let update):
-            if let interval = update.heartbeatIntervalMs { apply(heartbeatIntervalMs: interval) }
-            if let settings = update.settings, let failure = configurePayload(settings) { return failure }
-        case .update(let update):
-            if let payload {
-                payload.receive(update)
-            } else {
-                try channel.write(UpdateAck(requestID: update.requestID, result: .invalid).frame())
+    /// Reads the channel once and carries out the frames complete so far.
+    private mutating func readChannel() -> Outcome? {
+        let frames: [Frame]
+        do {
+            switch try channel.read() {
+            case .endOfFile: return .masterGone
+            case .frames(let complete): frames = complete
             }
-        case .deadLetters(let request):
-            if let payload {
-                payload.deadLetters(request)
-            } else {
-                try channel.write(DeadLetterReply(requestID: request.requestID, error: "this worker runs no bot", store: "none").frame())
-            }
-        case .broadcast(let request):
-            if let payload {
-                payload.broadcast(request)
-            } else {
-                try channel.write(BroadcastReply(requestID: request.requestID, error: "this worker runs no bot").frame())
-            }
-        case .logLevel(let change):
-            WorkerLog.setLevel(named: change.level)
-            Self.say("botworker \(identity.botID): log level \(change.level)")
-        case .drain:
-            return drain()
+        } catch {
+            return .failed("\(error)")
+        }
+        for frame in frames {
+            if let directive = dispatcher.dispatch(frame), let outcome = carryOut(directive) { return outcome }
         }
         return nil
     }
 
-    private func configurePayload(_ settings: [String: JSONValue]) -> Outcome? {
-        guard let payload else { return nil }
-        do {
-            try payload.configure(settings: settings, writer: channel.writer)
-            return nil
-        } catch {
-            return .failed(error.description)
+    /// What the thread reading the channel passed back.
+    private mutating func takeDirectives() -> Outcome? {
+        for directive in directives?.take() ?? [] {
+            if let outcome = carryOut(directive) { return outcome }
         }
+        return nil
+    }
+
+    private mutating func carryOut(_ directive: ProtocolDirective) -> Outcome? {
+        switch directive {
+        case .heartbeatInterval(let milliseconds, let beatNow):
+            apply(heartbeatIntervalMs: milliseconds)
+            guard beatNow else { return nil }
+            do {
+                try sendHeartbeat()
+                return nil
+            } catch {
+                return .failed("cannot send heartbeat: \(error)")
+            }
+        case .drain:
+            return drain()
+        case .end(let outcome):
+            return outcome
+        }
+    }
+
+    /// Offers the started payload the channel's reading, with whatever bytes this loop read
+    /// past the last whole frame; returns where the payload's directives will wake this loop,
+    /// or `nil` when this loop keeps reading.
+    private mutating func offerReading() -> DirectiveQueue? {
+        offeredReading = true
+        guard let payload, let queue = try? DirectiveQueue() else { return nil }
+        let buffered = channel.takeBufferedBytes()
+        let reader = ChannelReader(
+            buffered: buffered, maximumFrameLength: WorkerChannel.masterFrameLimit, dispatcher: dispatcher, directives: queue)
+        guard payload.takeChannelReading(fd: identity.ipcFD, reader: reader) else {
+            channel.putBack(buffered)
+            return nil
+        }
+        directives = queue
+        return queue
     }
 
     /// Finishes the payload's work in hand; the protocol loop itself holds none between frames.

@@ -229,6 +229,32 @@ final class BotWorker: WorkerPayload {
         }
     }
 
+    /// Reads the channel on the engine's event loop from now on: an update frame is read where
+    /// the engine takes it, with no hand-off from the protocol thread.
+    func takeChannelReading(fd: Int32, reader: ChannelReader) -> Bool {
+        guard let loop = state.withLock({ $0.executor?.eventLoop }) else { return false }
+        // NIO closes what it reads when the channel ends; the protocol thread keeps writing to
+        // `fd`, so the loop reads a duplicate.
+        let duplicate = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        guard duplicate >= 0 else { return false }
+        do {
+            _ = try ClientBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(MasterChannelReadHandler(reader: reader))
+                    }
+                }
+                .withConnectedSocket(duplicate)
+                .wait()
+            return true
+        } catch {
+            // The duplicate is left open: whether NIO closed it already depends on where it
+            // failed, and closing a reused descriptor number would be worse than one leaked.
+            logger.warning("cannot read the channel on the event loop; the protocol thread reads it", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
     func drain() {
         let (engine, source, relay, poller, http, webhooks, store, executor) = state.withLock {
             ($0.engine, $0.source, $0.relay, $0.poller, $0.http, $0.webhooks, $0.store, $0.executor)
