@@ -255,6 +255,8 @@ let package = Package(
             dependencies: [
                 "BotEngine", "BotRedis", "BotmasterIPC", "BotmasterSystem", "RedisServerFixture",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings),
         .testTarget(name: "BotRuntimeTests", dependencies: ["BotRuntime", "BotmasterSystem"], swiftSettings: strictSettings),

@@ -101,6 +101,7 @@ final class BotWorker: WorkerPayload {
         // The worker bootstraps no tracer; with the default (no-op) one the client still
         // builds every request's span attributes: 3 % of a busy worker's CPU.
         configuration.tracing.tracer = nil
+        configuration.coalesceFlushes()
         // One event-loop thread runs the bot: its HTTP client and, through the executor, every
         // task of its engine, so an update and its reply never cross threads (see
         // EventLoopTaskExecutor). It also keeps the worker small.
