@@ -3,6 +3,7 @@
 #include "CBotmasterShims.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -89,4 +90,8 @@ int cbm_counter_page_load(
     *sequence = before;
     *count = n;
     return 1;
+}
+
+int cbm_release_free_heap(void) {
+    return malloc_trim(0);
 }

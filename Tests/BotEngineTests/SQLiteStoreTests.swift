@@ -174,4 +174,15 @@ import Testing
         #expect(try database.integer("PRAGMA user_version") == SQLiteSchema.currentVersion)
         #expect(try database.integer("SELECT count(*) FROM sqlite_sequence WHERE name = 'job'") == 0)
     }
+
+    /// The store gives the heap back after a migration, and only then: `migrate` says how many
+    /// it ran — all of them on a new database, none on one already current.
+    @Test func migrateCountsTheMigrationsItRan() throws {
+        let fixture = try StoreFixture(.sqlite)
+        let path = SQLiteStore.path(home: fixture.home, bot: "bot")
+        try FileSystem.createDirectory(String(path[..<path.lastIndex(of: "/")!]))
+        let database = try SQLiteDatabase(path: path)
+        #expect(try SQLiteSchema.migrate(database) == SQLiteSchema.migrations.count)
+        #expect(try SQLiteSchema.migrate(database) == 0)
+    }
 }

@@ -62,8 +62,9 @@ enum SQLiteSchema {
 
     static var currentVersion: Int64 { Int64(migrations.count) }
 
-    /// Brings the database to ``currentVersion``.
-    static func migrate(_ database: SQLiteDatabase) throws(SQLiteStore.OpenFailure) {
+    /// Brings the database to ``currentVersion``; returns how many migrations it ran.
+    @discardableResult
+    static func migrate(_ database: SQLiteDatabase) throws(SQLiteStore.OpenFailure) -> Int {
         let version: Int64
         do {
             version = try database.integer("PRAGMA user_version") ?? 0
@@ -71,7 +72,9 @@ enum SQLiteSchema {
             throw .database(error)
         }
         guard version <= currentVersion else { throw .newerSchema(version) }
+        var ran = 0
         for (index, sql) in migrations.enumerated() where Int64(index + 1) > version {
+            ran += 1
             do {
                 try database.transaction { () throws(SQLiteDatabase.Failure) in
                     try database.execute(sql)
@@ -81,5 +84,6 @@ enum SQLiteSchema {
                 throw .database(error)
             }
         }
+        return ran
     }
 }

@@ -49,4 +49,7 @@ void cbm_counter_page_store(void *page, const uint64_t *values, uint64_t count, 
 int cbm_counter_page_load(
     const void *page, uint64_t last_sequence, uint64_t *sequence, uint64_t *values, uint64_t capacity, uint64_t *count);
 
+/// malloc_trim(0): gives the heap's free pages back to the kernel; 1 when some were released.
+int cbm_release_free_heap(void);
+
 #endif
