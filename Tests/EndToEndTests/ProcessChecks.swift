@@ -70,3 +70,28 @@ private struct CapturedRun {
         return (code, text)
     }
 }
+
+/// Whether an epoll instance of `pid` watches the socket on its descriptor `fd` — through a
+/// duplicate, as a worker's event loop reads the master's channel once its bot runtime runs.
+/// From `/proc`: the socket's inode behind each descriptor, and the `tfd:` lines of each epoll
+/// descriptor's `fdinfo`.
+func anEventLoopWatchesTheSocket(of pid: pid_t, fd: Int32) -> Bool {
+    func target(_ descriptor: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let count = readlink("/proc/\(pid)/fd/\(descriptor)", &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    guard let socket = target("\(fd)"), socket.hasPrefix("socket:"),
+        let descriptors = FileSystem.directoryEntries("/proc/\(pid)/fd")
+    else { return false }
+    let duplicates = Set(descriptors.filter { $0 != "\(fd)" && target($0) == socket })
+    for epoll in descriptors where target(epoll) == "anon_inode:[eventpoll]" {
+        guard let info = FileSystem.readFile("/proc/\(pid)/fdinfo/\(epoll)") else { continue }
+        for line in String(decoding: info, as: UTF8.self).split(separator: "\n") where line.hasPrefix("tfd:") {
+            let watched = line.dropFirst("tfd:".count).split(separator: " ", omittingEmptySubsequences: true).first.map(String.init)
+            if let watched, duplicates.contains(watched) { return true }
+        }
+    }
+    return false
+}

@@ -57,6 +57,9 @@ import Testing
         let sent = try await sandbox.waitForSent(bot: Self.bot, chat: Self.user, count: 1)
         #expect(sent[0].text == "by webhook")
         #expect(try sandbox.summary(bot: Self.bot).pendingUpdates == 0, "the master answered 200 only once the worker took it")
+        // The runtime's event loop reads the frames, not the protocol thread (fd 3 is the channel).
+        let worker = try #require(try fleet.client.send(.status).status?.workers.first?.pid)
+        #expect(anEventLoopWatchesTheSocket(of: worker, fd: 3))
 
         let wrong = try HTTPGet.post(
             port: port, path: "/webhook/hook", body: Self.update, headers: ["X-Telegram-Bot-Api-Secret-Token": "guess"])
