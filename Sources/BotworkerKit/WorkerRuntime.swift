@@ -20,11 +20,20 @@ public struct WorkerRuntime: ~Copyable {
         /// Reads `BOTMASTER_BOT_ID`, `BOTMASTER_IPC_FD`, `BOTMASTER_MASTER_PID` and
         /// `BOTMASTER_HEARTBEAT_FD`.
         public static func fromEnvironment(_ environment: [String: String]) -> Identity? {
-            guard let botID = environment["BOTMASTER_BOT_ID"], let fd = environment["BOTMASTER_IPC_FD"].flatMap({ Int32($0) })
-            else { return nil }
+            fromEnvironment { environment[$0] }
+        }
+
+        /// The same from this process's environment, read variable by variable: a worker that
+        /// only keeps the protocol never builds the whole environment as a dictionary.
+        public static func fromProcessEnvironment() -> Identity? {
+            fromEnvironment { name in getenv(name).map { String(cString: $0) } }
+        }
+
+        private static func fromEnvironment(_ value: (String) -> String?) -> Identity? {
+            guard let botID = value("BOTMASTER_BOT_ID"), let fd = value("BOTMASTER_IPC_FD").flatMap({ Int32($0) }) else { return nil }
             return Identity(
-                botID: botID, ipcFD: fd, masterPID: environment["BOTMASTER_MASTER_PID"].flatMap { pid_t($0) },
-                heartbeatFD: environment["BOTMASTER_HEARTBEAT_FD"].flatMap { Int32($0) })
+                botID: botID, ipcFD: fd, masterPID: value("BOTMASTER_MASTER_PID").flatMap { pid_t($0) },
+                heartbeatFD: value("BOTMASTER_HEARTBEAT_FD").flatMap { Int32($0) })
         }
     }
 

@@ -22,7 +22,6 @@ import Synchronization
 /// drained on request.
 final class BotWorker: WorkerPayload {
     private let botID: String
-    private let environment: [String: String]
     private let stats = BotStats()
     private let logger: Logger
     private let state = Mutex<State>(State())
@@ -46,14 +45,14 @@ final class BotWorker: WorkerPayload {
         var executor: EventLoopTaskExecutor?
     }
 
+    /// The runtime reads the process environment when it starts (token variables, `WEBHOOK_*`,
+    /// `AUTO_SWITCH_MODE`, the store's `BOTMASTER_STORE`, `REDIS_URL` and `BOTMASTER_HOME`).
+    ///
     /// - Parameters:
     ///   - botID: the bot id.
-    ///   - environment: the worker's environment (token variables, `WEBHOOK_*`, `AUTO_SWITCH_MODE`,
-    ///     the store's `BOTMASTER_STORE`, `REDIS_URL` and `BOTMASTER_HOME`).
     ///   - logger: the worker's log.
-    init(botID: String, environment: [String: String], logger: Logger) {
+    init(botID: String, logger: Logger) {
         self.botID = botID
-        self.environment = environment
         self.logger = logger
         (changeStream, changes) = AsyncStream.makeStream(of: BotSettings.self)
     }
@@ -81,6 +80,8 @@ final class BotWorker: WorkerPayload {
     }
 
     private func start(_ settings: BotSettings, writer: FrameWriter) throws(WorkerPayloadError) {
+        // Read here, not at launch: a worker that only keeps the protocol never needs it.
+        let environment = Environment.current()
         let token = try BotToken.resolve(settings, environment: environment)
         var webhookURL: String?
         var secret: String?
@@ -112,10 +113,9 @@ final class BotWorker: WorkerPayload {
         let store = try Self.makeStore(settings, botID: botID, environment: environment)
         var handlerEnvironment = environment
         if let name = settings.tokenEnv { handlerEnvironment[name] = nil }
-        let environment = handlerEnvironment
         let engine = BotEngine(
             botID: botID, settings: settings, client: client, stats: stats, store: store,
-            makeHandler: { [environment] handler in BotEngine.makeHandler(handler, http: http, environment: environment) },
+            makeHandler: { [handlerEnvironment] handler in BotEngine.makeHandler(handler, http: http, environment: handlerEnvironment) },
             logger: logger)
         let logger = self.logger
         let poller = UpdatePoller(engine: engine, client: client, stats: stats, logger: logger, source: .polling)

@@ -6,8 +6,7 @@ import Logging
 // botworker: the reference worker. Started by botmaster with its channel on fd 3; see
 // docs/worker-protocol.md for the protocol it speaks.
 
-let environment = Environment.current()
-guard let identity = WorkerRuntime.Identity.fromEnvironment(environment) else {
+guard let identity = WorkerRuntime.Identity.fromProcessEnvironment() else {
     let message = "botworker: BOTMASTER_BOT_ID and BOTMASTER_IPC_FD are not set; botworker runs under botmaster (botmaster start)\n"
     try? FileSystem.writeAll(STDERR_FILENO, Array(message.utf8))
     exit(2)
@@ -16,7 +15,7 @@ guard let identity = WorkerRuntime.Identity.fromEnvironment(environment) else {
 // The bot runtime starts when the master's welcome carries the bot's settings; a worker
 // without them only keeps the protocol.
 WorkerLog.bootstrap(botID: identity.botID)
-let bot = BotWorker(botID: identity.botID, environment: environment, logger: Logger(label: "botworker"))
+let bot = BotWorker(botID: identity.botID, logger: Logger(label: "botworker"))
 var runtime = WorkerRuntime(identity: identity, payload: bot)
 let outcome = runtime.run()
 switch outcome {
