@@ -70,13 +70,12 @@ public final class ChannelReader: Sendable {
         if first { directives.post(.end(outcome)) }
     }
 
-    /// Every complete frame in the decoder; a framing error stops the reader.
+    /// Every complete frame in the decoder, or the framing error that ends the reader.
     private static func completeFrames(_ state: inout State) -> Result<[Frame], ProtocolError> {
         var frames: [Frame] = []
         do throws(ProtocolError) {
             while let frame = try state.decoder.nextFrame() { frames.append(frame) }
         } catch {
-            state.stopped = true
             return .failure(error)
         }
         return .success(frames)

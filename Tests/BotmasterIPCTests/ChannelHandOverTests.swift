@@ -76,6 +76,21 @@ import Testing
         #expect(reason.contains("only a worker sends it"))
     }
 
+    @Test func aBrokenStreamAfterTheHandOverEndsTheWorkerWithTheReason() throws {
+        let master = try MasterEnd(payload: ReadingPayload(takesReading: true))
+        try master.expect(.hello)
+        try master.send(welcomeWithSettings().encoded())
+        try master.expect(.heartbeat)
+        try master.waitUntil { master.payload.readerThread != nil }
+        // A length, then a type byte no frame has: the framing is lost.
+        try master.send([0, 0, 0, 1, 0xEE])
+        guard case .failed(let reason) = master.outcome() else {
+            Issue.record("the worker did not fail")
+            return
+        }
+        #expect(reason.contains("unknown frame type 0xee"))
+    }
+
     private func welcomeWithSettings() -> Frame {
         MasterMessage.welcome(Welcome(heartbeatIntervalMs: 60_000, logLevel: "info", settings: ["mode": .string("webhook")])).frame()
     }
