@@ -237,7 +237,11 @@ final class BotWorker: WorkerPayload {
         // NIO closes what it reads when the channel ends; the protocol thread keeps writing to
         // `fd`, so the loop reads a duplicate.
         let duplicate = fcntl(fd, F_DUPFD_CLOEXEC, 0)
-        guard duplicate >= 0 else { return false }
+        guard duplicate >= 0 else {
+            let error = SystemError(call: "fcntl(F_DUPFD_CLOEXEC)", code: errno)
+            logger.warning("cannot read the channel on the event loop; the protocol thread reads it", metadata: ["error": "\(error)"])
+            return false
+        }
         do {
             _ = try ClientBootstrap(group: loop)
                 .channelInitializer { channel in
