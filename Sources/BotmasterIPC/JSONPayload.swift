@@ -16,23 +16,20 @@ enum JSONPayload {
     }
 
     static func decode<Message: Decodable>(_ type: Message.Type, from frame: Frame) throws(ProtocolError) -> Message {
-        try decodeWithFoundation(type, from: frame)
+        try refusingAsMalformed(frame) { try JSONDecoder().decode(type, from: Data(frame.payload)) }
     }
 
     /// A message with a hand-written reader (the welcome and config frames every starting
-    /// worker reads): read by it, or by `JSONDecoder` where it gives up, as ``JSONReadable``.
+    /// worker reads): read as ``JSONReadable/decode(_:)`` reads it, by the reader or, where it
+    /// gives up, by `JSONDecoder`.
     static func decode<Message: JSONReadable>(_ type: Message.Type, from frame: Frame) throws(ProtocolError) -> Message {
-        if let value = try? JSONReader.read(frame.payload, { reader throws(JSONReader.Failure) in try Message(reading: &reader) }) {
-            return value
-        }
-        return try decodeWithFoundation(type, from: frame)
+        try refusingAsMalformed(frame) { try Message.decode(frame.payload) }
     }
 
-    private static func decodeWithFoundation<Message: Decodable>(_ type: Message.Type, from frame: Frame) throws(ProtocolError)
-        -> Message
-    {
+    /// `body`'s value, or its decoding error as the frame's ``ProtocolError/malformedPayload(_:reason:)``.
+    private static func refusingAsMalformed<Message>(_ frame: Frame, _ body: () throws -> Message) throws(ProtocolError) -> Message {
         do {
-            return try JSONDecoder().decode(type, from: Data(frame.payload))
+            return try body()
         } catch {
             throw .malformedPayload(frame.type, reason: "not the expected JSON object (\(Self.summary(of: error)))")
         }
