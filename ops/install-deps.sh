@@ -3,7 +3,7 @@
 # Swift itself is expected at /opt/swift or on PATH (swift.org toolchain).
 set -euo pipefail
 
-packages=(pkg-config libsystemd-dev libhiredis-dev libsqlite3-dev redis-server python3 python3-venv procps chromium wrk curl openssl systemd prometheus iproute2)
+packages=(pkg-config libsystemd-dev libhiredis-dev libsqlite3-dev zlib1g-dev redis-server python3 python3-venv procps chromium wrk curl openssl systemd prometheus iproute2)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -5,12 +5,17 @@ import Testing
 @Suite struct WorkerBinaryTests {
     private static let worker = "\(TestFleet.binaries)/botworker"
 
-    @Test func cxxStandardLibraryIsLinkedInNotLoadedAtEachStart() throws {
+    /// Sources/botworker/Linking: C++'s library, SQLite, hiredis and zlib come from their
+    /// archives; only glibc and libgcc_s (and, in a debug build, the Swift runtime's shared
+    /// libraries) are loaded.
+    @Test func itsCLibrariesAreLinkedInNotLoadedAtEachStart() throws {
         let dynamic = try runProgram(["readelf", "--dynamic", Self.worker])
         #expect(dynamic.code == 0, "readelf: \(dynamic.output)")
         let needed = dynamic.output.split(separator: "\n").filter { $0.contains("(NEEDED)") }
         #expect(needed.contains { $0.contains("[libc.so.6]") }, "the shared libraries read: \(needed)")
-        #expect(!needed.contains { $0.contains("libstdc++") }, "botworker needs \(needed)")
+        for archived in ["libstdc++", "libsqlite3", "libhiredis", "libz."] {
+            #expect(!needed.contains { $0.contains("[\(archived)") }, "botworker loads \(archived): \(needed)")
+        }
     }
 
     @Test func itIsAFixedAddressExecutable() throws {
