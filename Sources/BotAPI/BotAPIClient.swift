@@ -51,6 +51,7 @@ public struct BotAPIClient: Sendable {
     private let http: HTTPClient
     private let base: String
     private let token: String
+    private let prepared = PreparedRequests()
 
     /// - Parameters:
     ///   - http: the client (shared by every call of this worker).
@@ -69,9 +70,13 @@ public struct BotAPIClient: Sendable {
         let status: Int
         let bytes: ByteBuffer
         do {
-            let answer = try await http.post(
-                "\(base)/bot\(token)/\(method)", headers: ["Content-Type": "application/json", "Connection": "keep-alive"],
-                body: ByteBuffer(bytes: parameters.jsonBytes), maximumBody: 8 << 20, timeout: timeout)
+            var request = try prepared.request(for: method) {
+                try HTTPClient.Request(
+                    url: "\(base)/bot\(token)/\(method)", method: .POST,
+                    headers: ["Content-Type": "application/json", "Connection": "keep-alive"])
+            }
+            request.body = .byteBuffer(ByteBuffer(bytes: parameters.jsonBytes))
+            let answer = try await http.post(request, maximumBody: 8 << 20, timeout: timeout)
             status = Int(answer.status)
             bytes = answer.body
         } catch {

@@ -5,6 +5,15 @@ import NIOHTTP1
 extension HTTPClient {
     /// POSTs `body` to `url` and returns the answer's status and body (at most `maximumBody`
     /// bytes; a longer one fails), or throws what went wrong on the way.
+    package func post(
+        _ url: String, headers: HTTPHeaders, body: ByteBuffer, maximumBody: Int, timeout: Duration
+    ) async throws -> (status: UInt, body: ByteBuffer) {
+        let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .byteBuffer(body))
+        return try await post(request, maximumBody: maximumBody, timeout: timeout)
+    }
+
+    /// Sends `request` and returns the answer's status and body (at most `maximumBody` bytes; a
+    /// longer one fails), or throws what went wrong on the way.
     ///
     /// Through the event-loop API, not the async one: the async `execute` starts a task of its
     /// own on Swift's global pool for every request (to register it for cancellation), a
@@ -12,9 +21,8 @@ extension HTTPClient {
     /// this future completes and resumes the caller without a thread switch. Cancelling the
     /// calling task cancels the request.
     package func post(
-        _ url: String, headers: HTTPHeaders, body: ByteBuffer, maximumBody: Int, timeout: Duration
+        _ request: HTTPClient.Request, maximumBody: Int, timeout: Duration
     ) async throws -> (status: UInt, body: ByteBuffer) {
-        let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .byteBuffer(body))
         let call = execute(
             request: request, delegate: ResponseAccumulator(request: request, maxBodySize: maximumBody),
             deadline: .now() + TimeAmount(timeout))
