@@ -3,15 +3,6 @@ import NIOCore
 import NIOHTTP1
 
 extension HTTPClient {
-    /// POSTs `body` to `url` and returns the answer's status and body (at most `maximumBody`
-    /// bytes; a longer one fails), or throws what went wrong on the way.
-    package func post(
-        _ url: String, headers: HTTPHeaders, body: ByteBuffer, maximumBody: Int, timeout: Duration
-    ) async throws -> (status: UInt, body: ByteBuffer) {
-        let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .byteBuffer(body))
-        return try await post(request, maximumBody: maximumBody, timeout: timeout)
-    }
-
     /// Sends `request` and returns the answer's status and body (at most `maximumBody` bytes; a
     /// longer one fails), or throws what went wrong on the way.
     ///

@@ -15,11 +15,19 @@ public struct HTTPHandler: BatchHandler {
     let http: HTTPClient
     let url: String
     let timeout: Duration
+    /// The backend's request without its body, made once: making one parses its URL. Nil when
+    /// `url` is not one AsyncHTTPClient takes; each job then fails with the reason.
+    private let prepared: HTTPClient.Request?
 
     public init(http: HTTPClient, url: String, timeout: Duration) {
         self.http = http
         self.url = url
         self.timeout = timeout
+        self.prepared = try? Self.backendRequest(url)
+    }
+
+    private static func backendRequest(_ url: String) throws -> HTTPClient.Request {
+        try HTTPClient.Request(url: url, method: .POST, headers: ["Content-Type": "application/json", "User-Agent": "botworker"])
     }
 
     public func handle(_ request: HandlerRequest) async throws(HandlerFailure) -> HandlerReply {
@@ -27,9 +35,9 @@ public struct HTTPHandler: BatchHandler {
         let status: UInt
         let answer: ByteBuffer
         do {
-            (status, answer) = try await http.post(
-                url, headers: ["Content-Type": "application/json", "User-Agent": "botworker"], body: ByteBuffer(data: body),
-                maximumBody: 1 << 20, timeout: timeout)
+            var backend = try prepared ?? Self.backendRequest(url)
+            backend.body = .byteBuffer(ByteBuffer(data: body))
+            (status, answer) = try await http.post(backend, maximumBody: 1 << 20, timeout: timeout)
         } catch {
             throw HandlerFailure("backend unreachable: \(type(of: error)) \(Self.shortReason(error))")
         }

@@ -40,10 +40,10 @@ import Testing
         let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let client = HTTPClient(eventLoopGroup: loop, configuration: configuration)
         for index in 0..<3 {
-            let body = ByteBuffer(string: "{\"call\":\(index)}")
-            let answer = try await client.post(
-                "http://127.0.0.1:\(server.port)/bot1:x/sendMessage", headers: ["Content-Type": "application/json"], body: body,
-                maximumBody: 1024, timeout: .seconds(10))
+            let request = try HTTPClient.Request(
+                url: "http://127.0.0.1:\(server.port)/bot1:x/sendMessage", method: .POST,
+                headers: ["Content-Type": "application/json"], body: .byteBuffer(ByteBuffer(string: "{\"call\":\(index)}")))
+            let answer = try await client.post(request, maximumBody: 1024, timeout: .seconds(10))
             #expect(answer.status == 200)
             #expect(String(buffer: answer.body) == "{\"call\":\(index)}")
         }
