@@ -1,6 +1,6 @@
 import Glibc
 
-/// The process environment as a dictionary.
+/// The process environment: as a dictionary, or one variable.
 public enum Environment {
     /// This process's environment now.
     public static func current() -> [String: String] {
@@ -14,6 +14,11 @@ public enum Environment {
             pointer += 1
         }
         return result
+    }
+
+    /// One variable of this process's environment, without building the whole dictionary.
+    public static func variable(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
     }
 
     /// Number of CPU cores online.

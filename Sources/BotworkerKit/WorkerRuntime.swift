@@ -26,7 +26,7 @@ public struct WorkerRuntime: ~Copyable {
         /// The same from this process's environment, read variable by variable: a worker that
         /// only keeps the protocol never builds the whole environment as a dictionary.
         public static func fromProcessEnvironment() -> Identity? {
-            fromEnvironment { name in getenv(name).map { String(cString: $0) } }
+            fromEnvironment(Environment.variable)
         }
 
         private static func fromEnvironment(_ value: (String) -> String?) -> Identity? {
