@@ -1,3 +1,4 @@
+import BotmasterIPC
 import BotmasterSystem
 import Glibc
 import NIOPosix
@@ -24,7 +25,7 @@ public struct CommandHandler: BatchHandler {
     }
 
     public func handle(_ request: HandlerRequest) async throws(HandlerFailure) -> HandlerReply {
-        guard let input = try? JSONEncoder().encode(request) else { throw HandlerFailure("cannot encode the request") }
+        let input = request.jsonBytes
         let argv = self.argv
         let timeout = self.timeout
         let environment = self.environment
@@ -33,7 +34,7 @@ public struct CommandHandler: BatchHandler {
             // Spawning, writing, reading and waiting block: they run on NIO's thread pool, never
             // on the threads that run the pipeline.
             result = try await NIOThreadPool.singleton.runIfActive {
-                Self.run(argv: argv, input: Array(input), timeout: timeout, environment: environment)
+                Self.run(argv: argv, input: input, timeout: timeout, environment: environment)
             }
         } catch {
             throw HandlerFailure("cannot run \(argv[0]): \(error)")

@@ -1,16 +1,12 @@
 import AsyncHTTPClient
 import BotAPI
+import BotmasterIPC
 import NIOCore
-import NIOFoundationCompat
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 /// POSTs the ``HandlerRequest`` as JSON to a backend and reads a ``HandlerReply`` from its JSON
 /// answer. A non-2xx status, a timeout or an answer that is not a JSON object fails the job.
+/// Both documents go through the hand-written codec (``JSONWriter``, ``JSONReader`` with
+/// `JSONDecoder` behind it for whatever the reader leaves), not Foundation's per job.
 public struct HTTPHandler: BatchHandler {
     let http: HTTPClient
     let url: String
@@ -31,19 +27,18 @@ public struct HTTPHandler: BatchHandler {
     }
 
     public func handle(_ request: HandlerRequest) async throws(HandlerFailure) -> HandlerReply {
-        guard let body = try? JSONEncoder().encode(request) else { throw HandlerFailure("cannot encode the request") }
         let status: UInt
         let answer: ByteBuffer
         do {
             var backend = try prepared ?? Self.backendRequest(url)
-            backend.body = .byteBuffer(ByteBuffer(data: body))
+            backend.body = .byteBuffer(ByteBuffer(bytes: request.jsonBytes))
             (status, answer) = try await http.post(backend, maximumBody: 1 << 20, timeout: timeout)
         } catch {
             throw HandlerFailure("backend unreachable: \(type(of: error)) \(Self.shortReason(error))")
         }
         guard status / 100 == 2 else { throw HandlerFailure("backend answered HTTP \(status)") }
         guard answer.readableBytes > 0 else { return HandlerReply(reply: nil) }
-        guard let reply = try? JSONDecoder().decode(HandlerReply.self, from: answer) else {
+        guard let reply = try? HandlerReply.decode(answer) else {
             throw HandlerFailure("backend answer is not a JSON object with \"reply\" and \"handoff\"")
         }
         return reply

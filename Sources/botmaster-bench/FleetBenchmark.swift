@@ -331,11 +331,13 @@ struct FleetBenchmark: AsyncParsableCommand {
         return rows
     }
 
-    /// The in-process rows: the pipeline's dedup and batcher, and decoding an update with the
-    /// hand-written reader against `JSONDecoder` (5 interleaved rounds).
+    /// The in-process rows: the pipeline's dedup and batcher, decoding an update with the
+    /// hand-written reader against `JSONDecoder`, and the `http` handler's documents with the
+    /// hand-written codec against Foundation's (5 interleaved rounds each).
     func pipelineRows() throws -> [ResultRow] {
         let pipeline = PipelineBenchmark.run(updates: pipelineUpdates)
         let decoding = try UpdateDecodeBenchmark.run(updates: 200_000, rounds: 5)
+        let handlerDocuments = try HandlerDocumentBenchmark.run(jobs: 100_000, rounds: 5)
         return [
             ResultRow(
                 metric: "dedup + rapid-fire batcher in process (\(pipelineUpdates) updates, 1/8 redelivered)",
@@ -348,6 +350,15 @@ struct FleetBenchmark: AsyncParsableCommand {
             ResultRow(
                 metric: "the same, JSONDecoder's time ÷ the reader's in the same round", target: "–",
                 value: spread(decoding.ratios, decimals: 1) + "×"),
+            ResultRow(
+                metric:
+                    "the http handler's documents per job (a two-message request, the backend's answer): hand-written codec / JSONEncoder + JSONDecoder, ns per job, median (min–max) of 5 rounds",
+                target: "–",
+                value: [handlerDocuments.codecNanoseconds, handlerDocuments.foundationNanoseconds].map { spread($0, decimals: 0) }
+                    .joined(separator: " / ")),
+            ResultRow(
+                metric: "the same, Foundation's time ÷ the codec's in the same round", target: "–",
+                value: spread(handlerDocuments.ratios, decimals: 1) + "×"),
         ]
     }
 
