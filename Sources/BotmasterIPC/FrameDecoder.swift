@@ -2,7 +2,7 @@
 /// out every complete frame. It never reads past a frame it has not fully received, and it
 /// rejects an oversized length as soon as the 4-byte prefix is in, before buffering the body.
 public struct FrameDecoder: Sendable {
-    private var buffer: [UInt8] = []
+    @usableFromInline var buffer: [UInt8] = []
     private var readIndex = 0
     /// Largest accepted frame length (type byte plus payload).
     public let maximumLength: Int
@@ -14,7 +14,10 @@ public struct FrameDecoder: Sendable {
     /// Bytes received but not yet returned as frames.
     public var bufferedByteCount: Int { buffer.count - readIndex }
 
-    /// Appends bytes read from the stream.
+    /// Appends bytes read from the stream. Inlinable, so that a caller in another module copies
+    /// its own kind of bytes (a `ByteBufferView`, a buffer pointer) without going through the
+    /// generic, unspecialized `Array.append` and its run-time type lookups for every read.
+    @inlinable
     public mutating func append<Bytes: Sequence>(contentsOf bytes: Bytes) where Bytes.Element == UInt8 {
         buffer.append(contentsOf: bytes)
     }

@@ -34,11 +34,23 @@ public final class ChannelReader: Sendable {
 
     /// Bytes read from the channel, in the order they came; call from one thread at a time.
     public func receive<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        let frames = state.withLock { state -> Result<[Frame], ProtocolError> in
-            guard !state.stopped else { return .success([]) }
-            state.decoder.append(contentsOf: bytes)
-            return Self.completeFrames(&state)
-        }
+        carryOut(state.withLock { state in Self.append(bytes, to: &state) })
+    }
+
+    /// Bytes read from the channel, as the generic form takes them: the form a caller in another
+    /// module uses on its hot path, where the generic one would run unspecialized.
+    public func receive(_ bytes: UnsafeRawBufferPointer) {
+        carryOut(state.withLock { state in Self.append(bytes, to: &state) })
+    }
+
+    /// Appends the bytes and takes out every complete frame.
+    private static func append(_ bytes: some Sequence<UInt8>, to state: inout State) -> Result<[Frame], ProtocolError> {
+        guard !state.stopped else { return .success([]) }
+        state.decoder.append(contentsOf: bytes)
+        return completeFrames(&state)
+    }
+
+    private func carryOut(_ frames: Result<[Frame], ProtocolError>) {
         switch frames {
         case .success(let frames):
             for frame in frames {

@@ -15,7 +15,7 @@ final class MasterChannelReadHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        reader.receive(unwrapInboundIn(data).readableBytesView)
+        unwrapInboundIn(data).withUnsafeReadableBytes { reader.receive($0) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
