@@ -58,13 +58,24 @@ final class WebhookInbox: Sendable {
                 return group
             }
             guard !group.isEmpty else { return }
-            var results = [UpdateAck.Result](repeating: .invalid, count: group.count)
-            var decoded: [(index: Int, update: Update)] = []
-            for (index, delivery) in group.enumerated() {
-                if let update = try? Update.decode(delivery.body) { decoded.append((index, update)) }
+            // Filled by appending, not made with `Array(repeating:count:)`, whose allocation is
+            // generic code that looks its storage's type up at run time on every call, as an
+            // array of (index, update) pairs did: 0.5 % of a busy worker's samples together.
+            var results: [UpdateAck.Result] = []
+            var updates: [Update] = []
+            var positions: [Int] = []
+            results.reserveCapacity(group.count)
+            updates.reserveCapacity(group.count)
+            positions.reserveCapacity(group.count)
+            for delivery in group {
+                if let update = try? Update.decode(delivery.body) {
+                    updates.append(update)
+                    positions.append(results.count)
+                }
+                results.append(.invalid)
             }
-            for (position, result) in await engine.accept(decoded.map(\.update), polled: false).enumerated() {
-                results[decoded[position].index] = result
+            for (position, result) in zip(positions, await engine.accept(updates, polled: false)) {
+                results[position] = result
             }
             try? writer.write(zip(group, results).map { UpdateAck(requestID: $0.requestID, result: $1).frame() })
         }
