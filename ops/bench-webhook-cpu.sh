@@ -2,9 +2,10 @@
 # Where a webhook update's CPU goes: one webhook bot (echo handler, quiet 0) under a master,
 # `wrk` posting unique updates to the master for a few seconds, then waiting until every
 # accepted update is answered; CPU time per answered update of the master, the worker and the
-# Bot API stand-in (`botapi-sandbox`), read from /proc, and replies per second over the whole
-# cycle. Given several build directories it runs them interleaved (the order swapped every
-# round), so two builds compare in the same run on a noisy machine.
+# Bot API stand-in (`botapi-sandbox`), read from /proc, and replies per second from the first
+# request to the last reply (the time the sandbox recorded for it). Given several build
+# directories it runs them interleaved (the order swapped every round), so two builds compare
+# in the same run on a noisy machine.
 #
 #   ops/bench-webhook-cpu.sh [rounds (3)] [store: sqlite|memory (sqlite)] [build dir ...]
 #   BOTS=100 ops/bench-webhook-cpu.sh ...   # the updates spread over 100 bots (the worker
@@ -36,6 +37,20 @@ trap 'stop_all; rm -rf "$work"' EXIT
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 sent_total() { curl -s "http://127.0.0.1:$1/sandbox/bots" | python3 -c 'import json, sys; print(sum(b["sent_total"] for b in json.load(sys.stdin)))'; }
+# When the last reply reached the sandbox, in seconds since the epoch (its record's `at_us`): the
+# end of the run to the microsecond, where the polling below only knows it to half a second.
+last_reply_at() {
+  python3 - "$1" <<'PY'
+import json, sys, urllib.request
+base = f"http://127.0.0.1:{sys.argv[1]}/sandbox/bots"
+last = 0
+for bot in json.load(urllib.request.urlopen(base)):
+    if bot["sent_total"]:
+        records = json.load(urllib.request.urlopen(f"{base}/{bot['bot_id']}/sent?after={bot['sent_total'] - 1}"))
+        last = max([last] + [record["at_us"] for record in records])
+print(f"{last / 1e6:.6f}")
+PY
+}
 # CPU ticks of the processes named, summed.
 cpu_ticks() { local pid total=0; for pid in "$@"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done; echo "$total"; }
 
@@ -100,17 +115,18 @@ LUA
   sent0="$(sent_total "$api")" started="$(date +%s.%N)"
   FIRST_UPDATE=1000 BOTS="$bots" wrk -t1 -c64 -d5s -s "$work/post.lua" "http://127.0.0.1:$webhook" > /dev/null
   # Until the backlog is answered: the sent count stops moving.
-  local previous=-1 sent last_change
+  local previous=-1 sent ended
   while true; do
     sent="$(sent_total "$api")"
     [ "$sent" = "$previous" ] && break
-    previous="$sent" last_change="$(date +%s.%N)"
+    previous="$sent"
     sleep 0.5
   done
   local m1 w1 s1
   m1="$(cpu_ticks "$master_pid")" w1="$(cpu_ticks $worker_pids)" s1="$(cpu_ticks "$sandbox_pid")"
+  ended="$(last_reply_at "$api")"
   stop_all
-  python3 - "$((sent - sent0))" "$started" "$last_change" "$((m1 - m0))" "$((w1 - w0))" "$((s1 - s0))" "$(getconf CLK_TCK)" <<'PY'
+  python3 - "$((sent - sent0))" "$started" "$ended" "$((m1 - m0))" "$((w1 - w0))" "$((s1 - s0))" "$(getconf CLK_TCK)" <<'PY'
 import sys
 replies, started, ended = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 master, worker, sandbox, hz = (int(v) for v in sys.argv[4:8])

@@ -24,7 +24,10 @@ struct FleetBenchmark: AsyncParsableCommand {
     @Flag(help: "Keep the temporary home (logs, pid files) instead of removing it.")
     var keepHome = false
 
-    @Flag(help: "Only the in-process figures (dedup + batcher; decoding an update, reader vs JSONDecoder), no fleet.")
+    @Flag(
+        help:
+            "Only the in-process figures (dedup + batcher; decoding an update and the http handler's documents, hand-written vs Foundation), no fleet."
+    )
     var pipelineOnly = false
 
     @Option(help: "Updates pushed through dedup + batcher in process.")
