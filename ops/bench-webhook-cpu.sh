@@ -131,7 +131,8 @@ import sys
 replies, started, ended = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 master, worker, sandbox, hz = (int(v) for v in sys.argv[4:8])
 per = lambda ticks: ticks / hz / max(replies, 1) * 1e6
-print(f"{replies / (ended - started):.0f} {per(master):.0f} {per(worker):.0f} {per(sandbox):.0f}")
+rate = replies / (ended - started) if ended > started else 0  # no reply at all: 0
+print(f"{rate:.0f} {per(master):.0f} {per(worker):.0f} {per(sandbox):.0f}")
 PY
 }
 
