@@ -349,7 +349,7 @@ struct FleetBenchmark: AsyncParsableCommand {
                 metric:
                     "decoding a webhook update (\(UpdateDecodeBenchmark.update.count) bytes): hand-written reader / JSONDecoder, ns per update, median (min–max) of 5 rounds",
                 target: "–",
-                value: "\(spread(decoding.readerNanoseconds, decimals: 0)) / \(spread(decoding.foundationNanoseconds, decimals: 0))"),
+                value: "\(spread(decoding.handWrittenNanoseconds, decimals: 0)) / \(spread(decoding.foundationNanoseconds, decimals: 0))"),
             ResultRow(
                 metric: "the same, JSONDecoder's time ÷ the reader's in the same round", target: "–",
                 value: spread(decoding.ratios, decimals: 1) + "×"),
@@ -357,7 +357,7 @@ struct FleetBenchmark: AsyncParsableCommand {
                 metric:
                     "the http handler's documents per job (a two-message request, the backend's answer): hand-written codec / JSONEncoder + JSONDecoder, ns per job, median (min–max) of 5 rounds",
                 target: "–",
-                value: [handlerDocuments.codecNanoseconds, handlerDocuments.foundationNanoseconds].map { spread($0, decimals: 0) }
+                value: [handlerDocuments.handWrittenNanoseconds, handlerDocuments.foundationNanoseconds].map { spread($0, decimals: 0) }
                     .joined(separator: " / ")),
             ResultRow(
                 metric: "the same, Foundation's time ÷ the codec's in the same round", target: "–",

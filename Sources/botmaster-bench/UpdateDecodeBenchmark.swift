@@ -1,6 +1,5 @@
 import BotAPI
 import BotmasterIPC
-import BotmasterSystem
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -18,33 +17,10 @@ enum UpdateDecodeBenchmark {
         #"{"update_id":918273645,"message":{"message_id":4711,"from":{"id":123456789,"is_bot":false,"first_name":"Анна","username":"anna","language_code":"ru"},"chat":{"id":123456789,"first_name":"Анна","username":"anna","type":"private"},"date":1732500000,"text":"Здравствуйте! Когда откроется запись?"}}"#
             .utf8)
 
-    struct Result {
-        var readerNanoseconds: [Double]
-        var foundationNanoseconds: [Double]
-        /// Foundation's time over the reader's, per round.
-        var ratios: [Double]
-    }
-
-    static func run(updates: Int, rounds: Int) throws -> Result {
-        var result = Result(readerNanoseconds: [], foundationNanoseconds: [], ratios: [])
+    static func run(updates: Int, rounds: Int) throws -> CodecComparison {
         let decoder = JSONDecoder()
-        for _ in 0..<max(rounds, 1) {
-            let reader = try time(updates) { try Update.decode(update) }
-            let foundation = try time(updates) { try decoder.decode(Update.self, from: Data(update)) }
-            result.readerNanoseconds.append(reader)
-            result.foundationNanoseconds.append(foundation)
-            result.ratios.append(foundation / reader)
-        }
-        return result
-    }
-
-    /// Nanoseconds per call of `decode`, whose update id is summed so no call is optimised away.
-    private static func time(_ count: Int, _ decode: () throws -> Update) throws -> Double {
-        var sum: Int64 = 0
-        let started = MonotonicTime.now()
-        for _ in 0..<count { sum &+= try decode().updateID }
-        let elapsed = Double((MonotonicTime.now() - started).nanosecondsClamped)
-        guard sum != 0 else { throw BenchmarkFleet.Failure(description: "no update decoded") }
-        return elapsed / Double(count)
+        return try CodecComparison.run(
+            calls: updates, rounds: rounds, handWritten: { Int(try Update.decode(update).updateID) },
+            foundation: { Int(try decoder.decode(Update.self, from: Data(update)).updateID) })
     }
 }
